@@ -1,0 +1,441 @@
+"""One abstract base class per component kind.
+
+A plugin subclasses one of these, sets ``name`` (and ``Settings`` when it takes options) and
+implements the one batch method of its kind; the template methods around it (batching, shape
+checks, option parsing) stay here so every plugin behaves alike. Heavy libraries are imported
+by the plugin when it first works, never when it is registered.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from autocut_core.errors import CapabilityError, ComponentSettingsError
+from autocut_core.types import (
+    Candidate,
+    EditPlan,
+    Modality,
+    MusicCandidate,
+    MusicChoice,
+    Ordering,
+    Product,
+    Script,
+    Selection,
+    SpeechLine,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from autocut_core.checks import Check
+
+
+class ComponentSettings(BaseModel):
+    """Options of a component. Unknown options are errors, so a typo never silently does nothing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Component(ABC):
+    """What every component has: a kind, a name, capability flags and validated settings."""
+
+    kind: ClassVar[str]
+    #: The name users type (``--encoder NAME``); unique within its kind.
+    name: ClassVar[str]
+    #: One line for `autocut plugins`.
+    description: ClassVar[str] = ""
+    #: Bump when the component's outputs change, so stored results are recomputed.
+    version: ClassVar[str] = "1"
+    #: Free-form flags that callers test before asking for optional behaviour.
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    Settings: ClassVar[type[ComponentSettings]] = ComponentSettings
+
+    def __init__(self, settings: ComponentSettings | None = None):
+        self.settings = settings if settings is not None else self.Settings()
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None = None) -> Self:
+        """Build the component from plain options (TOML table, ``--*-opt key=value`` flags)."""
+        try:
+            settings = cls.Settings(**dict(options or {}))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"'{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" for e in error.errors()
+            )
+            known = ", ".join(cls.Settings.model_fields) or "(it takes no options)"
+            raise ComponentSettingsError(
+                f"Invalid options for {cls.kind} '{cls.name}': {problems}. Known options: {known}."
+            ) from None
+        return cls(settings)
+
+    @classmethod
+    def example_options(cls) -> dict[str, Any]:
+        """Options that build a small, fast instance: what the contract tests instantiate.
+
+        Model plugins return tiny randomly initialised sizes here (as open_clip's
+        ``pretrained=None``) so the same code path runs without downloaded weights.
+        """
+        return {}
+
+    def diagnose(self) -> list[Check]:
+        """Checks for `autocut doctor`: configured weight files, external programs."""
+        return []
+
+    def require(self, capability: str) -> None:
+        if capability not in self.capabilities:
+            raise CapabilityError(
+                f"{self.kind} '{self.name}' cannot {capability.replace('_', ' ')} "
+                f"(it can: {', '.join(sorted(self.capabilities)) or 'nothing optional'})"
+            )
+
+
+class Encoder(Component):
+    """Turns frames, audio or text into fixed-size float vectors."""
+
+    kind = "encoder"
+    #: What ``encode_batch`` accepts: ``image`` = HxWx3 uint8 RGB arrays, ``audio`` = mono
+    #: float32 arrays at ``sample_rate``, ``text`` = strings.
+    modality: ClassVar[Modality] = "image"
+    #: Audio encoders: the sample rate their input must have.
+    sample_rate: ClassVar[int | None] = None
+    batch_size: ClassVar[int] = 32
+
+    @property
+    @abstractmethod
+    def dim(self) -> int:
+        """Length of each output vector."""
+
+    @abstractmethod
+    def encode_batch(self, items: Sequence[Any]) -> np.ndarray:
+        """Encode one batch: returns float32 ``[len(items), dim]``."""
+
+    def encode(self, items: Iterable[Any]) -> np.ndarray:
+        """Encode any number of items in batches of ``batch_size``."""
+        import numpy as np
+
+        outputs: list[np.ndarray] = []
+        batch: list[Any] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) == self.batch_size:
+                outputs.append(self._checked(batch))
+                batch = []
+        if batch:
+            outputs.append(self._checked(batch))
+        if not outputs:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.concatenate(outputs)
+
+    def _checked(self, batch: Sequence[Any]) -> np.ndarray:
+        import numpy as np
+
+        vectors = np.asarray(self.encode_batch(batch), dtype=np.float32)
+        if vectors.shape != (len(batch), self.dim):
+            raise RuntimeError(
+                f"encoder '{self.name}' returned shape {vectors.shape} for a batch of "
+                f"{len(batch)}; expected ({len(batch)}, {self.dim})"
+            )
+        return vectors
+
+
+class Tokenizer(Component):
+    """Discretises vectors into ``heads`` codes each and decodes codes back into vectors."""
+
+    kind = "tokenizer"
+    #: ``v`` for video tokens ``<v_h_c>``, ``a`` for audio tokens ``<a_h_c>``.
+    token_prefix: ClassVar[Literal["v", "a"]] = "v"
+
+    @property
+    @abstractmethod
+    def heads(self) -> int:
+        """Codes per vector (quantizer depth)."""
+
+    @property
+    @abstractmethod
+    def codebook_size(self) -> int:
+        """Number of codes per head."""
+
+    @property
+    @abstractmethod
+    def dim(self) -> int:
+        """Length of the vectors it encodes and decodes."""
+
+    @abstractmethod
+    def encode_batch(self, vectors: np.ndarray) -> np.ndarray:
+        """``[n, dim]`` float vectors to ``[n, heads]`` integer codes."""
+
+    @abstractmethod
+    def decode_batch(self, codes: np.ndarray) -> np.ndarray:
+        """``[n, heads]`` integer codes to ``[n, dim]`` float vectors."""
+
+
+class Backbone(Component):
+    """The editing model: selects, orders, writes and picks music (paper §3.5).
+
+    A backbone declares which of ``select``, ``sort``, ``write_script`` and ``pick_music`` it
+    can do in ``capabilities``; the others raise :class:`CapabilityError`.
+    """
+
+    kind = "backbone"
+
+    def select(
+        self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
+    ) -> Selection:
+        """Choose ``count`` distinct candidates that fit the script."""
+        self.require("select")
+        raise NotImplementedError
+
+    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+        """Order the candidates so that the i-th plays under the i-th sentence."""
+        self.require("sort")
+        raise NotImplementedError
+
+    def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+        """Write one sentence per candidate clip, in candidate order."""
+        self.require("write_script")
+        raise NotImplementedError
+
+    def pick_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> MusicChoice:
+        """Choose the background track for the ordered clips."""
+        self.require("pick_music")
+        raise NotImplementedError
+
+
+class Hit(BaseModel):
+    """One search result: a material id and its similarity (higher is closer)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    score: float
+
+
+class Retriever(Component):
+    """Nearest-neighbour search over L2-normalised material vectors, keyed by material ids.
+
+    The base class owns the id <-> row mapping and every check (shapes, unknown candidate ids,
+    ``k`` larger than the pool), so each index implements only ``build_index`` and
+    ``search_rows``; all retrievers then fail and succeed alike.
+    """
+
+    kind = "retriever"
+
+    def __init__(self, settings: ComponentSettings | None = None):
+        super().__init__(settings)
+        self.ids: list[str] = []
+        self._rows: dict[str, int] = {}
+        self.dim = 0
+
+    # -- what an index implements ---------------------------------------------------------
+
+    @abstractmethod
+    def build_index(self, vectors: np.ndarray) -> None:
+        """Index L2-normalised float32 ``vectors`` (row i belongs to ``self.ids[i]``)."""
+
+    @abstractmethod
+    def search_rows(
+        self, queries: np.ndarray, k: int, rows: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The batch method: ``(scores, rows)``, each ``[len(queries), k]``, best first.
+
+        ``queries`` are L2-normalised; ``rows``, when given, restricts the search to those
+        rows. Scores are inner products (cosine similarity).
+        """
+
+    @abstractmethod
+    def save_index(self, path: Path) -> None:
+        """Write the index itself to ``path`` (the base class writes the ids beside it)."""
+
+    @abstractmethod
+    def load_index(self, path: Path) -> None:
+        """Read what :meth:`save_index` wrote."""
+
+    # -- template methods -----------------------------------------------------------------
+
+    def build(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Index ``vectors``, one row per id."""
+        import numpy as np
+
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[0] != len(ids):
+            raise ValueError(
+                f"retriever '{self.name}': got {len(ids)} ids and vectors of shape {matrix.shape}"
+            )
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"retriever '{self.name}': ids are not unique")
+        if not np.isfinite(matrix).all():
+            raise ValueError(f"retriever '{self.name}': vectors contain NaN or infinity")
+        self.ids = list(ids)
+        self._rows = {material_id: row for row, material_id in enumerate(self.ids)}
+        self.dim = matrix.shape[1]
+        self.build_index(normalize_rows(matrix))
+
+    def search(
+        self, queries: np.ndarray, k: int, candidates: Sequence[str] | None = None
+    ) -> list[list[Hit]]:
+        """The ``k`` nearest ids for each query row, optionally only among ``candidates``."""
+        import numpy as np
+
+        matrix = np.asarray(queries, dtype=np.float32)
+        if matrix.ndim == 1:
+            matrix = matrix[None, :]
+        if matrix.ndim != 2 or matrix.shape[1] != self.dim:
+            raise ValueError(
+                f"retriever '{self.name}': queries of shape {matrix.shape} do not match the "
+                f"index dimension {self.dim}"
+            )
+        rows = None
+        pool = len(self.ids)
+        if candidates is not None:
+            unknown = [c for c in candidates if c not in self._rows]
+            if unknown:
+                raise KeyError(
+                    f"retriever '{self.name}': {len(unknown)} candidate id(s) are not in the "
+                    f"index, e.g. {unknown[0]!r}"
+                )
+            rows = np.unique(np.fromiter((self._rows[c] for c in candidates), dtype=np.int64))
+            pool = len(rows)
+        if pool == 0:
+            raise ValueError(f"retriever '{self.name}': the candidate pool is empty")
+        if not 1 <= k <= pool:
+            raise ValueError(f"retriever '{self.name}': k={k} but the pool has {pool} item(s)")
+        scores, found = self.search_rows(normalize_rows(matrix), k, rows)
+        return [
+            [Hit(id=self.ids[row], score=float(score)) for score, row in zip(s, r, strict=True) if row >= 0]
+            for s, r in zip(scores, found, strict=True)
+        ]
+
+    def save(self, path: Path) -> None:
+        """Write the index and its ids (``path`` and ``path.ids.json``), each atomically."""
+        import json
+
+        from autocut_core.fsutil import atomic_path, atomic_write_text
+
+        path = Path(path)
+        with atomic_path(path) as temporary:
+            self.save_index(temporary)
+        meta = {"retriever": self.name, "version": self.version, "dim": self.dim, "ids": self.ids}
+        atomic_write_text(_ids_path(path), json.dumps(meta))
+
+    def load(self, path: Path) -> None:
+        """Read an index written by :meth:`save`; a missing or foreign file is a clear error."""
+        import json
+
+        from autocut_core.errors import InputError
+
+        path = Path(path)
+        ids_path = _ids_path(path)
+        if not path.is_file() or not ids_path.is_file():
+            raise InputError(f"{path}: index not found (expected {path.name} and {ids_path.name})")
+        meta = json.loads(ids_path.read_text(encoding="utf-8"))
+        if meta.get("retriever") != self.name:
+            raise InputError(
+                f"{path}: written by retriever '{meta.get('retriever')}', not '{self.name}'"
+            )
+        try:
+            self.load_index(path)
+        except Exception as error:
+            raise InputError(f"{path}: cannot read the index ({error})") from None
+        self.ids = list(meta["ids"])
+        self._rows = {material_id: row for row, material_id in enumerate(self.ids)}
+        self.dim = int(meta["dim"])
+        if self.size != len(self.ids):
+            raise InputError(
+                f"{path}: the index holds {self.size} vectors but {ids_path.name} lists "
+                f"{len(self.ids)} ids (truncated or mismatched files)"
+            )
+
+    @property
+    @abstractmethod
+    def size(self) -> int:
+        """Number of vectors in the index."""
+
+
+def _ids_path(path: Path) -> Path:
+    return path.with_name(path.name + ".ids.json")
+
+
+def normalize_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    import numpy as np
+
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+
+
+class RenderResult(BaseModel):
+    """What a renderer wrote: the video and its side outputs (subtitles, timeline, plan)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    video: Path
+    side_outputs: dict[str, Path] = {}
+    duration: float = 0.0
+
+
+class Renderer(Component):
+    """Turns an :class:`EditPlan` into a finished video file."""
+
+    kind = "renderer"
+
+    @abstractmethod
+    def render(self, plan: EditPlan, output: Path) -> RenderResult:
+        """Render ``plan`` to ``output`` (written atomically)."""
+
+
+class Evaluator(Component):
+    """Scores predictions of one task against references (paper §4.2)."""
+
+    kind = "evaluator"
+    #: ``select``, ``sort``, ``script`` or ``music``.
+    task: ClassVar[str]
+
+    @abstractmethod
+    def score_batch(self, predictions: Sequence[Any], references: Sequence[Any]) -> list[dict[str, float]]:
+        """Per-sample metric values, one dict per (prediction, reference) pair."""
+
+    def aggregate(self, per_sample: Sequence[Mapping[str, float]]) -> dict[str, float]:
+        """Corpus-level values; the default is the mean of each metric over samples."""
+        if not per_sample:
+            return {}
+        keys = per_sample[0].keys()
+        return {key: sum(sample[key] for sample in per_sample) / len(per_sample) for key in keys}
+
+
+class Voice(Component):
+    """Text-to-speech for voice-over lines."""
+
+    kind = "voice"
+
+    @abstractmethod
+    def synthesize_batch(self, texts: Sequence[str], out_dir: Path) -> list[SpeechLine]:
+        """Write one WAV file per text into ``out_dir`` and report each line's duration."""
+
+
+class Pipeline(Component):
+    """Composes stages into a finished ad; pipelines choose components, they compute nothing."""
+
+    kind = "pipeline"
+
+    @abstractmethod
+    def run(self, request: Any) -> Any:
+        """Run the pipeline on a request and return its result."""
+
+
+#: kind -> base class, in the order the CLI lists them.
+COMPONENT_KINDS: dict[str, type[Component]] = {
+    cls.kind: cls
+    for cls in (Encoder, Tokenizer, Backbone, Retriever, Renderer, Evaluator, Voice, Pipeline)
+}

@@ -1,0 +1,99 @@
+"""Errors that AutoCut raises on purpose.
+
+Every error a user can cause derives from :class:`AutocutError`, so the CLI can print its
+message (which names the file, field or component at fault) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class AutocutError(Exception):
+    """Base class for errors whose message is meant for the user as it is."""
+
+    #: Exit code the CLI uses for this error (2 = the user asked for something wrong).
+    exit_code: int = 1
+
+
+class UnknownComponentError(AutocutError, KeyError):
+    """A component name that no loaded plugin provides."""
+
+    exit_code = 2
+
+    def __init__(self, kind: str, name: str, available: Iterable[str]):
+        self.kind = kind
+        self.name = name
+        self.available = sorted(available)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        listed = ", ".join(self.available) if self.available else "(none installed)"
+        message = f"Unknown {self.kind} '{self.name}'. Available: {listed}."
+        close = difflib.get_close_matches(self.name, self.available, n=1, cutoff=0.6)
+        if close:
+            message += f" Did you mean '{close[0]}'?"
+        else:
+            message += " (Is the plugin that provides it installed? See `autocut plugins`.)"
+        return message
+
+    def __str__(self) -> str:  # KeyError would add quotes around the message
+        return self._message()
+
+
+class UnknownKindError(AutocutError, KeyError):
+    """A component kind that does not exist (e.g. 'encodr')."""
+
+    exit_code = 2
+
+    def __init__(self, kind: str, available: Iterable[str]):
+        self.kind = kind
+        self.available = sorted(available)
+        close = difflib.get_close_matches(kind, self.available, n=1, cutoff=0.6)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        self._text = f"Unknown component kind '{kind}'. Kinds: {', '.join(self.available)}.{hint}"
+        super().__init__(self._text)
+
+    def __str__(self) -> str:
+        return self._text
+
+
+class DuplicateComponentError(AutocutError):
+    """Two plugins registered the same name for the same kind."""
+
+    exit_code = 2
+
+
+class RegistrationError(AutocutError):
+    """A plugin tried to register something that is not a valid component."""
+
+
+class ComponentSettingsError(AutocutError):
+    """Options given to a component do not match its settings model."""
+
+    exit_code = 2
+
+
+class CapabilityError(AutocutError):
+    """A component was asked for something it declares it cannot do."""
+
+    exit_code = 2
+
+
+class InputError(AutocutError):
+    """A user file (product, script, plan, media) is missing or malformed."""
+
+    exit_code = 2
+
+
+class SettingsError(AutocutError):
+    """The configuration (autocut.toml, AUTOCUT_* environment, flags) is invalid."""
+
+    exit_code = 2
+
+
+class MissingWeightsError(AutocutError):
+    """A model plugin could not find the local weights it was configured to load."""
+
+    exit_code = 2

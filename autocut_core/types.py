@@ -1,0 +1,246 @@
+"""Frozen dataclasses passed between stages.
+
+Stages hand each other these objects and nothing else, so a stage can be swapped or tested in
+isolation. They are plain dataclasses (cheap to import); JSON round-trip and validation go
+through :mod:`autocut_core.serde`, which imports pydantic only when it is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from autocut_core import ids
+
+Modality = Literal["image", "audio", "text"]
+Fit = Literal["crop", "pad"]
+Transition = Literal["cut", "crossfade"]
+TrimStrategy = Literal["by-frame", "by-clip"]
+
+# Validation of user files rejects unknown fields, so a misspelt key is an error, not a default.
+_FORBID_EXTRA = {"extra": "forbid"}
+
+
+@dataclass(frozen=True)
+class Product:
+    """What the ad sells: the facts every prompt starts from."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    name: str
+    brand: str = ""
+    category: str = ""
+    selling_points: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Script:
+    """The ad's script: one sentence per clip, in order."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    sentences: tuple[str, ...]
+    language: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A media file with the facts ffprobe found; ``source_id`` derives from its content hash."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    source_id: str
+    path: str
+    content_hash: str
+    duration: float
+    kind: Literal["video", "audio"] = "video"
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    rotation: int = 0
+    variable_frame_rate: bool = False
+    has_audio: bool = False
+    audio_streams: int = 0
+    video_codec: str = ""
+    size_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame sampled at 1 fps ("by frame" in the paper)."""
+
+    source_id: str
+    second: int
+
+    @property
+    def frame_id(self) -> str:
+        return ids.frame_id(self.source_id, self.second)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A contiguous stretch of one source. ``start``/``end`` are exact seconds; the id rounds."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    source_id: str
+    start: float
+    end: float
+    caption: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"clip needs 0 <= start < end, got start={self.start}, end={self.end}")
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    @property
+    def clip_id(self) -> str:
+        start = int(self.start)
+        return ids.clip_id(self.source_id, start, max(1, round(self.end - start)))
+
+
+@dataclass(frozen=True)
+class Track:
+    """A background-music track of the library."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    track_id: str
+    path: str
+    duration: float
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A clip offered to a backbone, with whatever that backbone may read about it."""
+
+    clip: Clip
+    tokens: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class MusicCandidate:
+    """A track offered to a backbone's music choice."""
+
+    track: Track
+    tokens: str = ""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Indices into the candidate list, best first, with scores where the backbone has them."""
+
+    indices: tuple[int, ...]
+    scores: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A permutation of the candidate list: ``order[i]`` is the candidate shown i-th."""
+
+    order: tuple[int, ...]
+    scores: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class MusicChoice:
+    """The chosen track (an id of the library) and, for token models, the tokens it wrote."""
+
+    track_id: str
+    score: float | None = None
+    tokens: str = ""
+
+
+@dataclass(frozen=True)
+class SpeechLine:
+    """A synthesised voice line: a WAV file and how long it speaks."""
+
+    text: str
+    path: str
+    duration: float
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One entry of the timeline: which part of which source plays under which sentence."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    clip_id: str
+    source_path: str
+    source_in: float
+    source_out: float
+    sentence: str = ""
+    voice_path: str | None = None
+    voice_duration: float | None = None
+    score: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.source_in < self.source_out:
+            raise ValueError(
+                f"slot {self.clip_id}: needs 0 <= source_in < source_out, "
+                f"got {self.source_in} and {self.source_out}"
+            )
+
+    @property
+    def duration(self) -> float:
+        return self.source_out - self.source_in
+
+
+@dataclass(frozen=True)
+class MusicCue:
+    """The background music of a plan: which file, from where in it, how loud."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    track_id: str
+    path: str
+    offset: float = 0.0
+    gain_db: float = 0.0
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """How the plan becomes pixels and samples. Defaults: a 9:16 1080x1920 H.264 short."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    width: int = 1080
+    height: int = 1920
+    fps: float = 30.0
+    fit: Fit = "crop"
+    transition: Transition = "cut"
+    transition_duration: float = 0.5
+    trim: TrimStrategy = "by-frame"
+    crf: int = 20
+    preset: str = "veryfast"
+    subtitles: bool = True
+    loudness_lufs: float = -14.0
+    true_peak_db: float = -1.0
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """The timeline a renderer turns into an MP4; the contract between deciding and rendering."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    slots: tuple[Slot, ...]
+    music: MusicCue | None = None
+    render: RenderSettings = field(default_factory=RenderSettings)
+    product: Product | None = None
+    pipeline: str = ""
+    format_version: int = 1
+
+    @property
+    def duration(self) -> float:
+        return sum(slot.duration for slot in self.slots)

@@ -1,0 +1,66 @@
+"""``random``: the chance baseline of every table (paper §4.2 compares against it).
+
+Selects, orders and picks music uniformly at random from a seeded generator; it cannot write
+a script, and says so through its capabilities.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from autocut_core import hookimpl
+from autocut_core.components import Backbone, ComponentSettings
+from autocut_core.errors import AutocutError
+from autocut_core.types import (
+    Candidate,
+    MusicCandidate,
+    MusicChoice,
+    Ordering,
+    Product,
+    Script,
+    Selection,
+)
+
+
+class RandomSettings(ComponentSettings):
+    seed: int = 0
+
+
+class RandomBackbone(Backbone):
+    name = "random"
+    description = "Chance baseline: uniform random selection, order and music"
+    capabilities = frozenset({"select", "sort", "pick_music"})
+    Settings = RandomSettings
+
+    def __init__(self, settings: ComponentSettings | None = None):
+        super().__init__(settings)
+        self._random = random.Random(self.settings.seed)  # type: ignore[attr-defined]
+
+    def select(
+        self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
+    ) -> Selection:
+        if not 0 <= count <= len(candidates):
+            raise AutocutError(f"cannot select {count} of {len(candidates)} candidates")
+        return Selection(indices=tuple(self._random.sample(range(len(candidates)), count)))
+
+    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+        order = list(range(len(candidates)))
+        self._random.shuffle(order)
+        return Ordering(order=tuple(order))
+
+    def pick_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> MusicChoice:
+        if not tracks:
+            raise AutocutError("cannot pick music from an empty music library")
+        return MusicChoice(track_id=self._random.choice(tracks).track.track_id)
+
+
+@hookimpl
+def register_backbones(register):
+    register(RandomBackbone)
