@@ -1,0 +1,163 @@
+"""The ``autocut`` command line (Typer).
+
+Commands are added here only once they work; plugins add their own through the
+``register_commands(app)`` hook. Every :class:`~autocut_core.errors.AutocutError` becomes one
+``Error: ...`` line on stderr and its exit code (2 for a wrong name or option), not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from autocut_core import __version__
+from autocut_core.errors import AutocutError
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Config file (default: $AUTOCUT_CONFIG or ./autocut.toml)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"autocut {__version__}")
+        raise typer.Exit()
+
+
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """AutoCut: product + footage + script + music -> a finished short-form ad."""
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# --- plugins -------------------------------------------------------------------------------
+
+
+def plugins_list(
+    ctx: typer.Context,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list plugin modules, blocked plugins and options.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Every component by kind, with the package and version that provides it."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from autocut_core import plugin_report
+
+    report = plugin_report.build(show_all)
+    if as_json:
+        _print_json(report)
+    else:
+        plugin_report.print_table(report, show_all)
+    plugin_report.warn_failures(report)
+
+
+def plugins_show(
+    kind: Annotated[str, typer.Argument(help="encoder, tokenizer, backbone, retriever, ...")],
+    name: Annotated[str, typer.Argument(help="Component name, e.g. histogram.")],
+    as_json: JsonOption = False,
+) -> None:
+    """One component in detail: provider, capabilities and every option it accepts."""
+    from autocut_core import plugin_report
+    from autocut_core.plugins import get_registry
+
+    detail = plugin_report.describe(get_registry().get(kind, name))
+    if as_json:
+        _print_json(detail)
+    else:
+        plugin_report.print_detail(detail)
+
+
+# --- doctor and config ---------------------------------------------------------------------
+
+
+def doctor(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Check ffmpeg, fonts, TTS, Python extras, plugins and configured weights."""
+    from autocut_core.doctor import run_checks
+    from autocut_core.serde import to_data
+    from autocut_core.settings import load_settings
+
+    checks = run_checks(load_settings(config))
+    if as_json:
+        _print_json(to_data(checks))
+    else:
+        marks = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
+        for check in checks:
+            line = f"{marks[check.status]}  {check.name}: {check.detail}"
+            if check.fix:
+                line += f"\n      -> {check.fix}"
+            typer.echo(line)
+    if any(check.status == "fail" for check in checks):
+        raise typer.Exit(1)
+
+
+def config_show(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """The merged configuration: defaults < autocut.toml < AUTOCUT_* < flags."""
+    from autocut_core.settings import load_settings
+
+    settings = load_settings(config)
+    data = settings.model_dump(mode="json", exclude_none=True)
+    source = data.pop("config_file", None)
+    data = {key: value for key, value in data.items() if value != {}}
+    if as_json:
+        _print_json({"config_file": source, "settings": data})
+        return
+    import tomli_w
+
+    typer.echo(f"# config file: {source or '(none; defaults and AUTOCUT_* only)'}")
+    typer.echo(tomli_w.dumps(data).rstrip())
+
+
+# --- the application -----------------------------------------------------------------------
+
+
+def _typer(**options: Any) -> typer.Typer:
+    return typer.Typer(pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None, **options)
+
+
+def build_app() -> typer.Typer:
+    """A fresh application with the core commands and every loaded plugin's commands."""
+    from autocut_core.plugins import get_host
+
+    app = _typer(
+        name="autocut",
+        help="Edit short-form ads from product facts, footage, a script and a music library.",
+        no_args_is_help=True,
+    )
+    app.callback()(_root)
+    plugins_app = _typer(help="List and inspect the installed components.")
+    plugins_app.callback(invoke_without_command=True)(plugins_list)
+    plugins_app.command("show")(plugins_show)
+    app.add_typer(plugins_app, name="plugins")
+    config_app = _typer(help="Show the effective configuration.", no_args_is_help=True)
+    config_app.command("show")(config_show)
+    app.add_typer(config_app, name="config")
+    app.command()(doctor)
+    get_host().manager.hook.register_commands(app=app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app, turning AutoCut errors into clean exits."""
+    try:
+        build_app()(args=argv, prog_name="autocut")
+    except AutocutError as error:
+        typer.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""What every component of a kind must do, as checks a test suite can run.
+
+AutoCut's own contract suite runs these against every registered component; a plugin author
+runs them against theirs (``check_component(get_registry().get("encoder", "mine"))``). Each
+check instantiates the component with its ``example_options()`` (tiny, weight-free sizes).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import wave
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from autocut_core.components import (
+    Backbone,
+    Component,
+    Encoder,
+    Evaluator,
+    Pipeline,
+    Renderer,
+    Retriever,
+    Tokenizer,
+    Voice,
+)
+from autocut_core.errors import CapabilityError
+from autocut_core.registry import Registration
+from autocut_core.types import (
+    Candidate,
+    Clip,
+    EditPlan,
+    MusicCandidate,
+    Product,
+    Script,
+    Slot,
+    Track,
+)
+
+
+class ContractError(AssertionError):
+    """A component broke its kind's contract."""
+
+
+def _expect(condition: bool, component: Component, message: str) -> None:
+    if not condition:
+        raise ContractError(f"{component.kind} '{component.name}': {message}")
+
+
+def sample_inputs(encoder: Encoder) -> list[Any]:
+    """Small inputs of the encoder's modality, deliberately of mixed sizes and scripts."""
+    import numpy as np
+
+    generator = np.random.default_rng(0)
+    if encoder.modality == "image":
+        return [
+            generator.integers(0, 256, size=shape, dtype=np.uint8)
+            for shape in ((48, 64, 3), (64, 48, 3), (37, 53, 3))
+        ]
+    if encoder.modality == "audio":
+        rate = encoder.sample_rate or 16000
+        t = np.arange(rate, dtype=np.float32) / rate
+        return [
+            (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32),
+            (0.1 * generator.standard_normal(rate // 2)).astype(np.float32),
+        ]
+    return ["A red running shoe on a white table.", "轻薄透气，一整天都舒适。", "x"]
+
+
+def check_encoder(encoder: Encoder) -> None:
+    import numpy as np
+
+    items = sample_inputs(encoder)
+    vectors = encoder.encode(items)
+    _expect(vectors.shape == (len(items), encoder.dim), encoder, f"shape {vectors.shape}")
+    _expect(vectors.dtype == np.float32, encoder, f"dtype {vectors.dtype}, expected float32")
+    _expect(bool(np.isfinite(vectors).all()), encoder, "returned NaN or infinity")
+    again = encoder.encode(items)
+    _expect(bool(np.allclose(vectors, again, atol=1e-5)), encoder, "is not deterministic")
+    one_by_one = np.concatenate([encoder.encode([item]) for item in items])
+    _expect(
+        bool(np.allclose(vectors, one_by_one, atol=1e-4)),
+        encoder,
+        "gives different vectors in a batch than one at a time",
+    )
+    _expect(encoder.encode([]).shape == (0, encoder.dim), encoder, "empty input must give (0, dim)")
+
+
+def check_tokenizer(tokenizer: Tokenizer) -> None:
+    import numpy as np
+
+    vectors = np.random.default_rng(0).standard_normal((16, tokenizer.dim)).astype(np.float32)
+    codes = np.asarray(tokenizer.encode_batch(vectors))
+    _expect(codes.shape == (16, tokenizer.heads), tokenizer, f"codes of shape {codes.shape}")
+    _expect(np.issubdtype(codes.dtype, np.integer), tokenizer, f"codes of dtype {codes.dtype}")
+    _expect(
+        bool(((codes >= 0) & (codes < tokenizer.codebook_size)).all()),
+        tokenizer,
+        "codes outside 0..codebook_size-1",
+    )
+    decoded = np.asarray(tokenizer.decode_batch(codes))
+    _expect(decoded.shape == (16, tokenizer.dim), tokenizer, f"decoded shape {decoded.shape}")
+    _expect(bool(np.isfinite(decoded).all()), tokenizer, "decoded NaN or infinity")
+    _expect(
+        bool(np.array_equal(codes, np.asarray(tokenizer.encode_batch(vectors)))),
+        tokenizer,
+        "is not deterministic",
+    )
+
+
+def sample_candidates(count: int = 6) -> list[Candidate]:
+    return [
+        Candidate(
+            clip=Clip(source_id=f"src{i:03d}", start=float(i), end=float(i) + 2.5),
+            tokens="",
+            caption=f"Shot {i}: the product from angle {i}.",
+        )
+        for i in range(count)
+    ]
+
+
+SAMPLE_PRODUCT = Product(name="Trail Runner 2", brand="Acme", category="shoes",
+                         selling_points=("light", "waterproof"))  # fmt: skip
+
+
+def check_backbone(backbone: Backbone) -> None:
+    candidates = sample_candidates()
+    script = Script(sentences=("Light as air.", "Rain? No problem.", "Run further."))
+    abilities = {
+        "select": lambda: _check_selection(backbone, script, candidates),
+        "sort": lambda: _check_sort(backbone, script, candidates[:3]),
+        "write_script": lambda: _check_script(backbone, candidates[:4]),
+        "pick_music": lambda: _check_music(backbone, script, candidates[:3]),
+    }
+    for ability, check in abilities.items():
+        if ability in backbone.capabilities:
+            check()
+        else:
+            try:
+                check()
+            except CapabilityError:
+                continue
+            raise ContractError(f"backbone '{backbone.name}' did {ability} without declaring it")
+
+
+def _check_selection(backbone: Backbone, script: Script, candidates: list[Candidate]) -> None:
+    selection = backbone.select(SAMPLE_PRODUCT, script, candidates, len(script))
+    chosen = list(selection.indices)
+    _expect(len(chosen) == len(script), backbone, f"selected {len(chosen)} of {len(script)}")
+    _expect(len(set(chosen)) == len(chosen), backbone, "selected a candidate twice")
+    _expect(all(0 <= i < len(candidates) for i in chosen), backbone, "selected out of range")
+
+
+def _check_sort(backbone: Backbone, script: Script, candidates: list[Candidate]) -> None:
+    ordering = backbone.sort(SAMPLE_PRODUCT, script, candidates)
+    _expect(sorted(ordering.order) == list(range(len(candidates))), backbone, "order is not a permutation")
+
+
+def _check_script(backbone: Backbone, candidates: list[Candidate]) -> None:
+    script = backbone.write_script(SAMPLE_PRODUCT, candidates)
+    _expect(len(script) == len(candidates), backbone, f"wrote {len(script)} lines for {len(candidates)} clips")
+    _expect(all(line.strip() for line in script.sentences), backbone, "wrote an empty line")
+
+
+def _check_music(backbone: Backbone, script: Script, clips: list[Candidate]) -> None:
+    tracks = [MusicCandidate(track=Track(track_id=f"t{i}", path=f"t{i}.ogg", duration=30.0)) for i in range(3)]
+    choice = backbone.pick_music(SAMPLE_PRODUCT, script, clips, tracks)
+    _expect(choice.track_id in {t.track.track_id for t in tracks}, backbone, "picked a track not offered")
+
+
+def check_retriever(retriever: Retriever) -> None:
+    import numpy as np
+
+    generator = np.random.default_rng(0)
+    vectors = generator.standard_normal((64, 16)).astype(np.float32)
+    ids = [f"clip{i:03d}" for i in range(64)]
+    retriever.build(ids, vectors)
+    _expect(retriever.size == 64, retriever, f"size {retriever.size} after indexing 64")
+    hits = retriever.search(vectors[:8], k=5)
+    _expect(all(len(h) == 5 for h in hits), retriever, "did not return k hits")
+    top1 = sum(h[0].id == ids[i] for i, h in enumerate(hits))
+    _expect(top1 >= 7, retriever, f"found itself as top-1 for only {top1} of 8 queries")
+    _expect(
+        all(a.score >= b.score for h in hits for a, b in zip(h, h[1:], strict=False)),
+        retriever,
+        "hits are not sorted best first",
+    )
+    pool = ids[10:20]
+    restricted = retriever.search(vectors[:4], k=3, candidates=pool)
+    _expect(all(hit.id in pool for h in restricted for hit in h), retriever, "left the candidate set")
+    for bad in (lambda: retriever.search(vectors[:1], k=11, candidates=pool),
+                lambda: retriever.search(vectors[:1], k=1, candidates=[])):  # fmt: skip
+        try:
+            bad()
+        except (ValueError, KeyError):
+            continue
+        raise ContractError(f"retriever '{retriever.name}' accepted an impossible search")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.bin"
+        retriever.save(path)
+        reloaded = type(retriever)(retriever.settings)
+        reloaded.load(path)
+        again = reloaded.search(vectors[:8], k=5)
+        _expect([[x.id for x in h] for h in again] == [[x.id for x in h] for h in hits],
+                retriever, "gives different results after save/load")  # fmt: skip
+
+
+def check_voice(voice: Voice) -> None:
+    texts = ["Hello there.", "Rain? No problem: 100% waterproof -- $HOME `ls`", "轻薄透气。"]
+    with tempfile.TemporaryDirectory() as folder:
+        lines = voice.synthesize_batch(texts, Path(folder))
+        _expect(len(lines) == len(texts), voice, f"{len(lines)} lines for {len(texts)} texts")
+        for line in lines:
+            _expect(Path(line.path).is_file(), voice, f"no file at {line.path}")
+            _expect(line.duration > 0, voice, f"duration {line.duration} for {line.text!r}")
+            with wave.open(line.path, "rb") as handle:
+                seconds = handle.getnframes() / handle.getframerate()
+            _expect(abs(seconds - line.duration) < 0.05, voice, "reported duration differs from the file")
+
+
+def check_evaluator(evaluator: Evaluator) -> None:
+    import math
+
+    predictions = [[0, 1], [1, 0], [2, 0]]
+    references = [[0, 1], [0, 1], [0, 1]]
+    per_sample = evaluator.score_batch(predictions, references)
+    _expect(len(per_sample) == 3, evaluator, f"{len(per_sample)} results for 3 samples")
+    for sample in per_sample:
+        _expect(all(math.isfinite(v) for v in sample.values()), evaluator, "non-finite metric")
+    summary = evaluator.aggregate(per_sample)
+    _expect(set(summary) >= set(per_sample[0]), evaluator, "aggregate lost a metric")
+
+
+def make_sample_video(path: Path, seconds: float = 2.0) -> Path:
+    """A small real H.264 + AAC file made with ffmpeg's test sources (for renderer checks)."""
+    import shutil
+    import subprocess
+
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise ContractError("ffmpeg is needed to make a sample video: apt-get install ffmpeg")
+    command = [
+        ffmpeg, "-v", "error", "-y",
+        "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)
+    return path
+
+
+def check_renderer(renderer: Renderer) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        source = make_sample_video(Path(folder) / "source.mp4")
+        slots = (
+            Slot(clip_id="src00000001", source_path=str(source), source_in=0.0, source_out=1.0,
+                 sentence="First: 'quoted', {braced} 100%."),
+            Slot(clip_id="src00010001", source_path=str(source), source_in=1.0, source_out=2.0,
+                 sentence="第二句。"),
+        )  # fmt: skip
+        plan = EditPlan(slots=slots)
+        output = Path(folder) / "out" / "ad.mp4"
+        result = renderer.render(plan, output)
+        _expect(result.video.is_file(), renderer, f"wrote no file at {result.video}")
+        _expect(result.video.stat().st_size > 0, renderer, "wrote an empty file")
+        _expect(abs(result.duration - plan.duration) < 0.5, renderer,
+                f"reports {result.duration:.2f} s for a {plan.duration:.2f} s plan")  # fmt: skip
+        leftovers = [p.name for p in output.parent.iterdir() if p.name.endswith(".part")]
+        _expect(not leftovers, renderer, f"left temporary files behind: {leftovers}")
+
+
+def check_pipeline(pipeline: Pipeline) -> None:
+    _expect(callable(pipeline.run), pipeline, "has no run method")
+
+
+CHECKS: dict[type[Component], Callable[[Any], None]] = {
+    Encoder: check_encoder,
+    Tokenizer: check_tokenizer,
+    Backbone: check_backbone,
+    Retriever: check_retriever,
+    Voice: check_voice,
+    Evaluator: check_evaluator,
+    Renderer: check_renderer,
+    Pipeline: check_pipeline,
+}
+
+
+def check_component(registration: Registration) -> Component:
+    """Instantiate a registered component with its example options and run its kind's checks."""
+    component = registration.cls.from_options(registration.cls.example_options())
+    for base, check in CHECKS.items():
+        if isinstance(component, base):
+            check(component)
+    return component

@@ -1,0 +1,251 @@
+"""Deterministic fake components and helpers for testing plugins and pipelines.
+
+Plugin authors: register your plugin for one test with the ``autocut_plugin`` pytest fixture
+(installed with autocut), or with :func:`autocut_core.plugins.inline_plugin` anywhere::
+
+    def test_my_encoder(autocut_plugin):
+        autocut_plugin(my_plugin_module)
+        encoder = get_registry().create("encoder", "mine")
+
+The fakes (``FakePlugin``, registered with the ``autocut_fakes`` fixture) give every kind a
+component named ``fake`` that is instant and deterministic, so a pipeline test runs in
+milliseconds with ``--encoder fake --retriever fake``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from autocut_core.components import (
+    Backbone,
+    Encoder,
+    Evaluator,
+    Pipeline,
+    Renderer,
+    RenderResult,
+    Tokenizer,
+    Voice,
+)
+from autocut_core.hookspecs import hookimpl
+from autocut_core.serde import dumps
+from autocut_core.types import (
+    Candidate,
+    EditPlan,
+    MusicCandidate,
+    MusicChoice,
+    Ordering,
+    Product,
+    Script,
+    Selection,
+    SpeechLine,
+)
+
+FAKE_DIM = 8
+
+
+def hash_vector(data: bytes, dim: int = FAKE_DIM) -> Any:
+    """A unit vector determined by ``data``: equal inputs give equal vectors, others differ."""
+    import numpy as np
+
+    digest = hashlib.sha256(data).digest()
+    values = np.frombuffer(digest[: dim * 2], dtype=np.uint16).astype(np.float32) - 32767.5
+    return values / np.linalg.norm(values)
+
+
+def _item_bytes(item: Any) -> bytes:
+    import numpy as np
+
+    if isinstance(item, str):
+        return item.encode("utf-8")
+    return np.ascontiguousarray(item).tobytes()
+
+
+class FakeEncoder(Encoder):
+    """Image encoder: a hash of the frame's bytes as an 8-D unit vector."""
+
+    name = "fake"
+    description = "Test double: hash of the input as an 8-D unit vector"
+    modality = "image"
+
+    @property
+    def dim(self) -> int:
+        return FAKE_DIM
+
+    def encode_batch(self, items: Sequence[Any]) -> Any:
+        import numpy as np
+
+        return np.stack([hash_vector(_item_bytes(item)) for item in items])
+
+
+class FakeAudioEncoder(FakeEncoder):
+    name = "fake-audio"
+    modality = "audio"
+    sample_rate = 16000
+
+
+class FakeTextEncoder(FakeEncoder):
+    name = "fake-text"
+    modality = "text"
+
+
+class FakeTokenizer(Tokenizer):
+    """Two heads of four codes: the sign pattern of two dimension pairs."""
+
+    name = "fake"
+    description = "Test double: sign patterns as 2 heads x 4 codes"
+
+    @property
+    def heads(self) -> int:
+        return 2
+
+    @property
+    def codebook_size(self) -> int:
+        return 4
+
+    @property
+    def dim(self) -> int:
+        return FAKE_DIM
+
+    def encode_batch(self, vectors: Any) -> Any:
+        import numpy as np
+
+        vectors = np.asarray(vectors, dtype=np.float32)
+        signs = (vectors[:, :4] > 0).astype(np.int64)
+        return np.stack([signs[:, 0] * 2 + signs[:, 1], signs[:, 2] * 2 + signs[:, 3]], axis=1)
+
+    def decode_batch(self, codes: Any) -> Any:
+        import numpy as np
+
+        codes = np.asarray(codes, dtype=np.int64)
+        out = np.zeros((len(codes), FAKE_DIM), dtype=np.float32)
+        for head in range(2):
+            out[:, head * 2] = np.where(codes[:, head] // 2 == 1, 1.0, -1.0)
+            out[:, head * 2 + 1] = np.where(codes[:, head] % 2 == 1, 1.0, -1.0)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+class FakeBackbone(Backbone):
+    """Keeps the given order: selects the first ``count``, sorts as given, captions as script."""
+
+    name = "fake"
+    description = "Test double: first-come selection, identity order, captions as script"
+    capabilities = frozenset({"select", "sort", "write_script", "pick_music"})
+
+    def select(
+        self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
+    ) -> Selection:
+        return Selection(indices=tuple(range(count)), scores=tuple(1.0 for _ in range(count)))
+
+    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+        return Ordering(order=tuple(range(len(candidates))))
+
+    def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+        lines = [c.caption or f"{product.name}, shot {i + 1}." for i, c in enumerate(candidates)]
+        return Script(sentences=tuple(lines))
+
+    def pick_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> MusicChoice:
+        return MusicChoice(track_id=tracks[0].track.track_id, score=1.0)
+
+
+class FakeRenderer(Renderer):
+    """Writes the plan as JSON where the video would go: for testing what reaches a renderer."""
+
+    name = "fake"
+    description = "Test double: writes the EditPlan as JSON instead of a video"
+
+    def render(self, plan: EditPlan, output: Path) -> RenderResult:
+        from autocut_core.fsutil import atomic_write_text
+
+        output = Path(output)
+        atomic_write_text(output, dumps(plan))
+        return RenderResult(video=output, duration=plan.duration)
+
+
+class FakeEvaluator(Evaluator):
+    name = "fake"
+    description = "Test double: exact match"
+    task = "select"
+
+    def score_batch(self, predictions: Sequence[Any], references: Sequence[Any]) -> list[dict[str, float]]:
+        return [{"exact": float(p == r)} for p, r in zip(predictions, references, strict=True)]
+
+
+class FakeVoice(Voice):
+    """Silent 16 kHz WAV files, 60 ms per character: durations that depend on the text."""
+
+    name = "fake"
+    description = "Test double: silence, 60 ms per character"
+
+    def synthesize_batch(self, texts: Sequence[str], out_dir: Path) -> list[SpeechLine]:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for index, text in enumerate(texts):
+            path = out_dir / f"line_{index:03d}.wav"
+            frames = max(1, math.ceil(16000 * 0.06 * max(len(text), 1)))
+            with wave.open(str(path), "wb") as handle:
+                handle.setnchannels(1)
+                handle.setsampwidth(2)
+                handle.setframerate(16000)
+                handle.writeframes(b"\0\0" * frames)
+            lines.append(SpeechLine(text=text, path=str(path), duration=frames / 16000))
+        return lines
+
+
+class FakePipeline(Pipeline):
+    name = "fake"
+    description = "Test double: returns its request"
+
+    def run(self, request: Any) -> Any:
+        return request
+
+
+class FakePlugin:
+    """A plugin that registers every fake component (the retriever fake is ``exact``'s job)."""
+
+    @staticmethod
+    @hookimpl
+    def register_encoders(register):
+        for cls in (FakeEncoder, FakeAudioEncoder, FakeTextEncoder):
+            register(cls)
+
+    @staticmethod
+    @hookimpl
+    def register_tokenizers(register):
+        register(FakeTokenizer)
+
+    @staticmethod
+    @hookimpl
+    def register_backbones(register):
+        register(FakeBackbone)
+
+    @staticmethod
+    @hookimpl
+    def register_renderers(register):
+        register(FakeRenderer)
+
+    @staticmethod
+    @hookimpl
+    def register_evaluators(register):
+        register(FakeEvaluator)
+
+    @staticmethod
+    @hookimpl
+    def register_voices(register):
+        register(FakeVoice)
+
+    @staticmethod
+    @hookimpl
+    def register_pipelines(register):
+        register(FakePipeline)
