@@ -125,7 +125,9 @@ def config_show(config: ConfigOption = None, as_json: JsonOption = False) -> Non
 
 
 def _typer(**options: Any) -> typer.Typer:
-    return typer.Typer(pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None, **options)
+    return typer.Typer(
+        pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None, **options
+    )
 
 
 def build_app() -> typer.Typer:

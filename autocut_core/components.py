@@ -312,7 +312,11 @@ class Retriever(Component):
             raise ValueError(f"retriever '{self.name}': k={k} but the pool has {pool} item(s)")
         scores, found = self.search_rows(normalize_rows(matrix), k, rows)
         return [
-            [Hit(id=self.ids[row], score=float(score)) for score, row in zip(s, r, strict=True) if row >= 0]
+            [
+                Hit(id=self.ids[row], score=float(score))
+                for score, row in zip(s, r, strict=True)
+                if row >= 0
+            ]
             for s, r in zip(scores, found, strict=True)
         ]
 
@@ -403,7 +407,9 @@ class Evaluator(Component):
     task: ClassVar[str]
 
     @abstractmethod
-    def score_batch(self, predictions: Sequence[Any], references: Sequence[Any]) -> list[dict[str, float]]:
+    def score_batch(
+        self, predictions: Sequence[Any], references: Sequence[Any]
+    ) -> list[dict[str, float]]:
         """Per-sample metric values, one dict per (prediction, reference) pair."""
 
     def aggregate(self, per_sample: Sequence[Mapping[str, float]]) -> dict[str, float]:

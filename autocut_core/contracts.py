@@ -7,6 +7,7 @@ check instantiates the component with its ``example_options()`` (tiny, weight-fr
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import wave
 from collections.abc import Callable
@@ -153,19 +154,34 @@ def _check_selection(backbone: Backbone, script: Script, candidates: list[Candid
 
 def _check_sort(backbone: Backbone, script: Script, candidates: list[Candidate]) -> None:
     ordering = backbone.sort(SAMPLE_PRODUCT, script, candidates)
-    _expect(sorted(ordering.order) == list(range(len(candidates))), backbone, "order is not a permutation")
+    _expect(
+        sorted(ordering.order) == list(range(len(candidates))),
+        backbone,
+        "order is not a permutation",
+    )
 
 
 def _check_script(backbone: Backbone, candidates: list[Candidate]) -> None:
     script = backbone.write_script(SAMPLE_PRODUCT, candidates)
-    _expect(len(script) == len(candidates), backbone, f"wrote {len(script)} lines for {len(candidates)} clips")
+    _expect(
+        len(script) == len(candidates),
+        backbone,
+        f"wrote {len(script)} lines for {len(candidates)} clips",
+    )
     _expect(all(line.strip() for line in script.sentences), backbone, "wrote an empty line")
 
 
 def _check_music(backbone: Backbone, script: Script, clips: list[Candidate]) -> None:
-    tracks = [MusicCandidate(track=Track(track_id=f"t{i}", path=f"t{i}.ogg", duration=30.0)) for i in range(3)]
+    tracks = [
+        MusicCandidate(track=Track(track_id=f"t{i}", path=f"t{i}.ogg", duration=30.0))
+        for i in range(3)
+    ]
     choice = backbone.pick_music(SAMPLE_PRODUCT, script, clips, tracks)
-    _expect(choice.track_id in {t.track.track_id for t in tracks}, backbone, "picked a track not offered")
+    _expect(
+        choice.track_id in {t.track.track_id for t in tracks},
+        backbone,
+        "picked a track not offered",
+    )
 
 
 def check_retriever(retriever: Retriever) -> None:
@@ -181,13 +197,15 @@ def check_retriever(retriever: Retriever) -> None:
     top1 = sum(h[0].id == ids[i] for i, h in enumerate(hits))
     _expect(top1 >= 7, retriever, f"found itself as top-1 for only {top1} of 8 queries")
     _expect(
-        all(a.score >= b.score for h in hits for a, b in zip(h, h[1:], strict=False)),
+        all(a.score >= b.score for h in hits for a, b in itertools.pairwise(h)),
         retriever,
         "hits are not sorted best first",
     )
     pool = ids[10:20]
     restricted = retriever.search(vectors[:4], k=3, candidates=pool)
-    _expect(all(hit.id in pool for h in restricted for hit in h), retriever, "left the candidate set")
+    _expect(
+        all(hit.id in pool for h in restricted for hit in h), retriever, "left the candidate set"
+    )
     for bad in (lambda: retriever.search(vectors[:1], k=11, candidates=pool),
                 lambda: retriever.search(vectors[:1], k=1, candidates=[])):  # fmt: skip
         try:
@@ -215,7 +233,11 @@ def check_voice(voice: Voice) -> None:
             _expect(line.duration > 0, voice, f"duration {line.duration} for {line.text!r}")
             with wave.open(line.path, "rb") as handle:
                 seconds = handle.getnframes() / handle.getframerate()
-            _expect(abs(seconds - line.duration) < 0.05, voice, "reported duration differs from the file")
+            _expect(
+                abs(seconds - line.duration) < 0.05,
+                voice,
+                "reported duration differs from the file",
+            )
 
 
 def check_evaluator(evaluator: Evaluator) -> None:

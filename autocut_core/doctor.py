@@ -40,8 +40,6 @@ def _run(command: list[str]) -> str:
 
 def check_python() -> Check:
     version = ".".join(str(part) for part in sys.version_info[:3])
-    if sys.version_info < (3, 11):
-        return Check("python", "fail", version, "AutoCut needs Python 3.11 or newer")
     return Check("python", "ok", f"{version} ({sys.executable})")
 
 
@@ -111,7 +109,9 @@ def check_plugins() -> list[Check]:
     from autocut_core.plugins import get_host
 
     host = get_host()
-    checks = [Check("plugins", "ok", f"{len(host.plugins)} loaded, {len(host.registry)} components")]
+    checks = [
+        Check("plugins", "ok", f"{len(host.plugins)} loaded, {len(host.registry)} components")
+    ]
     for failure in host.failures:
         checks.append(
             Check(f"plugin {failure.name}", "fail", f"{failure.package} {failure.version}: {failure.error}",

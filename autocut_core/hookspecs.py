@@ -147,5 +147,3 @@ REGISTRATION_HOOKS: dict[str, str] = {
 }
 
 ALL_HOOKS: tuple[str, ...] = (*REGISTRATION_HOOKS, "register_commands")
-
-

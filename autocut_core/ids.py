@@ -52,7 +52,9 @@ def parse_frame_id(value: str) -> tuple[str, int]:
 def parse_clip_id(value: str) -> tuple[str, int, int]:
     """Split a clip id into ``(source_id, start_second, duration_seconds)``."""
     if len(value) < 8 or not value[-7:].isdigit():
-        raise ValueError(f"{value!r} is not a clip id (source id + 4-digit start + 3-digit duration)")
+        raise ValueError(
+            f"{value!r} is not a clip id (source id + 4-digit start + 3-digit duration)"
+        )
     return check_source_id(value[:-7]), int(value[-7:-3]), int(value[-3:])
 
 

@@ -61,7 +61,10 @@ def build(show_all: bool) -> dict[str, Any]:
     host = get_host()
     registry = host.registry
     components = {
-        kind: [describe(registry.get(kind, name), with_options=show_all) for name in registry.names(kind)]
+        kind: [
+            describe(registry.get(kind, name), with_options=show_all)
+            for name in registry.names(kind)
+        ]
         for kind in registry.kinds()
     }
     report: dict[str, Any] = {
@@ -88,9 +91,13 @@ def print_table(report: dict[str, Any], show_all: bool) -> None:
     if show_all:
         typer.echo("plugins:")
         for plugin in report.get("plugins", []):
-            typer.echo(f"  {plugin['name']:<18} {plugin['package']} {plugin['version']}  ({plugin['module']})")
+            typer.echo(
+                f"  {plugin['name']:<18} {plugin['package']} {plugin['version']}  ({plugin['module']})"
+            )
         for blocked in report["blocked"]:
-            typer.echo(f"  {blocked['name']:<18} {blocked['package']}  not loaded: {blocked['reason']}")
+            typer.echo(
+                f"  {blocked['name']:<18} {blocked['package']}  not loaded: {blocked['reason']}"
+            )
 
 
 def warn_failures(report: dict[str, Any]) -> None:

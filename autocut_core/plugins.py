@@ -118,7 +118,9 @@ def _register_components(
             if impl.plugin is not plugin:
                 continue
 
-            def register(cls: Any, aliases: tuple[str, ...] | list[str] = (), _kind: str = kind) -> None:
+            def register(
+                cls: Any, aliases: tuple[str, ...] | list[str] = (), _kind: str = kind
+            ) -> None:
                 registry.add(_kind, cls, info, tuple(aliases))
 
             impl.function(**({"register": register} if "register" in impl.argnames else {}))
@@ -192,7 +194,9 @@ def load_host(entrypoints: bool = True) -> PluginHost:
         package, version = _distribution(entry_point)
         labels = {entry_point.name, package}
         if labels & disabled:
-            host.blocked.append(BlockedPlugin(entry_point.name, package, f"listed in {DISABLE_ENV}"))
+            host.blocked.append(
+                BlockedPlugin(entry_point.name, package, f"listed in {DISABLE_ENV}")
+            )
             continue
         if allowed is not None and not labels & allowed:
             host.blocked.append(BlockedPlugin(entry_point.name, package, f"not in {LOAD_ENV}"))
@@ -236,7 +240,9 @@ def reset() -> None:
 
 
 @contextlib.contextmanager
-def inline_plugin(plugin: Any, name: str = "inline", package: str = "inline") -> Iterator[PluginInfo]:
+def inline_plugin(
+    plugin: Any, name: str = "inline", package: str = "inline"
+) -> Iterator[PluginInfo]:
     """Register ``plugin`` (a module, class or object with hook implementations) for a block.
 
     The plugin is visible through :func:`get_registry` inside the block and removed after it,

@@ -157,7 +157,9 @@ def load_settings(config: Path | None = None, **overrides: Any) -> AutocutSettin
     try:
         settings = AutocutSettings(**flags)
     except ValidationError as error:
-        where = f"{path}, AUTOCUT_* environment or flags" if path else "AUTOCUT_* environment or flags"
+        where = (
+            f"{path}, AUTOCUT_* environment or flags" if path else "AUTOCUT_* environment or flags"
+        )
         raise SettingsError(describe_validation_error(error, where, "settings")) from None
     finally:
         _active_config_file = None
@@ -190,7 +192,9 @@ def parse_option_flags(pairs: Iterable[str], flag: str = "--opt") -> dict[str, A
                 options[key] = json.loads(value)
                 continue
             except json.JSONDecodeError as error:
-                raise SettingsError(f"{flag} {pair!r}: value is not valid JSON ({error.msg})") from None
+                raise SettingsError(
+                    f"{flag} {pair!r}: value is not valid JSON ({error.msg})"
+                ) from None
         options[key] = value
     return options
 

@@ -177,7 +177,9 @@ class FakeEvaluator(Evaluator):
     description = "Test double: exact match"
     task = "select"
 
-    def score_batch(self, predictions: Sequence[Any], references: Sequence[Any]) -> list[dict[str, float]]:
+    def score_batch(
+        self, predictions: Sequence[Any], references: Sequence[Any]
+    ) -> list[dict[str, float]]:
         return [{"exact": float(p == r)} for p, r in zip(predictions, references, strict=True)]
 
 

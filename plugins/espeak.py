@@ -76,7 +76,9 @@ class EspeakVoice(Voice):
 
     def diagnose(self) -> list[Check]:
         if shutil.which(PROGRAM) is None:
-            return [Check("voice espeak", "fail", f"{PROGRAM} not found", "apt-get install espeak-ng")]
+            return [
+                Check("voice espeak", "fail", f"{PROGRAM} not found", "apt-get install espeak-ng")
+            ]
         return [Check("voice espeak", "ok", shutil.which(PROGRAM) or "")]
 
 

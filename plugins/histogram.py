@@ -112,7 +112,9 @@ def _layout(pixels: np.ndarray) -> np.ndarray:
     rows = np.array_split(np.arange(height), _GRID)
     cols = np.array_split(np.arange(width), _GRID)
     cells = [
-        pixels[r[0] : r[-1] + 1, c[0] : c[-1] + 1].mean(axis=(0, 1)) if len(r) and len(c) else np.zeros(3)
+        pixels[r[0] : r[-1] + 1, c[0] : c[-1] + 1].mean(axis=(0, 1))
+        if len(r) and len(c)
+        else np.zeros(3)
         for r in rows
         for c in cols
     ]

@@ -36,7 +36,10 @@ class SelectionEvaluator(Evaluator):
     def score_batch(
         self, predictions: Sequence[Any], references: Sequence[Iterable[int]]
     ) -> list[dict[str, float]]:
-        return [self._score(_indices(p), set(_indices(r))) for p, r in zip(predictions, references, strict=True)]
+        return [
+            self._score(_indices(p), set(_indices(r)))
+            for p, r in zip(predictions, references, strict=True)
+        ]
 
     @staticmethod
     def _score(predicted: list[int], positives: set[int]) -> dict[str, float]:
@@ -63,7 +66,10 @@ class OrderingEvaluator(Evaluator):
     def score_batch(
         self, predictions: Sequence[Any], references: Sequence[Any]
     ) -> list[dict[str, float]]:
-        return [self._score(_indices(p), _indices(r)) for p, r in zip(predictions, references, strict=True)]
+        return [
+            self._score(_indices(p), _indices(r))
+            for p, r in zip(predictions, references, strict=True)
+        ]
 
     @staticmethod
     def _score(predicted: list[int], reference: list[int]) -> dict[str, float]:
