@@ -57,7 +57,7 @@ def describe_validation_error(error: Any, source: str, what: str) -> str:
         received = problem.get("input")
         if problem["type"] == "missing":
             detail = "required field is missing"
-        elif problem["type"] == "extra_forbidden":
+        elif problem["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
             detail = "unknown field (check the spelling)"
         else:
             detail = f"{problem['msg'].lower()}, got {_short_repr(received)}"

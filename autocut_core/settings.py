@@ -143,7 +143,7 @@ def find_config_file(explicit: Path | None = None) -> Path | None:
             raise SettingsError(f"{path}: config file named by {CONFIG_ENV} not found")
         return path
     default = Path(CONFIG_FILE_NAME)
-    return default if default.is_file() else None
+    return default.resolve() if default.is_file() else None
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> AutocutSettings:

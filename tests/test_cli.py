@@ -1,0 +1,121 @@
+"""The command line as users call it: exit codes, JSON output, errors on stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+
+def test_version(cli):
+    assert cli("--version") == (0, "autocut 0.1.0\n", "")
+
+
+def test_plugins_json_lists_builtins_by_kind_and_provider(cli_json):
+    report = cli_json("plugins", "--json")
+    encoders = {entry["name"]: entry for entry in report["components"]["encoder"]}
+    assert encoders["histogram"]["package"] == "autocut"
+    assert encoders["histogram"]["builtin"] is True
+    assert encoders["histogram"]["modality"] == "image"
+    assert {e["name"] for e in report["components"]["evaluator"]} >= {"selection", "ordering"}
+    assert report["failures"] == []
+    assert set(report["components"]) == {
+        "encoder", "tokenizer", "backbone", "retriever", "renderer", "evaluator", "voice", "pipeline",
+    }  # fmt: skip
+
+
+def test_plugins_all_adds_plugins_and_options(cli_json, cli):
+    report = cli_json("plugins", "--all", "--json")
+    assert {p["name"] for p in report["plugins"]} >= {"histogram", "exact", "espeak"}
+    histogram = report["components"]["encoder"][0]
+    assert histogram["options"]["edge_weight"] == {
+        "type": "float", "default": 1.0, "required": False, "description": "",
+    }  # fmt: skip
+    code, out, _ = cli("plugins", "--all")
+    assert code == 0 and "plugins:" in out and "histogram" in out
+
+
+def test_plugins_table(cli):
+    code, out, _ = cli("plugins")
+    assert code == 0
+    assert "encoders:" in out and "histogram" in out and "autocut 0.1.0" in out
+
+
+def test_unknown_component_exits_2_with_suggestion(cli):
+    code, out, err = cli("plugins", "show", "encoder", "histgram")
+    assert code == 2
+    assert out == ""
+    assert (
+        err.strip()
+        == "Error: Unknown encoder 'histgram'. Available: histogram. Did you mean 'histogram'?"
+    )
+
+
+def test_unknown_kind_exits_2(cli):
+    code, _, err = cli("plugins", "show", "encodr", "clip")
+    assert code == 2 and "Did you mean 'encoder'?" in err
+
+
+def test_plugins_show_details(cli_json):
+    detail = cli_json("plugins", "show", "voice", "espeak", "--json")
+    assert detail["options"]["voice"]["default"] == "auto"
+    assert detail["package"] == "autocut"
+
+
+def test_config_show_reflects_layers(cli, cli_json, in_tmp, monkeypatch):
+    (in_tmp / "autocut.toml").write_text(
+        'encoder = "clip"\n[encoders.clip]\nmodel = "RN50"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("AUTOCUT_JOBS", "4")
+    shown = cli_json("config", "show", "--json")
+    assert shown["config_file"] == str(in_tmp / "autocut.toml")
+    assert shown["settings"]["encoder"] == "clip"
+    assert shown["settings"]["encoders"] == {"clip": {"model": "RN50"}}
+    assert shown["settings"]["jobs"] == 4
+    code, out, _ = cli("config", "show")
+    assert code == 0 and 'encoder = "clip"' in out and "[encoders.clip]" in out
+
+
+def test_config_errors_exit_2(cli, in_tmp):
+    (in_tmp / "autocut.toml").write_text("jobs = 'x'\n", encoding="utf-8")
+    code, _, err = cli("config", "show")
+    assert (
+        code == 2 and err.startswith(f"Error: {in_tmp / 'autocut.toml'}") and "field 'jobs'" in err
+    )
+
+
+def test_doctor_reports_every_check(cli_json, cli, in_tmp):
+    checks = {check["name"]: check for check in cli_json("doctor", "--json")}
+    assert checks["python"]["status"] == "ok"
+    for name in (
+        "ffmpeg",
+        "ffprobe",
+        "ffmpeg filters",
+        "ffmpeg encoders",
+        "font (Latin)",
+        "voice espeak",
+    ):
+        assert checks[name]["status"] == "ok", checks[name]
+    assert checks["plugins"]["detail"].endswith("components")
+
+
+def test_doctor_fails_for_a_configured_component_that_does_not_exist(cli, in_tmp):
+    (in_tmp / "autocut.toml").write_text('retriever = "faiss2"\n', encoding="utf-8")
+    code, out, _ = cli("doctor")
+    assert code == 1
+    assert "FAIL  retriever 'faiss2': Unknown retriever 'faiss2'" in out
+
+
+def test_help_starts_quickly_and_imports_nothing_heavy():
+    code = (
+        "import sys, time; t = time.perf_counter();"
+        "from autocut_core.cli import build_app; build_app();"
+        "heavy = [m for m in ('torch', 'faiss', 'annoy', 'transformers', 'cv2') if m in sys.modules];"
+        "print(heavy)"
+    )
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+    assert time.perf_counter() - started < 5  # generous bound; bench/ measures the real figure
