@@ -7,6 +7,8 @@ can be read as an option.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import shutil
 import subprocess
 import wave
@@ -56,6 +58,7 @@ class EspeakVoice(Voice):
         if program is None:
             raise AutocutError(f"{PROGRAM} is not installed: apt-get install espeak-ng")
         voice = settings.voice if settings.voice != "auto" else _voice_for(text)
+        _check_voice(program, voice)
         with atomic_path(target) as temporary:
             command = [
                 program, "-v", voice, "-s", str(settings.speed), "-p", str(settings.pitch),
@@ -94,6 +97,32 @@ def _voice_for(text: str) -> str:
     if not counts or sum(counts.values()) * 3 < letters:
         return "en"
     return "ja" if "ja" in counts else max(counts, key=lambda voice: counts[voice])
+
+
+@functools.cache
+def _installed_voices(program: str) -> frozenset[str]:
+    listing = subprocess.run(
+        [program, "--voices"], capture_output=True, text=True, check=False, timeout=30
+    ).stdout
+    names: set[str] = set()
+    for line in listing.splitlines()[1:]:
+        columns = line.split()
+        if len(columns) >= 5:
+            names.update({columns[1], columns[3], columns[4], columns[4].rsplit("/", 1)[-1]})
+    return frozenset(name.lower() for name in names)
+
+
+def _check_voice(program: str, voice: str) -> None:
+    """espeak-ng silently falls back to English for an unknown voice: refuse it instead."""
+    base = voice.split("+", 1)[0].lower()
+    installed = _installed_voices(program)
+    if base not in installed:
+        close = difflib.get_close_matches(base, sorted(installed), n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise AutocutError(
+            f"{PROGRAM} failed for voice '{voice}': not an installed voice "
+            f"(see `{PROGRAM} --voices`).{hint}"
+        )
 
 
 def wav_duration(path: Path) -> float:

@@ -20,6 +20,7 @@ _HUE_BINS, _SAT_BINS, _VAL_BINS = 8, 4, 2
 _GRID = 4
 _ORIENTATIONS = 8
 _MAX_SIDE = 256
+_EDGE_FLOOR = 0.05
 
 
 class HistogramSettings(ComponentSettings):
@@ -71,7 +72,12 @@ def _as_rgb(frame: np.ndarray) -> np.ndarray:
         raise ValueError(f"histogram encoder expects HxWx3 RGB frames, got shape {array.shape}")
     array = array[:, :, :3]
     step = max(1, max(array.shape[:2]) // _MAX_SIDE)
-    return array[::step, ::step]
+    if step == 1:
+        return array
+    # Area averaging, not striding: striding aliases fine texture into different histograms.
+    height, width = (array.shape[0] // step) * step, (array.shape[1] // step) * step
+    blocks = array[:height, :width].reshape(height // step, step, width // step, step, 3)
+    return blocks.mean(axis=(1, 3)).astype(np.uint8)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -96,7 +102,8 @@ def _colour_histogram(pixels: np.ndarray) -> np.ndarray:
     )
     hue = np.where(chroma > 0, hue / 6.0, 0.0)
     saturation = np.where(maximum > 0, chroma / np.where(maximum > 0, maximum, 1.0), 0.0)
-    h = np.minimum((hue * _HUE_BINS).astype(np.int64), _HUE_BINS - 1)
+    # Bins centred on the primaries (red straddles hue 0): shift by half a bin, then wrap.
+    h = np.floor(hue * _HUE_BINS + 0.5).astype(np.int64) % _HUE_BINS
     s = np.minimum((saturation * _SAT_BINS).astype(np.int64), _SAT_BINS - 1)
     v = np.minimum((maximum * _VAL_BINS).astype(np.int64), _VAL_BINS - 1)
     bins = (h * _SAT_BINS + s) * _VAL_BINS + v
@@ -129,8 +136,11 @@ def _edge_orientations(pixels: np.ndarray) -> np.ndarray:
     gx = gray[1:-1, 2:] - gray[1:-1, :-2]
     gy = gray[2:, 1:-1] - gray[:-2, 1:-1]
     magnitude = np.hypot(gx, gy)
+    # Below ~5% contrast a gradient is sensor or compression noise, not an edge of the scene.
+    magnitude = np.where(magnitude >= _EDGE_FLOOR, magnitude, 0.0)
     angle = (np.arctan2(gy, gx) % np.pi) / np.pi
-    bins = np.minimum((angle * _ORIENTATIONS).astype(np.int64), _ORIENTATIONS - 1)
+    # Centred bins: horizontal edges (angle 0 and pi) must not straddle the first and last bin.
+    bins = np.floor(angle * _ORIENTATIONS + 0.5).astype(np.int64) % _ORIENTATIONS
     height, width = magnitude.shape
     centre = np.zeros_like(magnitude, dtype=bool)
     centre[height // 4 : height - height // 4, width // 4 : width - width // 4] = True
@@ -139,7 +149,7 @@ def _edge_orientations(pixels: np.ndarray) -> np.ndarray:
         for mask in (centre, ~centre)
     ]
     total = max(float(magnitude.size), 1.0)
-    return np.sqrt(np.concatenate(parts).astype(np.float32) / total)
+    return np.concatenate(parts).astype(np.float32) / total
 
 
 @hookimpl

@@ -45,7 +45,7 @@ def test_config_file_from_flag_and_environment(tmp_path, in_tmp, monkeypatch):
     assert load_settings(other).voice == "fake"
     monkeypatch.setenv("AUTOCUT_CONFIG", str(other))
     assert load_settings().voice == "fake"
-    with pytest.raises(SettingsError, match="missing.toml: config file not found"):
+    with pytest.raises(SettingsError, match=r"missing\.toml: config file not found"):
         load_settings(tmp_path / "missing.toml")
 
 
