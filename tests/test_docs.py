@@ -1,0 +1,70 @@
+"""Documentation that cannot drift: every hook documented with its signature and a runnable
+example, and every hook tested (as datasette's test_docs.py does)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import types
+from pathlib import Path
+
+import pytest
+
+from autocut_core import hookspecs
+from autocut_core.plugins import get_registry, inline_plugin
+
+ROOT = Path(__file__).resolve().parents[1]
+HOOK_DOCS = ROOT / "docs" / "plugin-hooks.md"
+TESTS = ROOT / "tests"
+
+
+def _signature(hook: str) -> str:
+    parameters = inspect.signature(getattr(hookspecs, hook)).parameters
+    return f"{hook}({', '.join(parameters)})"
+
+
+def _sections() -> dict[str, str]:
+    text = HOOK_DOCS.read_text(encoding="utf-8")
+    parts = re.split(r"^## ", text, flags=re.MULTILINE)[1:]
+    return {part.splitlines()[0].strip(): part for part in parts}
+
+
+@pytest.mark.parametrize("hook", hookspecs.ALL_HOOKS)
+def test_hook_is_documented_with_its_exact_signature(hook):
+    assert _signature(hook) in _sections(), f"docs/plugin-hooks.md has no '## {_signature(hook)}'"
+
+
+def test_every_documented_hook_exists():
+    documented = {heading for heading in _sections() if re.match(r"^register_\w+\(", heading)}
+    assert documented == {_signature(hook) for hook in hookspecs.ALL_HOOKS}
+
+
+@pytest.mark.parametrize("hook", hookspecs.ALL_HOOKS)
+def test_hook_has_a_test(hook):
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in TESTS.rglob("test_*.py"))
+    assert f"def test_hook_{hook}(" in sources, f"no test named test_hook_{hook}"
+
+
+@pytest.mark.parametrize("hook", hookspecs.ALL_HOOKS)
+def test_hook_example_runs(hook):
+    """Each section's python block is a complete plugin module that really registers."""
+    section = _sections()[_signature(hook)]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 1, f"'{hook}' needs exactly one ```python example, found {len(blocks)}"
+    module = types.ModuleType(f"doc_example_{hook}")
+    exec(compile(blocks[0], f"docs/plugin-hooks.md ({hook})", "exec"), module.__dict__)
+    if hook == "register_commands":
+        from autocut_core.cli import build_app
+
+        before = {command.name for command in build_app().registered_commands}
+        with inline_plugin(module, name=f"doc-{hook}"):
+            after = {command.name for command in build_app().registered_commands}
+        assert after - before, "the example added no command"
+        return
+    kind = hookspecs.REGISTRATION_HOOKS[hook]
+    before = set(get_registry().names(kind))
+    with inline_plugin(module, name=f"doc-{hook}"):
+        added = set(get_registry().names(kind)) - before
+        assert added, f"the {hook} example registered no {kind}"
+        for name in added:
+            get_registry().create(kind, name)
