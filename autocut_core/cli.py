@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+from collections import Counter
 from typing import Annotated, Any
 
 import typer
 
 from autocut_core import __version__
+from autocut_core.cli_flags import uses_settings
 from autocut_core.errors import AutocutError
+from autocut_core.plugins import PluginHost
+from autocut_core.settings import AutocutSettings
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="Config file (default: $AUTOCUT_CONFIG or ./autocut.toml)."),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -84,13 +83,13 @@ def plugins_show(
 # --- doctor and config ---------------------------------------------------------------------
 
 
-def doctor(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+@uses_settings()
+def doctor(settings: AutocutSettings, as_json: JsonOption = False) -> None:
     """Check ffmpeg, fonts, TTS, Python extras, plugins and configured weights."""
     from autocut_core.doctor import run_checks
     from autocut_core.serde import to_data
-    from autocut_core.settings import load_settings
 
-    checks = run_checks(load_settings(config))
+    checks = run_checks(settings)
     if as_json:
         _print_json(to_data(checks))
     else:
@@ -104,11 +103,9 @@ def doctor(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
-def config_show(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+@uses_settings()
+def config_show(settings: AutocutSettings, as_json: JsonOption = False) -> None:
     """The merged configuration: defaults < autocut.toml < AUTOCUT_* < flags."""
-    from autocut_core.settings import load_settings
-
-    settings = load_settings(config)
     data = settings.model_dump(mode="json", exclude_none=True)
     source = data.pop("config_file", None)
     data = {key: value for key, value in data.items() if value != {}}
@@ -148,8 +145,32 @@ def build_app() -> typer.Typer:
     config_app.command("show")(config_show)
     app.add_typer(config_app, name="config")
     app.command()(doctor)
-    get_host().manager.hook.register_commands(app=app)
+    _add_plugin_commands(app, get_host())
     return app
+
+
+def _command_names(app: typer.Typer) -> list[str]:
+    commands = [
+        info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
+        for info in app.registered_commands
+    ]
+    return commands + [info.name or "" for info in app.registered_groups]
+
+
+def _add_plugin_commands(app: typer.Typer, host: PluginHost) -> None:
+    """Let each plugin add commands; one that raises or takes an existing name is left out."""
+    for impl in host.manager.hook.register_commands.get_hookimpls():
+        commands, groups = list(app.registered_commands), list(app.registered_groups)
+        try:
+            impl.function(app=app)
+            after = Counter(_command_names(app))
+            clashes = sorted(name for name, count in after.items() if count > 1)
+            if clashes:
+                raise AutocutError(f"register_commands: command name(s) already taken: {clashes}")
+        except Exception as error:
+            app.registered_commands[:] = commands
+            app.registered_groups[:] = groups
+            host.fail(impl.plugin_name, f"{type(error).__name__}: {error}")
 
 
 def main(argv: list[str] | None = None) -> None:

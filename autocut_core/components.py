@@ -74,6 +74,14 @@ class Component(ABC):
         return cls(settings)
 
     @classmethod
+    def class_problems(cls) -> list[str]:
+        """What is wrong with this class as a component (checked when it is registered)."""
+        settings = getattr(cls, "Settings", None)
+        if not (isinstance(settings, type) and issubclass(settings, ComponentSettings)):
+            return ["Settings must subclass autocut_core.components.ComponentSettings"]
+        return []
+
+    @classmethod
     def example_options(cls) -> dict[str, Any]:
         """Options that build a small, fast instance: what the contract tests instantiate.
 
@@ -104,6 +112,17 @@ class Encoder(Component):
     #: Audio encoders: the sample rate their input must have.
     sample_rate: ClassVar[int | None] = None
     batch_size: ClassVar[int] = 32
+
+    @classmethod
+    def class_problems(cls) -> list[str]:
+        problems = super().class_problems()
+        if cls.modality not in ("image", "audio", "text"):
+            problems.append(f"modality must be image, audio or text, not {cls.modality!r}")
+        if cls.modality == "audio" and not (
+            isinstance(cls.sample_rate, int) and cls.sample_rate > 0
+        ):
+            problems.append("an audio encoder must set sample_rate (the rate its input must have)")
+        return problems
 
     @property
     @abstractmethod
@@ -149,6 +168,13 @@ class Tokenizer(Component):
     kind = "tokenizer"
     #: ``v`` for video tokens ``<v_h_c>``, ``a`` for audio tokens ``<a_h_c>``.
     token_prefix: ClassVar[Literal["v", "a"]] = "v"
+
+    @classmethod
+    def class_problems(cls) -> list[str]:
+        problems = super().class_problems()
+        if cls.token_prefix not in ("v", "a"):
+            problems.append(f"token_prefix must be 'v' or 'a', not {cls.token_prefix!r}")
+        return problems
 
     @property
     @abstractmethod
@@ -399,12 +425,23 @@ class Renderer(Component):
         """Render ``plan`` to ``output`` (written atomically)."""
 
 
+EVALUATOR_TASKS = ("select", "sort", "script", "music")
+
+
 class Evaluator(Component):
     """Scores predictions of one task against references (paper §4.2)."""
 
     kind = "evaluator"
     #: ``select``, ``sort``, ``script`` or ``music``.
     task: ClassVar[str]
+
+    @classmethod
+    def class_problems(cls) -> list[str]:
+        problems = super().class_problems()
+        task = getattr(cls, "task", None)
+        if task not in EVALUATOR_TASKS:
+            problems.append(f"task must be one of {', '.join(EVALUATOR_TASKS)}, not {task!r}")
+        return problems
 
     @abstractmethod
     def score_batch(

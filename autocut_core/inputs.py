@@ -13,6 +13,7 @@ from typing import Any
 
 from autocut_core.errors import InputError
 from autocut_core.serde import from_data
+from autocut_core.text import detect_language
 from autocut_core.types import Product, Script
 
 # Sentence ends. CJK ends cut unconditionally (no space follows them); Latin ends need a space
@@ -90,7 +91,7 @@ def load_script(path: Path) -> Script:
     sentences = parse_script_text(read_text(path, "script"))
     if not sentences:
         raise InputError(f"{path}: the script has no sentences (the file is empty or blank)")
-    return Script(sentences=tuple(sentences))
+    return Script(sentences=tuple(sentences), language=detect_language(" ".join(sentences)))
 
 
 def parse_script_text(text: str) -> list[str]:

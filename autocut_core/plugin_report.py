@@ -88,6 +88,11 @@ def print_table(report: dict[str, Any], show_all: bool) -> None:
         for entry in entries:
             provider = f"{entry['package']} {entry['package_version']}".strip()
             typer.echo(f"  {entry['name']:<{width}}  {provider:<22}  {entry['description']}")
+            for option, spec in entry.get("options", {}).items():
+                default = "required" if spec["required"] else f"= {spec['default']!r}"
+                typer.echo(
+                    f"  {'':<{width}}    --{kind}-opt {option} ({spec['type']} {default}) {spec['description']}".rstrip()
+                )
     if show_all:
         typer.echo("plugins:")
         for plugin in report.get("plugins", []):

@@ -76,6 +76,11 @@ class PluginHost:
         self._registry = None
         return True
 
+    def fail(self, name: str, error: str) -> None:
+        """Record that loaded plugin ``name`` failed after loading (e.g. adding commands)."""
+        info = self.plugins.get(name) or PluginInfo(name, "unknown", "", "")
+        self.failures.append(_failure(info, error))
+
     def remove(self, name: str) -> None:
         plugin = self.manager.get_plugin(name)
         if plugin is not None:
@@ -259,3 +264,4 @@ def inline_plugin(
         yield info
     finally:
         host.remove(name)
+        host.failures = [failure for failure in host.failures if failure.name != name]

@@ -76,6 +76,12 @@ class Registry:
                 f"plugin '{plugin.name}' ({plugin.provider}) registered {kind} {cls.__name__} "
                 f"which does not implement: {missing}"
             )
+        problems = cls.class_problems()
+        if problems:
+            raise RegistrationError(
+                f"plugin '{plugin.name}' ({plugin.provider}) registered {kind} {cls.__name__}: "
+                + "; ".join(problems)
+            )
         name = getattr(cls, "name", None)
         for label in (name, *aliases):
             if not isinstance(label, str) or not _NAME.match(label):
@@ -99,7 +105,8 @@ class Registry:
             raise DuplicateComponentError(
                 f"{kind} '{label}' is provided twice: by plugin '{holder.plugin.name}' "
                 f"({holder.plugin.provider}) and by plugin '{plugin.name}' ({plugin.provider}). "
-                f"Disable one, e.g. AUTOCUT_DISABLE_PLUGINS={plugin.name}"
+                f"Disable one: AUTOCUT_DISABLE_PLUGINS={plugin.name} or "
+                f"AUTOCUT_DISABLE_PLUGINS={holder.plugin.name}"
             )
 
     def kinds(self) -> list[str]:

@@ -14,6 +14,7 @@ from flags: ``--encoder clip --encoder-opt model=ViT-B-32``.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
@@ -146,9 +147,29 @@ def find_config_file(explicit: Path | None = None) -> Path | None:
     return default.resolve() if default.is_file() else None
 
 
+#: AUTOCUT_* variables that are not settings fields but are read elsewhere.
+OTHER_ENV = {CONFIG_ENV, "AUTOCUT_LOAD_PLUGINS", "AUTOCUT_DISABLE_PLUGINS"}
+
+
+def check_environment() -> None:
+    """A misspelt ``AUTOCUT_*`` variable is an error, not a silently ignored setting."""
+    fields = [name for name in AutocutSettings.model_fields if name != "config_file"]
+    known = {f"AUTOCUT_{name.upper()}" for name in fields} | OTHER_ENV
+    for variable in os.environ:
+        upper = variable.upper()
+        if not upper.startswith("AUTOCUT_") or upper in known:
+            continue
+        if any(upper.startswith(f"AUTOCUT_{name.upper()}__") for name in fields):
+            continue
+        close = difflib.get_close_matches(upper, sorted(known), n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise SettingsError(f"environment variable {variable} is not an AutoCut setting.{hint}")
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> AutocutSettings:
     """Merge every layer into validated settings; errors name the file and the field."""
     global _active_config_file
+    check_environment()
     path = find_config_file(config)
     if path is not None:
         _check_toml(path)

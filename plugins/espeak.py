@@ -15,31 +15,28 @@ import wave
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import Field
+
 from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Voice
 from autocut_core.errors import AutocutError
 from autocut_core.fsutil import atomic_path
+from autocut_core.text import detect_language
 from autocut_core.types import SpeechLine
 
 PROGRAM = "espeak-ng"
-# (first, last code point, espeak-ng voice); kana before Han so Japanese is not read as Mandarin.
-_SCRIPT_VOICES = (
-    (0x3040, 0x30FF, "ja"),
-    (0xAC00, 0xD7AF, "ko"),
-    (0x3400, 0x4DBF, "cmn"),
-    (0x4E00, 0x9FFF, "cmn"),
-)
+#: detected language -> espeak-ng voice (None: text not mainly CJK -> English).
+_VOICES = {None: "en", "zh": "cmn", "ja": "ja", "ko": "ko"}
 
 
 class EspeakSettings(ComponentSettings):
-    #: espeak-ng voice ("en", "en-us", "cmn", "de", ...) or "auto" to pick by script.
-    voice: str = "auto"
-    #: Words per minute.
-    speed: int = 165
-    #: 0-99.
-    pitch: int = 50
-    timeout: float = 60.0
+    voice: str = Field(
+        "auto", description='espeak-ng voice ("en-us", "cmn", "de", ...) or "auto" by script'
+    )
+    speed: int = Field(165, ge=80, le=450, description="Words per minute")
+    pitch: int = Field(50, ge=0, le=99, description="Voice pitch, 0-99")
+    timeout: float = Field(60.0, gt=0, description="Seconds allowed per line")
 
 
 class EspeakVoice(Voice):
@@ -86,17 +83,8 @@ class EspeakVoice(Voice):
 
 
 def _voice_for(text: str) -> str:
-    """espeak-ng voice for the script most of ``text`` is written in (English otherwise)."""
-    counts: dict[str, int] = {}
-    for char in text:
-        for first, last, voice in _SCRIPT_VOICES:
-            if first <= ord(char) <= last:
-                counts[voice] = counts.get(voice, 0) + 1
-                break
-    letters = len("".join(text.split()))
-    if not counts or sum(counts.values()) * 3 < letters:
-        return "en"
-    return "ja" if "ja" in counts else max(counts, key=lambda voice: counts[voice])
+    """espeak-ng voice for the writing system most of ``text`` uses (English otherwise)."""
+    return _VOICES[detect_language(text)]
 
 
 @functools.cache

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from autocut_core import hookimpl
 from autocut_core.components import ComponentSettings, Retriever
 
@@ -17,8 +19,9 @@ if TYPE_CHECKING:
 
 
 class ExactSettings(ComponentSettings):
-    #: Queries scored per matrix product (bounds memory on large indexes).
-    query_block: int = 1024
+    query_block: int = Field(
+        1024, ge=1, description="Queries scored per matrix product (bounds memory)"
+    )
 
 
 class ExactRetriever(Retriever):

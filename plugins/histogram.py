@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from autocut_core import hookimpl
 from autocut_core.components import ComponentSettings, Encoder
 
@@ -24,10 +26,11 @@ _EDGE_FLOOR = 0.05
 
 
 class HistogramSettings(ComponentSettings):
-    #: Relative weight of the colour, layout and edge blocks in the final vector.
-    colour_weight: float = 1.0
-    layout_weight: float = 1.0
-    edge_weight: float = 1.0
+    colour_weight: float = Field(1.0, ge=0, description="Weight of the HSV colour histogram block")
+    layout_weight: float = Field(
+        1.0, ge=0, description="Weight of the 4x4 mean-colour layout block"
+    )
+    edge_weight: float = Field(1.0, ge=0, description="Weight of the edge-orientation block")
 
 
 class HistogramEncoder(Encoder):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from pydantic import Field
+
 from autocut_core import hookimpl
 from autocut_core.components import Backbone, ComponentSettings
 from autocut_core.errors import AutocutError
@@ -24,7 +26,7 @@ from autocut_core.types import (
 
 
 class RandomSettings(ComponentSettings):
-    seed: int = 0
+    seed: int = Field(0, description="Seed of the random generator (same seed, same answers)")
 
 
 class RandomBackbone(Backbone):

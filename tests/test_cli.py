@@ -29,7 +29,8 @@ def test_plugins_all_adds_plugins_and_options(cli_json, cli):
     assert {p["name"] for p in report["plugins"]} >= {"histogram", "exact", "espeak"}
     histogram = report["components"]["encoder"][0]
     assert histogram["options"]["edge_weight"] == {
-        "type": "float", "default": 1.0, "required": False, "description": "",
+        "type": "float", "default": 1.0, "required": False,
+        "description": "Weight of the edge-orientation block",
     }  # fmt: skip
     code, out, _ = cli("plugins", "--all")
     assert code == 0 and "plugins:" in out and "histogram" in out
@@ -119,3 +120,28 @@ def test_help_starts_quickly_and_imports_nothing_heavy():
     )
     assert result.stdout.strip() == "[]"
     assert time.perf_counter() - started < 5  # generous bound; bench/ measures the real figure
+
+
+def test_component_flags_are_the_top_layer(cli_json, in_tmp, monkeypatch):
+    (in_tmp / "autocut.toml").write_text(
+        "[encoders.histogram]\nedge_weight = 2.0\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("AUTOCUT_RETRIEVER", "faiss")
+    shown = cli_json(
+        "config", "show", "--json", "--retriever", "exact",
+        "--encoder-opt", "edge_weight=3", "--encoder-opt", "colour_weight=0.5",
+    )["settings"]  # fmt: skip
+    assert shown["retriever"] == "exact"
+    assert shown["encoders"]["histogram"] == {"edge_weight": "3", "colour_weight": "0.5"}
+
+
+def test_option_for_an_unchosen_component_is_an_error(cli, in_tmp):
+    code, _, err = cli("config", "show", "--backbone-opt", "seed=1")
+    assert code == 2
+    assert "--backbone-opt was given but no backbone is chosen" in err
+
+
+def test_doctor_checks_options_given_as_flags(cli, in_tmp):
+    code, out, _ = cli("doctor", "--encoder-opt", "edge_wieght=3")
+    assert code == 1
+    assert "Invalid options for encoder 'histogram'" in out

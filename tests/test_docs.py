@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from autocut_core import hookspecs
+from autocut_core.contracts import check_component
 from autocut_core.plugins import get_registry, inline_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,4 +68,4 @@ def test_hook_example_runs(hook):
         added = set(get_registry().names(kind)) - before
         assert added, f"the {hook} example registered no {kind}"
         for name in added:
-            get_registry().create(kind, name)
+            check_component(get_registry().get(kind, name))

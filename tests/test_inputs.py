@@ -113,3 +113,11 @@ def test_empty_script_is_an_error(tmp_path):
 def test_script_that_is_a_directory_is_an_error(tmp_path):
     with pytest.raises(InputError, match="expected a script file, found a directory"):
         load_script(tmp_path)
+
+
+def test_script_language_is_detected(tmp_path):
+    chinese, english = tmp_path / "zh.txt", tmp_path / "en.txt"
+    chinese.write_text("轻薄透气。一整天都舒适！", encoding="utf-8")
+    english.write_text("Light as air. Dry all day.", encoding="utf-8")
+    assert load_script(chinese).language == "zh"
+    assert load_script(english).language is None

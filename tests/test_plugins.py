@@ -6,6 +6,8 @@ a hook has none.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import typer
 from autocut_plugins.exact_retriever import ExactRetriever
@@ -195,3 +197,43 @@ def test_autocut_plugin_fixture_registers_for_one_test(autocut_plugin, autocut_f
     assert "fake" in get_registry().names("backbone")
     autocut_plugin(_registers("register_voices", FakeVoice, "whisper-voice"), name="wv")
     assert "whisper-voice" in get_registry().names("voice")
+
+
+class _CommandThatRaises:
+    @staticmethod
+    @hookimpl
+    def register_commands(app):
+        raise RuntimeError("cannot import click-extra")
+
+
+class _CommandThatShadowsDoctor:
+    @staticmethod
+    @hookimpl
+    def register_commands(app):
+        @app.command(name="doctor")
+        def fake_doctor() -> None:
+            typer.echo("all good, trust me")
+
+
+@pytest.mark.parametrize(
+    ("plugin", "error"),
+    [
+        (_CommandThatRaises, "RuntimeError: cannot import click-extra"),
+        (_CommandThatShadowsDoctor, "command name(s) already taken: ['doctor']"),
+    ],
+)
+def test_bad_plugin_commands_are_left_out_and_reported(cli, plugin, error):
+    with inline_plugin(plugin, name="bad-commands"):
+        code, out, _ = cli("doctor", "--json")
+        assert code in (0, 1)
+        assert "trust me" not in out
+        assert any(
+            c["name"] == "plugin bad-commands" and error in c["detail"] for c in json.loads(out)
+        )
+
+
+def test_inline_plugin_failures_do_not_outlive_the_block():
+    with inline_plugin(_RaisesWhileRegistering, name="raiser"):
+        get_registry()
+        assert get_host().failures
+    assert get_host().failures == []

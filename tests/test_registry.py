@@ -149,3 +149,25 @@ def test_component_options_are_validated():
         registry.create("encoder", "histogram", {"edge_wieght": 1})
     assert "Invalid options for encoder 'histogram'" in str(info.value)
     assert "Known options: colour_weight, layout_weight, edge_weight" in str(info.value)
+
+
+def _plugin_registering(hook_name: str, cls: type) -> type:
+    def hook(register):
+        register(cls)
+
+    return type("P", (), {hook_name: staticmethod(hookimpl(hook))})
+
+
+def test_class_problems_are_reported_at_registration():
+    from autocut_core.testing import FakeAudioEncoder, FakeEvaluator
+
+    no_task = type("NoTask", (FakeEvaluator,), {"name": "no-task", "task": "guess"})
+    no_rate = type("NoRate", (FakeAudioEncoder,), {"name": "no-rate", "sample_rate": None})
+    with (
+        inline_plugin(_plugin_registering("register_evaluators", no_task), name="p1"),
+        inline_plugin(_plugin_registering("register_encoders", no_rate), name="p2"),
+    ):
+        get_registry()
+        errors = {failure.name: failure.error for failure in get_host().failures}
+    assert "task must be one of select, sort, script, music, not 'guess'" in errors["p1"]
+    assert "an audio encoder must set sample_rate" in errors["p2"]

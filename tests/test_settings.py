@@ -86,3 +86,18 @@ def test_flag_options_win_over_file_options(in_tmp):
 def test_creating_an_unconfigured_component_says_how_to_configure_it(in_tmp):
     with pytest.raises(SettingsError, match="No backbone is configured: pass --backbone NAME"):
         load_settings().create("backbone")
+
+
+def test_misspelt_environment_variable_is_an_error(in_tmp, monkeypatch):
+    monkeypatch.setenv("AUTOCUT_ENCODR", "clip")
+    with pytest.raises(
+        SettingsError,
+        match=r"AUTOCUT_ENCODR is not an AutoCut setting\. Did you mean AUTOCUT_ENCODER\?",
+    ):
+        load_settings()
+
+
+def test_plugin_control_variables_are_not_settings_errors(in_tmp, monkeypatch):
+    monkeypatch.setenv("AUTOCUT_DISABLE_PLUGINS", "x")
+    monkeypatch.setenv("AUTOCUT_ENCODERS__HISTOGRAM__EDGE_WEIGHT", "2")
+    assert load_settings().options_for("encoder", "histogram") == {"edge_weight": "2"}
