@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -55,6 +55,22 @@ OPTION_TABLES = {kind: table for kind, table in COMPONENT_CHOICES.values()} | {
 Options = dict[str, dict[str, Any]]
 
 
+class IndexConfig(BaseModel):
+    """How `autocut index` decodes and cuts footage (``[index]`` in autocut.toml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dense_fps: float = Field(10.0, gt=0, le=60, description="Decode rate for cut detection")
+    max_side: int = Field(256, ge=32, le=4096, description="Longest side of decoded frames")
+    cut_encoder: str = Field("histogram", description="Encoder run on every dense frame")
+    cut_method: str = Field("threshold", pattern="^(threshold|adaptive)$")
+    cut_threshold: float = Field(0.85, gt=0, lt=1, description="Cut below this similarity")
+    adaptive_drop: float = Field(0.12, gt=0, lt=1, description="Adaptive: drop below window mean")
+    min_clip: float = Field(1.0, ge=1.0, description="Shortest clip in seconds")
+    max_clip: float = Field(30.0, ge=2.0, le=999, description="Longer shots are split")
+    max_track_seconds: float = Field(600.0, gt=0, description="Music analysed per track")
+
+
 class AutocutSettings(BaseSettings):
     """Every setting AutoCut reads. Unknown keys are errors (a typo must not pass silently)."""
 
@@ -67,7 +83,7 @@ class AutocutSettings(BaseSettings):
 
     # Which component does each job; None where no component is configured yet.
     encoder: str = "histogram"
-    audio_encoder: str | None = None
+    audio_encoder: str | None = "logmel"
     text_encoder: str | None = None
     tokenizer: str | None = None
     backbone: str | None = None
@@ -77,7 +93,8 @@ class AutocutSettings(BaseSettings):
     pipeline: str | None = None
 
     db: Path = Path("autocut-db")
-    jobs: int = 0  # 0 = all cores
+    jobs: int = Field(0, ge=0, description="Worker processes for indexing; 0 = automatic")
+    index: IndexConfig = IndexConfig()
 
     # Options of each component, keyed by its name.
     encoders: Options = {}

@@ -40,6 +40,8 @@ class HistogramEncoder(Encoder):
     description = "Weight-free colour/layout/edge descriptor, 128-D (not semantic; fast)"
     modality = "image"
     batch_size = 64
+    #: Cheap single-threaded NumPy: indexing runs one file per core with it.
+    capabilities = frozenset({"light"})
     Settings = HistogramSettings
 
     @property

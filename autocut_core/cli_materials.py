@@ -1,0 +1,230 @@
+"""Commands that build and read the material database: `index`, `segment`, `materials`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from autocut_core.cli_flags import uses_settings
+from autocut_core.settings import AutocutSettings
+
+if TYPE_CHECKING:
+    from autocut_core.indexing import IndexOptions, IndexReport
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+DbOption = Annotated[
+    Path | None, typer.Option("--db", help="Material database folder (default: setting 'db').")
+]
+
+
+def index_options(settings: AutocutSettings, jobs: int | None = None) -> IndexOptions:
+    """IndexOptions from merged settings; ``jobs=0`` means all cores for light encoders."""
+    from autocut_core.indexing import ComponentSpec, IndexOptions
+    from autocut_core.plugins import get_registry
+    from autocut_core.segment import SegmentSettings
+
+    config = settings.index
+    encoder = ComponentSpec.of(settings.encoder, settings.options_for("encoder", settings.encoder))
+    audio = None
+    if settings.audio_encoder:
+        audio = ComponentSpec.of(
+            settings.audio_encoder, settings.options_for("encoder", settings.audio_encoder)
+        )
+    cutter = ComponentSpec.of(
+        config.cut_encoder, settings.options_for("encoder", config.cut_encoder)
+    )
+    workers = settings.jobs if jobs is None else jobs
+    if workers == 0:
+        light = "light" in get_registry().get("encoder", settings.encoder).cls.capabilities
+        workers = (os.cpu_count() or 1) if light else 1
+    segment = SegmentSettings(
+        method=config.cut_method,  # type: ignore[arg-type]
+        threshold=config.cut_threshold,
+        adaptive_drop=config.adaptive_drop,
+        min_clip_seconds=config.min_clip,
+        max_clip_seconds=config.max_clip,
+    )
+    return IndexOptions(
+        encoder=encoder,
+        audio_encoder=audio,
+        cut_encoder=cutter,
+        dense_fps=config.dense_fps,
+        max_side=config.max_side,
+        segment=segment,
+        max_track_seconds=config.max_track_seconds,
+        jobs=workers,
+    )
+
+
+@uses_settings("encoder", "audio_encoder")
+def index_command(
+    settings: AutocutSettings,
+    footage: Annotated[
+        list[Path], typer.Argument(metavar="FOOTAGE...", help="Video files or folders (walked).")
+    ],
+    music: Annotated[
+        list[Path] | None,
+        typer.Option("--music", metavar="PATH", help="Music file or folder (repeatable)."),
+    ] = None,
+    db: DbOption = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Parallel files; 0 = automatic.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Decode, cut and embed footage (and music) into the material database.
+
+    Re-running does only new or changed files; a killed run resumes where it stopped.
+    """
+    from autocut_core.indexing import index
+
+    options = index_options(settings, jobs)
+    folder = db or settings.db
+    with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
+        report = index(footage, music or [], folder, options, progress)
+    if as_json:
+        typer.echo(
+            json.dumps({"db": str(folder), **report.to_dict()}, ensure_ascii=False, indent=2)
+        )
+    else:
+        _print_report(folder, report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+class _progress:
+    """A rich progress bar on stderr (files, decoded frames/s, ETA), or nothing."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>7.1f} frames/s"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[current]}"),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("index", total=None, rate=0.0, current="")
+        return self.update
+
+    def update(self, path: str, done: int, total: int, frames: int) -> None:
+        elapsed = self.bar.tasks[0].elapsed or 1e-9
+        self.bar.update(self.task, completed=done, total=total, rate=frames / elapsed,
+                        current=Path(path).name[-40:])  # fmt: skip
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _print_report(folder: Path, report: IndexReport) -> None:
+    typer.echo(
+        f"Indexed into {folder}: {report.new_videos} new video(s), {report.new_tracks} new "
+        f"track(s), {report.embedded} re-embedded, {report.unchanged} unchanged, "
+        f"{len(report.failed)} failed."
+    )
+    typer.echo(
+        f"  {report.frames} frames, {report.clips} clips, {report.media_seconds:.1f} s of media "
+        f"in {report.elapsed:.1f} s ({report.frames_per_second:.0f} decoded frames/s)"
+    )
+    for path, reason in report.failed:
+        typer.echo(f"  FAILED {path}: {reason}")
+
+
+@uses_settings("encoder")
+def segment_command(
+    settings: AutocutSettings,
+    video: Annotated[Path, typer.Argument(help="A video file.")],
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the cut list as CSV.")
+    ] = None,
+    otio: Annotated[
+        Path | None, typer.Option("--otio", help="Also write an OpenTimelineIO timeline.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print where VIDEO cuts into visual clips (the cut detector `index` uses)."""
+    from autocut_core import cut_export
+    from autocut_core.indexing import segment_video
+
+    options = index_options(settings, jobs=1)
+    result = segment_video(video, options)
+    if csv is not None:
+        cut_export.write_csv(result.clips, csv)
+    if otio is not None:
+        cut_export.write_otio(video, result.clips, result.probe, otio)
+    if as_json:
+        clips = [{"start": a, "end": b, "duration": round(b - a, 3)} for a, b in result.clips]
+        typer.echo(
+            json.dumps(
+                {"video": str(video), "duration": result.probe.duration, "clips": clips}, indent=2
+            )
+        )
+        return
+    typer.echo(f"{video}: {len(result.clips)} clip(s) in {result.probe.duration:.2f} s")
+    for number, (start, end) in enumerate(result.clips, start=1):
+        typer.echo(
+            f"  {number:3d}  {cut_export.timecode(start)} - {cut_export.timecode(end)}  ({end - start:6.2f} s)"
+        )
+
+
+def materials_stats(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Counts, durations and disk size of a material database."""
+    from autocut_core.materials import MaterialDB
+    from autocut_core.settings import load_settings
+
+    folder = db or load_settings().db
+    with MaterialDB(folder, create=False, write=False) as database:
+        stats = database.stats()
+    if as_json:
+        typer.echo(json.dumps(stats, indent=2))
+        return
+    typer.echo(f"{stats['folder']}: {stats['disk_bytes'] / 1e6:.1f} MB on disk")
+    typer.echo(
+        f"  videos {stats['videos']} ({stats['video_seconds']:.1f} s), frames {stats['frames']}, clips {stats['clips']}"
+    )
+    typer.echo(
+        f"  tracks {stats['tracks']} ({stats['track_seconds']:.1f} s), failures {stats['failures']}"
+    )
+    for vector_set in stats["vector_sets"]:
+        typer.echo(
+            f"  vectors {vector_set['name']}: {vector_set['rows']} x {vector_set['dim']}"
+            + (
+                f" ({vector_set['unreferenced_rows']} unreferenced)"
+                if vector_set["unreferenced_rows"]
+                else ""
+            )
+        )
+
+
+def register(app: typer.Typer, typer_factory: Any) -> None:
+    """Attach these commands to the root application."""
+    app.command("index")(index_command)
+    app.command("segment")(segment_command)
+    materials = typer_factory(help="Inspect a material database.", no_args_is_help=True)
+    materials.command("stats")(materials_stats)
+    app.add_typer(materials, name="materials")
