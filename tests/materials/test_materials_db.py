@@ -47,7 +47,7 @@ def test_store_and_read_back(tmp_path):
         assert [f[0] for f in db.frames(source.source_id)] == [
             f"{source.source_id}000{i}" for i in range(4)
         ]
-        ids, vectors = db.vectors("histogram", "clip")
+        _ids, vectors = db.vectors("histogram", "clip")
         assert np.allclose(vectors, embedded.clip_vectors)
         assert np.allclose(
             db.vector("histogram", "frame", f"{source.source_id}0002"), embedded.frame_vectors[2]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -77,7 +79,7 @@ def test_clips_cover_the_video_and_long_shots_are_split():
     assert clips[0] == (0.0, 4.0)
     assert clips[-1][1] == 100.0
     assert all(b - a <= 30.0 for a, b in clips)
-    assert all(a2 == b1 for (_, b1), (a2, _) in zip(clips, clips[1:], strict=False))
+    assert all(a2 == b1 for (_, b1), (a2, _) in itertools.pairwise(clips))
 
 
 def test_clip_vector_is_the_normalised_mean_of_its_seconds():
