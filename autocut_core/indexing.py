@@ -392,22 +392,35 @@ def index(
     with MaterialDB(folder) as db:
         for path, reason in video_problems + track_problems:
             _fail(db, report, path, reason)
-        jobs = _plan(db, report, files, options)
+        jobs, copies = _plan(db, report, files, options)
         done = len(files) - len(jobs)
         for result, pending in _run(jobs, options.jobs):
             done += 1
-            _store(db, report, result, pending, options, versions)
+            try:
+                _store(db, report, result, pending, options, versions)
+            except Exception as error:  # one file's bad luck must not stop the others
+                detail = traceback.format_exception_only(type(error), error)[-1].strip()
+                _fail(
+                    db, report, display_path(result.path), f"internal error while storing: {detail}"
+                )
             if progress is not None:
                 progress(display_path(result.path), done, len(files), report.decoded_frames)
+        _store_copies(db, report, copies)
     report.elapsed = time.perf_counter() - started
     return report
 
 
 def _plan(
     db: MaterialDB, report: IndexReport, files: list[tuple[Path, str]], options: IndexOptions
-) -> list[tuple[Any, _Pending]]:
-    """Skip what is already indexed (by path+size+mtime, then by content); job the rest."""
+) -> tuple[list[tuple[Any, _Pending]], list[_Pending]]:
+    """Skip what is already indexed (by path+size+mtime, then by content); job the rest.
+
+    Returns the jobs and the copies: files whose content another job of this run already
+    computes, to be pointed at its source afterwards instead of computed twice.
+    """
     jobs: list[tuple[Any, _Pending]] = []
+    copies: list[_Pending] = []
+    queued: set[tuple[str, str]] = set()
     for path, kind in files:
         spec = options.encoder if kind == "video" else options.audio_encoder
         assert spec is not None
@@ -429,9 +442,13 @@ def _plan(
             db.remember_path(stat, existing)  # a copy or a rename: nothing to compute
             report.unchanged += 1
             continue
+        pending = _Pending(stat, content_hash, kind, existing)
+        if (content_hash, kind) in queued:
+            copies.append(pending)
+            continue
+        queued.add((content_hash, kind))
         if existing is None:
             db.forget_path(stat.path)  # the file at this path changed: its old rows go
-        pending = _Pending(stat, content_hash, kind, existing)
         if kind == "audio":
             jobs.append((TrackJob(os.fspath(path), options), pending))
         elif existing:
@@ -440,7 +457,17 @@ def _plan(
             jobs.append((VideoJob(os.fspath(path), options, seconds, clips), pending))
         else:
             jobs.append((VideoJob(os.fspath(path), options), pending))
-    return jobs
+    return jobs, copies
+
+
+def _store_copies(db: MaterialDB, report: IndexReport, copies: list[_Pending]) -> None:
+    for copy in copies:
+        source_id = db.source_for_hash(copy.content_hash)
+        if source_id is None:
+            _fail(db, report, copy.stat.path, "same content as a file that failed (see above)")
+        else:
+            db.remember_path(copy.stat, source_id)
+            report.unchanged += 1
 
 
 def _fail(db: MaterialDB, report: IndexReport, path: str, reason: str) -> None:

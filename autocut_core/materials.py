@@ -343,12 +343,28 @@ class MaterialDB:
             self._upsert_path(stat, source_id)
 
     def _upsert_path(self, stat: PathStat, source_id: str) -> None:
+        previous = self.connection.execute(
+            "SELECT source_id FROM paths WHERE path = ?", (stat.path,)
+        ).fetchone()
         self.connection.execute(
             "INSERT INTO paths VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
-            "source_id = excluded.source_id, size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns",
+            "source_id = excluded.source_id, size_bytes = excluded.size_bytes, "
+            "mtime_ns = excluded.mtime_ns",
             (stat.path, source_id, stat.size_bytes, stat.mtime_ns),
         )
         self.connection.execute("DELETE FROM failures WHERE path = ?", (stat.path,))
+        if previous is not None and previous["source_id"] != source_id:
+            self._drop_if_orphaned(previous["source_id"])
+
+    def _drop_if_orphaned(self, source_id: str) -> None:
+        """A source no path points at any more (its file changed or was replaced) goes."""
+        if (
+            self.connection.execute(
+                "SELECT 1 FROM paths WHERE source_id = ?", (source_id,)
+            ).fetchone()
+            is None
+        ):
+            self.connection.execute("DELETE FROM sources WHERE source_id = ?", (source_id,))
 
     def _insert_source(self, source: Source, segmenter: str) -> None:
         self.connection.execute(
@@ -433,13 +449,7 @@ class MaterialDB:
             if row is None:
                 return
             self.connection.execute("DELETE FROM paths WHERE path = ?", (path,))
-            still_used = self.connection.execute(
-                "SELECT 1 FROM paths WHERE source_id = ?", (row["source_id"],)
-            ).fetchone()
-            if still_used is None:
-                self.connection.execute(
-                    "DELETE FROM sources WHERE source_id = ?", (row["source_id"],)
-                )
+            self._drop_if_orphaned(row["source_id"])
 
     def record_failure(self, path: str, reason: str) -> None:
         with self._transaction():
@@ -540,7 +550,7 @@ class MaterialDB:
         for table, key in (("sources", "source_id"), ("frames", "frame_id"), ("clips", "clip_id"),
                            ("tracks", "track_id"), ("encodings", "source_id, encoder")):  # fmt: skip
             rows = self.connection.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall()
-            tables[table] = [{k: row[k] for k in row if k != "indexed_at"} for row in rows]
+            tables[table] = [{k: row[k] for k in row.keys() if k != "indexed_at"} for row in rows]  # noqa: SIM118 (sqlite3.Row iterates values)
         for name in sorted(self._files):
             encoder, level = name.rsplit(".", 1)
             material_ids, vectors = self.vectors(encoder, level)
