@@ -265,9 +265,10 @@ def _analyse_video(job: VideoJob) -> VideoResult:
         raise MediaError(job.path, "no frames could be decoded")
     if cutter is not None and dense_batch:
         dense_vectors.append(cutter.encode(dense_batch))
-    duration = max(
-        facts.duration, (dense_times[-1] + 1 / options.dense_fps) if dense_times else 0.0
-    )
+    # The container's duration, so no clip reaches past the end of the file; the decoded
+    # length only where the container does not say.
+    last_frame_end = (dense_times[-1] if dense_times else seconds[-1][1]) + 1 / options.dense_fps
+    duration = facts.duration if facts.duration > 0 else last_frame_end
 
     if cutter is not None:
         dense = np.concatenate(dense_vectors)

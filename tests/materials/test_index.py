@@ -228,3 +228,18 @@ def test_segment_command_prints_and_exports(footage, tmp_path):
     rows = (tmp_path / "cuts.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("Scene Number,Start Timecode")
     assert len(rows) == 5
+
+
+def test_segment_exports_an_otio_timeline(footage, tmp_path):
+    import opentimelineio as otio
+
+    exported = _cli(
+        "segment", str(footage / "four_shots.mp4"), "--otio", str(tmp_path / "cuts.otio")
+    )
+    assert exported.returncode == 0, exported.stderr
+    timeline = otio.adapters.read_from_file(str(tmp_path / "cuts.otio"))
+    clips = list(timeline.find_clips())
+    assert len(clips) == 4
+    assert clips[1].source_range.start_time.to_seconds() == pytest.approx(1.5, abs=0.11)
+    assert clips[0].media_reference.target_url.endswith("four_shots.mp4")
+    assert sum(c.source_range.duration.to_seconds() for c in clips) == pytest.approx(9.0, abs=0.1)
