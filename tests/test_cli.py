@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+from autocut_core.plugins import get_registry
+
 
 def test_version(cli):
     assert cli("--version") == (0, "autocut 0.1.0\n", "")
@@ -27,7 +29,7 @@ def test_plugins_json_lists_builtins_by_kind_and_provider(cli_json):
 def test_plugins_all_adds_plugins_and_options(cli_json, cli):
     report = cli_json("plugins", "--all", "--json")
     assert {p["name"] for p in report["plugins"]} >= {"histogram", "exact", "espeak"}
-    histogram = report["components"]["encoder"][0]
+    histogram = next(e for e in report["components"]["encoder"] if e["name"] == "histogram")
     assert histogram["options"]["edge_weight"] == {
         "type": "float", "default": 1.0, "required": False,
         "description": "Weight of the edge-orientation block",
@@ -44,11 +46,12 @@ def test_plugins_table(cli):
 
 def test_unknown_component_exits_2_with_suggestion(cli):
     code, out, err = cli("plugins", "show", "encoder", "histgram")
+    available = ", ".join(get_registry().names("encoder"))
     assert code == 2
     assert out == ""
     assert (
         err.strip()
-        == "Error: Unknown encoder 'histgram'. Available: histogram. Did you mean 'histogram'?"
+        == f"Error: Unknown encoder 'histgram'. Available: {available}. Did you mean 'histogram'?"
     )
 
 

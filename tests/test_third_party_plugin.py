@@ -118,7 +118,8 @@ def test_broken_plugin_is_reported_and_everything_else_works(site):
 def test_unknown_name_exits_2_from_the_console(site):
     result = _autocut(site, "plugins", "show", "encoder", "helo")
     assert result.returncode == 2
-    assert "Available: hello, histogram. Did you mean 'hello'?" in result.stderr
+    assert "Available: " in result.stderr and "hello, histogram" in result.stderr
+    assert result.stderr.rstrip().endswith("Did you mean 'hello'?")
 
 
 def test_uninstall_removes_it_again(site, tmp_path):

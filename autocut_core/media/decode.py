@@ -56,8 +56,13 @@ def iter_frames(
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(k / fps, frame)`` for the video resampled to ``fps``, RGB ``uint8`` HxWx3.
 
+    Timestamps count from the first frame, whatever the container's start time; a
+    variable-rate source comes out at the constant ``fps`` (frames repeat or drop as needed).
     Frames are the display orientation, scaled so the longer side is at most ``max_side``
-    (never enlarged; aspect kept, odd sizes allowed). Probing and the checks of
+    (never enlarged; aspect kept, odd sizes allowed; pixels taken as square). Each frame is a
+    fresh writable array. If decoding breaks off more than a second before the probed end,
+    with ffmpeg reporting errors, or ffmpeg fails, :class:`MediaError` follows the last good
+    frame. Probing and the checks of
     :func:`check_video` happen now, so a bad file fails at the call; ffmpeg starts at the first
     ``next()`` and is stopped when the iterator is closed or garbage-collected. Pass
     ``probe_result`` when the file was already probed to save one ffprobe run.
@@ -124,7 +129,7 @@ def decode_audio(
 ) -> np.ndarray:
     """The first audio stream as mono ``float32`` PCM at ``sample_rate``, clipped to [-1, 1].
 
-    Channels are averaged by ffmpeg (``-ac 1``). Lossy codecs overshoot full scale slightly;
+    Channels are mixed down by ffmpeg (``-ac 1``). Lossy codecs overshoot full scale slightly;
     clipping keeps every consumer's assumption of [-1, 1] true. ``max_seconds`` stops the
     decode early (a music encoder rarely needs more than the first minutes).
     """

@@ -17,13 +17,18 @@ timestamp step; ``avg_frame_rate`` is frames / duration, which an edit list or a
 audio track shifts), so :func:`probe` looks at the timestamps themselves: the same ffprobe call
 lists the video packets of the first :data:`VFR_SAMPLE_SECONDS` seconds
 (``-show_entries packet=stream_index,pts_time,dts_time -read_intervals %+5``), sorts their
-presentation times (B-frames arrive out of order; decode times where a container has no other) and measures the steps between them. The stream is
-variable-rate when more than :data:`VFR_OUTLIER_SHARE` of the steps differ from the median step
-by more than :data:`VFR_STEP_TOLERANCE` of it (plus 1.5 ms for timestamp rounding: a 29.97 fps
-stream in a millisecond time base alternates 33 and 34 ms and is still constant). A single
-dropped frame does not make a file VFR; a phone that switches from 30 to 24 fps does. Only when
-fewer than four timestamps are available are the two container rates compared instead. A
-stream that changes its rate only after the first five seconds is reported as constant.
+presentation times (B-frames arrive out of order; an AVI may only have decode times) and
+measures the steps between them. The stream is variable-rate when more than
+:data:`VFR_OUTLIER_SHARE` of the steps differ from the median step by more than
+:data:`VFR_STEP_TOLERANCE` of it, plus 1.5 ms for timestamp rounding (29.97 fps in a millisecond
+time base alternates 33 and 34 ms and is still constant).
+
+So a single dropped frame does not make a file VFR; a phone that switches from 30 to 24 fps
+does, and so does an AVI whose encoder skipped unchanged frames (opencv-doc's tree.avi): its
+frames do arrive at irregular times. Only when fewer than four timestamps are available are
+the two container rates compared instead. A stream that changes its rate only after the first
+five seconds is reported as constant; a second ffprobe pass over the whole file would catch it
+at the cost of reading every packet.
 
 How rotation is reported
 ------------------------
@@ -39,7 +44,9 @@ already swapped for 90 and 270, which is also what ffmpeg's decoder produces by 
 from __future__ import annotations
 
 import errno
+import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -68,7 +75,8 @@ _HEAD_BYTES = 512
 _MAX_QUOTE = 160
 
 _GENERIC_FAILURE = "Invalid data found when processing input"
-_STILL_IMAGE_FORMATS = ("image2", "_pipe", "apng", "webp")
+# ffmpeg reads single pictures with its image2 demuxer or a "<codec>_pipe" one.
+_STILL_IMAGE_FORMATS = ("image2", "_pipe")
 
 
 @dataclass(frozen=True)
@@ -203,8 +211,12 @@ def open_failure_reason(lines: list[str], head: bytes) -> str:
     joined = " ".join(lines)
     if _looks_like_text(head):
         return "a text file, not a media file"
-    if "moov atom not found" in joined and head[4:8] == b"ftyp":
-        return "incomplete MP4: its index (moov atom) is missing; truncated or still being written"
+    if "moov atom not found" in joined:
+        if head[4:8] == b"ftyp":
+            return (
+                "incomplete MP4: its index (moov atom) is missing; truncated or still being written"
+            )
+        return "not a media file, or corrupt (no MP4 structure found)"
     return f"not a media file, or corrupt (ffmpeg: {quote_ffmpeg(lines)})"
 
 
@@ -261,11 +273,14 @@ def _result_from(name: str, data: dict[str, Any], size: int) -> ProbeResult:
     streams = data.get("streams") or []
     videos = [s for s in streams if _is_moving_video(s)]
     audios = [s for s in streams if s.get("codec_type") == "audio"]
-    if not videos and not audios:
-        raise MediaError(name, _no_stream_reason(format_, streams))
+    if _is_still_image(format_, streams, videos):
+        format_name = format_.get("format_name", "")
+        raise MediaError(name, f"a still image ({format_name}), not a video or audio file")
     duration = _duration(format_, streams)
     if duration <= 0:
         raise MediaError(name, "zero duration (the file holds no frames or samples)")
+    if not videos and not audios:
+        raise MediaError(name, "no audio or video streams")
     video = videos[0] if videos else None
     width, height, rotation, fps, vfr = 0, 0, 0, 0.0, False
     if video is not None:
@@ -300,13 +315,15 @@ def _is_moving_video(stream: dict[str, Any]) -> bool:
     return not (stream.get("disposition") or {}).get("attached_pic")
 
 
-def _no_stream_reason(format_: dict[str, Any], streams: list[dict[str, Any]]) -> str:
-    format_name = str(format_.get("format_name", ""))
-    if any(s.get("codec_type") == "video" for s in streams) or format_name.endswith(
-        _STILL_IMAGE_FORMATS
-    ):
-        return f"a still image ({format_name}), not a video or audio file"
-    return "no audio or video streams"
+def _is_still_image(
+    format_: dict[str, Any], streams: list[dict[str, Any]], videos: list[dict[str, Any]]
+) -> bool:
+    """A PNG or JPEG (named anything), or a file of nothing but cover art."""
+    if any(s.get("codec_type") == "audio" for s in streams):
+        return False
+    if str(format_.get("format_name", "")).endswith(_STILL_IMAGE_FORMATS):
+        return True
+    return not videos and any(s.get("codec_type") == "video" for s in streams)
 
 
 def _duration(format_: dict[str, Any], streams: list[dict[str, Any]]) -> float:
@@ -325,7 +342,7 @@ def _rotation(video: dict[str, Any]) -> int:
             break
     if degrees is None:
         degrees = _number((video.get("tags") or {}).get("rotate")) or 0.0
-    return int(round(degrees / 90.0)) * 90 % 360
+    return round(degrees / 90.0) * 90 % 360
 
 
 def _timestamp_steps(packets: list[dict[str, Any]], index: int) -> list[float]:
@@ -339,7 +356,7 @@ def _timestamp_steps(packets: list[dict[str, Any]], index: int) -> list[float]:
             if time is not None:
                 times.add(time)
     ordered = sorted(times)  # B-frames arrive out of presentation order
-    return [later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False)]
+    return [later - earlier for earlier, later in itertools.pairwise(ordered)]
 
 
 def _is_variable(steps: list[float], video: dict[str, Any]) -> bool:
@@ -377,4 +394,4 @@ def _number(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number == number else None  # NaN is no number
+    return number if math.isfinite(number) else None
