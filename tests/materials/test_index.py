@@ -243,3 +243,65 @@ def test_segment_exports_an_otio_timeline(footage, tmp_path):
     assert clips[1].source_range.start_time.to_seconds() == pytest.approx(1.5, abs=0.11)
     assert clips[0].media_reference.target_url.endswith("four_shots.mp4")
     assert sum(c.source_range.duration.to_seconds() for c in clips) == pytest.approx(9.0, abs=0.1)
+
+
+def test_music_is_indexed_as_tracks_with_the_audio_encoder(footage, tmp_path):
+    from autocut_core.samples import make_music, real_sample_music
+
+    music = tmp_path / "music"
+    music.mkdir()
+    for character in ("calm", "energetic", "dark"):
+        make_music(music / f"{character}.ogg", 6.0, character)
+    make_music(music / "calm_long.mp3", 8.0, "calm")
+    (music / "cover.jpg").write_bytes(b"\xff\xd8 not music")  # ignored: not an audio extension
+    real = real_sample_music()[:1]
+    assert real, "bootstrap installs Debian's hyperrogue-music"
+    result = _cli("index", str(footage / "one_shot.mp4"), "--music", str(music), "--music", str(real[0]),
+                  "--db", str(tmp_path / "db"), "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["new_videos"], report["new_tracks"]) == (1, 5)
+    with MaterialDB(tmp_path / "db") as db:
+        tracks = {track.title: track for track in db.tracks()}
+        assert set(tracks) == {"calm", "calm_long", "energetic", "dark", real[0].stem}
+        assert tracks["calm"].duration == pytest.approx(6.0, abs=0.1)
+        ids, vectors = db.vectors("logmel", "track")
+        assert len(ids) == 5 and np.isfinite(vectors).all()
+        by_id = dict(zip(ids, vectors, strict=True))
+        calm, long, energetic, dark = (
+            by_id[tracks[name].track_id] for name in ("calm", "calm_long", "energetic", "dark")
+        )
+        assert float(calm @ long) > 0.95  # the same character, another length and codec
+        assert float(calm @ energetic) < 0.8 and float(calm @ dark) < 0.8
+    again = _cli(
+        "index",
+        str(footage / "one_shot.mp4"),
+        "--music",
+        str(music),
+        "--db",
+        str(tmp_path / "db"),
+        "--json",
+    )
+    assert json.loads(again.stdout)["unchanged"] == 5
+
+
+def test_music_without_an_audio_stream_fails_alone(footage, tmp_path):
+    music = tmp_path / "music"
+    music.mkdir()
+    shutil.copy(
+        footage / "one_shot.mp4", music / "silent.m4a"
+    )  # a video with no audio, named as music
+    result = _cli(
+        "index",
+        str(footage / "three_shots.mp4"),
+        "--music",
+        str(music),
+        "--db",
+        str(tmp_path / "db"),
+        "--json",
+    )
+    report = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert report["new_videos"] == 1
+    assert [Path(f["path"]).name for f in report["failed"]] == ["silent.m4a"]
+    assert report["failed"][0]["reason"].startswith("no audio stream")
