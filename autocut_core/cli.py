@@ -148,6 +148,9 @@ def build_app() -> typer.Typer:
     from autocut_core import cli_materials
 
     cli_materials.register(app, _typer)
+    from autocut_core import cli_tokens
+
+    cli_tokens.register(app, _typer)
     _add_plugin_commands(app, get_host())
     return app
 

@@ -225,6 +225,94 @@ def register(app: typer.Typer, typer_factory: Any) -> None:
     """Attach these commands to the root application."""
     app.command("index")(index_command)
     app.command("segment")(segment_command)
+    app.command("search")(search_command)
     materials = typer_factory(help="Inspect a material database.", no_args_is_help=True)
     materials.command("stats")(materials_stats)
     app.add_typer(materials, name="materials")
+
+
+def _search_encoder(database: Any, settings: AutocutSettings, level: str) -> str:
+    """The encoder whose vectors to search: the configured one if indexed, else the only one."""
+    indexed = sorted(
+        {encoder for encoder, vector_level, _ in database.vector_sets() if vector_level == level}
+    )
+    if settings.encoder in indexed:
+        return settings.encoder
+    if len(indexed) == 1:
+        return indexed[0]
+    from autocut_core.errors import SettingsError
+
+    raise SettingsError(
+        f"{database.folder}: choose --encoder; '{level}' vectors exist for: {', '.join(indexed) or 'none'}"
+    )
+
+
+def _query_vectors(database: Any, settings: AutocutSettings, encoder: str, level: str,
+                   text: str | None, like: str | None, tokens: str | None) -> Any:  # fmt: skip
+    from autocut_core.errors import InputError, SettingsError
+
+    if sum(value is not None for value in (text, like, tokens)) != 1:
+        raise SettingsError("give exactly one of --text, --like or --tokens")
+    if like is not None:
+        try:
+            return database.vector(encoder, level, like)[None, :]
+        except KeyError:
+            raise InputError(
+                f"no {level} '{like}' with '{encoder}' vectors in {database.folder}"
+            ) from None
+    if text is not None:
+        component = settings.create("encoder", encoder)
+        if not hasattr(component, "encode_text"):
+            raise SettingsError(
+                f"--text needs an encoder with a text tower in the same space as its image vectors "
+                f"(clip); '{encoder}' has none. Use --like or --tokens, or index with --encoder clip."
+            )
+        return component.encode_text([text])
+    from autocut_core.retrieval import decode_tokens
+
+    tokenizer = settings.create("tokenizer")
+    tokenizer.check_encoder(encoder, database.vectors(encoder, level)[1].shape[1])
+    return decode_tokens(tokens or "", tokenizer)
+
+
+@uses_settings("encoder", "retriever", "tokenizer")
+def search_command(
+    settings: AutocutSettings,
+    db: DbOption = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Find footage matching a sentence.")
+    ] = None,
+    like: Annotated[str | None, typer.Option("--like", help="Find materials like this id.")] = None,
+    tokens: Annotated[
+        str | None, typer.Option("--tokens", help="Decode generated tokens and ground them.")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 10,
+    level: Annotated[str, typer.Option("--level", help="clip, frame or track.")] = "clip",
+    as_json: JsonOption = False,
+) -> None:
+    """The nearest materials to a sentence, a material id or generated tokens."""
+    from autocut_core.errors import SettingsError
+    from autocut_core.materials import LEVELS, MaterialDB
+    from autocut_core.retrieval import describe, material_index
+
+    if level not in LEVELS:
+        raise SettingsError(f"--level must be one of {', '.join(LEVELS)}, not '{level}'")
+    with MaterialDB(db or settings.db, create=False) as database:
+        encoder = _search_encoder(database, settings, level)
+        queries = _query_vectors(database, settings, encoder, level, text, like, tokens)
+        index = material_index(database, encoder, level, settings.retriever,
+                               settings.options_for("retriever", settings.retriever))  # fmt: skip
+        wanted = min(k + (like is not None), index.size)
+        results = []
+        for query_number, hits in enumerate(index.search(queries, wanted)):
+            kept = [hit for hit in hits if hit.id != like][:k]
+            for rank, hit in enumerate(kept, start=1):
+                results.append({"query": query_number, "rank": rank, "score": round(hit.score, 4),
+                                **describe(database, level, hit.id)})  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    for row in results:
+        prefix = f"q{row['query']} " if row["query"] else ""
+        typer.echo(f"{prefix}{row['rank']:3d}  {row['score']:7.4f}  {row['id']}  {row['source']}  "
+                   f"{row['start']:.2f}-{row['end']:.2f} s")  # fmt: skip

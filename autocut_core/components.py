@@ -191,6 +191,19 @@ class Tokenizer(Component):
     def dim(self) -> int:
         """Length of the vectors it encodes and decodes."""
 
+    def trained_on(self) -> tuple[str, int] | None:
+        """The (encoder name, vector dimension) this tokenizer was trained on, if any."""
+        return None
+
+    def check_encoder(self, encoder: str, dim: int) -> None:
+        """Refuse vectors from another encoder: their codes would be silently meaningless."""
+        trained = self.trained_on()
+        if trained is not None and trained != (encoder, dim):
+            raise CapabilityError(
+                f"{self.kind} '{self.name}' was trained on '{trained[0]}' {trained[1]}-D vectors, "
+                f"not '{encoder}' {dim}-D; train one with `autocut tokenizer train --encoder {encoder}`"
+            )
+
     @abstractmethod
     def encode_batch(self, vectors: np.ndarray) -> np.ndarray:
         """``[n, dim]`` float vectors to ``[n, heads]`` integer codes."""

@@ -94,6 +94,13 @@ CREATE TABLE IF NOT EXISTS encodings (
     PRIMARY KEY (source_id, encoder)
 );
 CREATE TABLE IF NOT EXISTS failures (path TEXT PRIMARY KEY, reason TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS codes (
+    tokenizer TEXT NOT NULL,
+    vector_set TEXT NOT NULL,
+    material_id TEXT NOT NULL,
+    codes BLOB NOT NULL,
+    PRIMARY KEY (tokenizer, vector_set, material_id)
+);
 CREATE INDEX IF NOT EXISTS frames_by_source ON frames(source_id, second);
 CREATE INDEX IF NOT EXISTS clips_by_source ON clips(source_id, start);
 CREATE INDEX IF NOT EXISTS vectors_by_source ON vectors(source_id);
@@ -303,6 +310,19 @@ class MaterialDB:
         rows = self.connection.execute(query + " ORDER BY row", params).fetchall()
         return [row["material_id"] for row in rows], vector_file.rows([row["row"] for row in rows])
 
+    def material_ids(self, encoder: str, level: str) -> list[str]:
+        """Ids of one encoder and level in row order (cheap: no vectors are read)."""
+        rows = self.connection.execute(
+            "SELECT material_id FROM vectors WHERE vector_set = ? ORDER BY row",
+            (f"{encoder}.{level}",),
+        ).fetchall()
+        return [row["material_id"] for row in rows]
+
+    def vector_sets(self) -> list[tuple[str, str, int]]:
+        """``(encoder, level, dim)`` of every vector set in the database."""
+        rows = self.connection.execute("SELECT encoder, level, dim FROM vector_sets ORDER BY name")
+        return [(row["encoder"], row["level"], row["dim"]) for row in rows]
+
     def vector(self, encoder: str, level: str, material_id: str) -> np.ndarray:
         """One vector by id: an indexed lookup and a memory-mapped read."""
         row = self.connection.execute(
@@ -450,6 +470,46 @@ class MaterialDB:
                 return
             self.connection.execute("DELETE FROM paths WHERE path = ?", (path,))
             self._drop_if_orphaned(row["source_id"])
+
+    # -- discrete codes ---------------------------------------------------------------------
+
+    def store_codes(
+        self,
+        tokenizer: str,
+        encoder: str,
+        level: str,
+        material_ids: Sequence[str],
+        codes: np.ndarray,
+    ) -> None:
+        """Save each material's tokenizer codes (int16 per head), replacing earlier ones."""
+        matrix = np.asarray(codes)
+        if matrix.ndim != 2 or len(matrix) != len(material_ids):
+            raise ValueError(f"{len(material_ids)} ids but codes of shape {matrix.shape}")
+        if matrix.size and (matrix.min() < 0 or matrix.max() > np.iinfo(np.int16).max):
+            raise ValueError("codes must lie in 0..32767")
+        rows = matrix.astype("<i2")
+        with self._transaction():
+            self.connection.executemany(
+                "INSERT INTO codes VALUES (?, ?, ?, ?) ON CONFLICT(tokenizer, vector_set, material_id) "
+                "DO UPDATE SET codes = excluded.codes",
+                [
+                    (tokenizer, f"{encoder}.{level}", mid, row.tobytes())
+                    for mid, row in zip(material_ids, rows, strict=True)
+                ],
+            )
+
+    def codes(self, tokenizer: str, encoder: str, level: str) -> tuple[list[str], np.ndarray]:
+        """``(ids, codes [n, heads])`` stored by :meth:`store_codes`, in id order."""
+        rows = self.connection.execute(
+            "SELECT material_id, codes FROM codes WHERE tokenizer = ? AND vector_set = ? ORDER BY material_id",
+            (tokenizer, f"{encoder}.{level}"),
+        ).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.int64)
+        matrix = np.stack([np.frombuffer(row["codes"], dtype="<i2") for row in rows]).astype(
+            np.int64
+        )
+        return [row["material_id"] for row in rows], matrix
 
     def record_failure(self, path: str, reason: str) -> None:
         with self._transaction():

@@ -1,0 +1,216 @@
+"""`autocut tokenizer train|encode`: discrete tokens for the vectors in a material database."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from autocut_core.cli_flags import uses_settings
+from autocut_core.cli_materials import DbOption, JsonOption
+from autocut_core.errors import InputError, SettingsError
+from autocut_core.settings import AutocutSettings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: modality -> (default tokenizer, setting naming the encoder, level trained on)
+MODALITIES: dict[str, tuple[str, str, str]] = {
+    "video": ("rqvae", "encoder", "frame"),
+    "audio": ("rqvae-audio", "audio_encoder", "track"),
+}
+CODE_LEVELS = {"video": ("frame", "clip"), "audio": ("track",)}
+
+
+def source_of(material_id: str, level: str) -> str:
+    """The source a frame, clip or track id belongs to (the split unit for held-out data)."""
+    from autocut_core import ids
+
+    if level == "frame":
+        return ids.parse_frame_id(material_id)[0]
+    if level == "clip":
+        return ids.parse_clip_id(material_id)[0]
+    return material_id
+
+
+def split_by_source(
+    material_ids: list[str], level: str, share: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Row masks (train, held-out): whole sources are held out, never single frames of one."""
+    import numpy as np
+
+    sources = np.array([source_of(material_id, level) for material_id in material_ids])
+    unique = sorted(set(sources.tolist()))
+    rng = np.random.default_rng(seed)
+    if len(unique) >= 2:
+        chosen = set(rng.permutation(unique)[: max(1, math.ceil(share * len(unique)))].tolist())
+        held = np.isin(sources, list(chosen))
+        if held.all():
+            held[:] = False
+        return ~held, held, f"{len(chosen)} of {len(unique)} sources held out"
+    held = rng.random(len(material_ids)) < share
+    return ~held, held, "only one source: held out by vector, not by source"
+
+
+def _progress_printer(enabled: bool) -> Any:
+    def show(epoch: dict[str, Any]) -> None:
+        if enabled:
+            usage = " ".join(f"{u:.2f}" for u in epoch.get("utilisation", []))
+            typer.echo(
+                f"epoch {epoch.get('epoch')}: loss {epoch.get('loss', float('nan')):.4f}, "
+                f"held-out cos {epoch.get('held_out_cosine', float('nan')):.4f}, head use [{usage}]",
+                err=True,
+            )
+
+    return show
+
+
+def recall_at_k(
+    material_ids: list[str],
+    vectors: np.ndarray,
+    rows: np.ndarray,
+    reconstructed: np.ndarray,
+    k: int,
+) -> dict[str, float]:
+    """Share of held-out vectors whose own id is among the ``k`` nearest database entries to
+    their reconstruction (and the top-1 share): what retrieval after decoding can achieve."""
+    import numpy as np
+
+    from autocut_core.plugins import get_registry
+
+    index = get_registry().create("retriever", "exact")
+    index.build(material_ids, vectors)  # type: ignore[attr-defined]
+    k = min(k, len(material_ids))
+    hits = index.search(reconstructed, k)  # type: ignore[attr-defined]
+    wanted = [material_ids[row] for row in rows]
+    top1 = np.mean([found[0].id == want for found, want in zip(hits, wanted, strict=True)])
+    topk = np.mean(
+        [want in {h.id for h in found} for found, want in zip(hits, wanted, strict=True)]
+    )
+    return {f"recall@{k}": float(topk), "recall@1": float(top1)}
+
+
+@uses_settings("encoder", "audio_encoder", "tokenizer")
+def train_command(
+    settings: AutocutSettings,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the trained tokenizer.")
+    ],
+    db: DbOption = None,
+    modality: Annotated[str, typer.Option("--modality", help="video or audio.")] = "video",
+    held_out: Annotated[float, typer.Option("--held-out", help="Share of sources held out.")] = 0.1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    k: Annotated[int, typer.Option("-k", help="k of the final recall@k.")] = 10,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore checkpoints in OUTPUT.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Train an RQ-VAE tokenizer on the database's vectors (resumable; reports held-out quality)."""
+    import numpy as np
+
+    from autocut_core.materials import MaterialDB
+
+    if modality not in MODALITIES:
+        raise SettingsError(f"--modality must be video or audio, not '{modality}'")
+    default_name, encoder_choice, level = MODALITIES[modality]
+    encoder = getattr(settings, encoder_choice)
+    name = settings.tokenizer or default_name
+    with MaterialDB(db or settings.db, create=False, write=False) as database:
+        material_ids, vectors = database.vectors(encoder, level)
+    if len(material_ids) < 2:
+        raise InputError(
+            f"only {len(material_ids)} '{level}' vector(s) from '{encoder}': index more footage first"
+        )
+    train_rows, held_rows, split_note = split_by_source(material_ids, level, held_out, seed)
+    tokenizer = settings.create("tokenizer", name)
+    report = tokenizer.fit(  # type: ignore[attr-defined]
+        vectors[train_rows],
+        vectors[held_rows] if held_rows.any() else vectors[train_rows][:1],
+        output,
+        encoder=encoder,
+        progress=_progress_printer(not as_json and sys.stderr.isatty()),
+        resume=not fresh,
+    )
+    rows = np.flatnonzero(held_rows)
+    if len(rows):
+        reconstructed = tokenizer.decode_batch(tokenizer.encode_batch(vectors[rows]))
+        report.update(recall_at_k(material_ids, vectors, rows, reconstructed, k))
+    report.update({"tokenizer": name, "encoder": encoder, "level": level, "output": str(output),
+                   "train_vectors": int(train_rows.sum()), "held_out_vectors": len(rows),
+                   "split": split_note})  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=float))
+        return
+    _print_train_report(report, k)
+
+
+def _print_train_report(report: dict[str, Any], k: int) -> None:
+    typer.echo(f"Trained '{report['tokenizer']}' on {report['train_vectors']} '{report['encoder']}' "
+               f"{report['level']} vectors -> {report['output']} ({report['split']})")  # fmt: skip
+    for key in ("held_out_cosine", "recall@1", f"recall@{k}"):
+        if key in report:
+            typer.echo(f"  {key}: {report[key]:.4f}")
+    for key in ("utilisation", "perplexity"):
+        if key in report:
+            typer.echo(f"  {key} per head: " + " ".join(f"{value:.2f}" for value in report[key]))
+
+
+@uses_settings("tokenizer")
+def encode_command(
+    settings: AutocutSettings,
+    db: DbOption = None,
+    name: Annotated[str | None, typer.Option("--name", help="Label for the stored codes.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Store the codes of every frame, clip and track so prompts need no model run."""
+    import numpy as np
+
+    from autocut_core.materials import MaterialDB
+
+    if settings.tokenizer is None:
+        raise SettingsError(
+            "choose the tokenizer: --tokenizer rqvae --tokenizer-opt checkpoint=DIR"
+        )
+    tokenizer = settings.create("tokenizer")
+    trained = tokenizer.trained_on()
+    if trained is None:
+        raise SettingsError(
+            f"tokenizer '{tokenizer.name}' is not trained: give --tokenizer-opt checkpoint=DIR"
+        )
+    encoder, dim = trained
+    label = name or Path(str(tokenizer.settings.checkpoint)).name  # type: ignore[attr-defined]
+    stored: dict[str, int] = {}
+    with MaterialDB(db or settings.db, create=False) as database:
+        for level in ("frame", "clip", "track"):
+            if (encoder, level, dim) not in database.vector_sets():
+                continue
+            material_ids, vectors = database.vectors(encoder, level)
+            tokenizer.check_encoder(encoder, vectors.shape[1])
+            codes = np.concatenate(
+                [
+                    tokenizer.encode_batch(vectors[i : i + 8192])
+                    for i in range(0, len(vectors), 8192)
+                ]
+            )
+            database.store_codes(label, encoder, level, material_ids, codes)
+            stored[level] = len(material_ids)
+    if not stored:
+        raise InputError(f"no '{encoder}' {dim}-D vectors in the database for this tokenizer")
+    if as_json:
+        typer.echo(json.dumps({"tokenizer": label, "encoder": encoder, "stored": stored}))
+    else:
+        typer.echo(
+            f"Stored '{label}' codes: " + ", ".join(f"{n} {level}s" for level, n in stored.items())
+        )
+
+
+def register(app: typer.Typer, typer_factory: Any) -> None:
+    tokenizer = typer_factory(
+        help="Train and apply discrete tokenizers (RQ-VAE).", no_args_is_help=True
+    )
+    tokenizer.command("train")(train_command)
+    tokenizer.command("encode")(encode_command)
+    app.add_typer(tokenizer, name="tokenizer")
