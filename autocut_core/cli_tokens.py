@@ -18,10 +18,10 @@ from autocut_core.settings import AutocutSettings
 if TYPE_CHECKING:
     import numpy as np
 
-#: modality -> (default tokenizer, setting naming the encoder, level trained on)
+#: modality -> (setting naming the tokenizer, setting naming the encoder, level trained on)
 MODALITIES: dict[str, tuple[str, str, str]] = {
-    "video": ("rqvae", "encoder", "frame"),
-    "audio": ("rqvae-audio", "audio_encoder", "track"),
+    "video": ("tokenizer", "encoder", "frame"),
+    "audio": ("audio_tokenizer", "audio_encoder", "track"),
 }
 CODE_LEVELS = {"video": ("frame", "clip"), "audio": ("track",)}
 
@@ -94,7 +94,7 @@ def recall_at_k(
     return {f"recall@{k}": float(topk), "recall@1": float(top1)}
 
 
-@uses_settings("encoder", "audio_encoder", "tokenizer")
+@uses_settings("encoder", "audio_encoder", "tokenizer", "audio_tokenizer")
 def train_command(
     settings: AutocutSettings,
     output: Annotated[
@@ -115,9 +115,9 @@ def train_command(
 
     if modality not in MODALITIES:
         raise SettingsError(f"--modality must be video or audio, not '{modality}'")
-    default_name, encoder_choice, level = MODALITIES[modality]
+    tokenizer_choice, encoder_choice, level = MODALITIES[modality]
     encoder = getattr(settings, encoder_choice)
-    name = settings.tokenizer or default_name
+    name = getattr(settings, tokenizer_choice)
     with MaterialDB(db or settings.db, create=False, write=False) as database:
         material_ids, vectors = database.vectors(encoder, level)
     if len(material_ids) < 2:
@@ -125,7 +125,7 @@ def train_command(
             f"only {len(material_ids)} '{level}' vector(s) from '{encoder}': index more footage first"
         )
     train_rows, held_rows, split_note = split_by_source(material_ids, level, held_out, seed)
-    tokenizer = settings.create("tokenizer", name)
+    tokenizer = settings.create(tokenizer_choice)
     report = tokenizer.fit(  # type: ignore[attr-defined]
         vectors[train_rows],
         vectors[held_rows] if held_rows.any() else vectors[train_rows][:1],
@@ -158,11 +158,12 @@ def _print_train_report(report: dict[str, Any], k: int) -> None:
             typer.echo(f"  {key} per head: " + " ".join(f"{value:.2f}" for value in report[key]))
 
 
-@uses_settings("tokenizer")
+@uses_settings("tokenizer", "audio_tokenizer")
 def encode_command(
     settings: AutocutSettings,
     db: DbOption = None,
     name: Annotated[str | None, typer.Option("--name", help="Label for the stored codes.")] = None,
+    modality: Annotated[str, typer.Option("--modality", help="video or audio.")] = "video",
     as_json: JsonOption = False,
 ) -> None:
     """Store the codes of every frame, clip and track so prompts need no model run."""

@@ -42,6 +42,7 @@ COMPONENT_CHOICES: dict[str, tuple[str, str]] = {
     "audio_encoder": ("encoder", "encoders"),
     "text_encoder": ("encoder", "encoders"),
     "tokenizer": ("tokenizer", "tokenizers"),
+    "audio_tokenizer": ("tokenizer", "tokenizers"),
     "backbone": ("backbone", "backbones"),
     "retriever": ("retriever", "retrievers"),
     "renderer": ("renderer", "renderers"),
@@ -85,7 +86,8 @@ class AutocutSettings(BaseSettings):
     encoder: str = "histogram"
     audio_encoder: str | None = "logmel"
     text_encoder: str | None = None
-    tokenizer: str | None = None
+    tokenizer: str | None = "rqvae"
+    audio_tokenizer: str | None = "rqvae-audio"
     backbone: str | None = None
     retriever: str = "exact"
     renderer: str | None = None
