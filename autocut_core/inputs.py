@@ -6,13 +6,12 @@ the person reading it is editing that file right now.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from autocut_core.errors import InputError
-from autocut_core.serde import from_data
+from autocut_core.serde import from_data, parse_json
 from autocut_core.text import detect_language
 from autocut_core.types import Product, Script
 
@@ -72,12 +71,7 @@ def _parse_mapping(path: Path, text: str) -> dict[str, Any]:
         except tomllib.TOMLDecodeError as error:
             raise InputError(f"{path}: not valid TOML ({error})") from None
     elif suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-            ) from None
+        data = parse_json(text, str(path))
     else:
         raise InputError(f"{path}: product files must end in .toml or .json, not '{suffix}'")
     if not isinstance(data, dict):

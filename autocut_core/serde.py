@@ -74,14 +74,18 @@ def dumps(value: Any) -> str:
     return json.dumps(to_data(value), ensure_ascii=False, indent=2) + "\n"
 
 
-def loads(cls: type[T], text: str, source: str = "<json>") -> T:
+def parse_json(text: str, source: str = "<json>") -> Any:
+    """``json.loads`` whose error names the file, line and column."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(
             f"{source}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
-    return from_data(cls, data, source)
+
+
+def loads(cls: type[T], text: str, source: str = "<json>") -> T:
+    return from_data(cls, parse_json(text, source), source)
 
 
 def save_json(value: Any, path: Path) -> None:
