@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,9 @@ def library(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("search")
     make_scene_video(folder / "a.mp4", scenes_for([2.0, 3.0]), size=(160, 90), audio=False)
     make_scene_video(folder / "b.mp4", scenes_for([0, 3.0, 2.0])[1:], size=(160, 90), audio=False)
-    make_scene_video(folder / "c.mp4", scenes_for([0, 0, 0, 0, 2.0, 2.0])[4:], size=(160, 90), audio=False)
+    make_scene_video(
+        folder / "c.mp4", scenes_for([0, 0, 0, 0, 2.0, 2.0])[4:], size=(160, 90), audio=False
+    )
     index([folder], [], folder / "db", IndexOptions())
     return folder
 
@@ -78,7 +79,9 @@ def test_exactly_one_query_kind(library, cli):
 
 def test_text_search_with_the_clip_text_tower(library, cli_json, tmp_path):
     clip_options = {"random_init": True}
-    index([library], [], tmp_path / "db", IndexOptions(encoder=ComponentSpec.of("clip", clip_options)))
+    index(
+        [library], [], tmp_path / "db", IndexOptions(encoder=ComponentSpec.of("clip", clip_options))
+    )
     results = cli_json("search", "--db", str(tmp_path / "db"), "--encoder", "clip", "--encoder-opt",
                        "random_init=true", "--text", "a yellow square on blue", "-k", "2", "--json")  # fmt: skip
     assert len(results) == 2 and all(-1.0 <= row["score"] <= 1.0 for row in results)
@@ -87,14 +90,31 @@ def test_text_search_with_the_clip_text_tower(library, cli_json, tmp_path):
 def test_generated_tokens_are_grounded_to_clips(library, cli_json, cli, autocut_fakes, tmp_path):
     index([library], [], tmp_path / "db", IndexOptions(encoder=ComponentSpec("fake")))
     with MaterialDB(tmp_path / "db", write=False) as db:
-        clip_ids, vectors = db.vectors("fake", "clip")
+        _clip_ids, vectors = db.vectors("fake", "clip")
     codes = FakeTokenizer().encode_batch(vectors[:2])
-    tokens = "<|frame_start|>" + format_codes(codes[0], "v") + "<|frame_end|>" + format_codes(codes[1], "v")
-    args = ["search", "--db", str(tmp_path / "db"), "--encoder", "fake", "--tokenizer", "fake", "-k", "1"]
+    tokens = (
+        "<|frame_start|>"
+        + format_codes(codes[0], "v")
+        + "<|frame_end|>"
+        + format_codes(codes[1], "v")
+    )
+    args = [
+        "search",
+        "--db",
+        str(tmp_path / "db"),
+        "--encoder",
+        "fake",
+        "--tokenizer",
+        "fake",
+        "-k",
+        "1",
+    ]
     results = cli_json(*args, "--tokens", tokens, "--json")
     assert [row["query"] for row in results] == [0, 1]
     decoded = FakeTokenizer().decode_batch(codes)
-    for row, vector in zip(results, decoded, strict=True):  # the nearest clip to each decoded vector
+    for row, vector in zip(
+        results, decoded, strict=True
+    ):  # the nearest clip to each decoded vector
         assert row["score"] == pytest.approx(float(max(vectors @ vector)), abs=1e-4)
     code, _, err = cli(*args, "--tokens", "<v_0_1><v_1_9>")
     assert code == 2 and "<v_1_9>" in err
