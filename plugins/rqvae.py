@@ -393,11 +393,12 @@ class RQVAETokenizer(Tokenizer):
     # -- reporting ------------------------------------------------------------------------
 
     def diagnose(self) -> list[Check]:
-        label = f"tokenizer {self.name}"
+        label = f"tokenizer '{self.name}'"
         if self.options.checkpoint is None:
             if self.options.random_init:
                 return [Check(label, "warn", "random_init = true: untrained, not meaningful")]
-            return [Check(label, "fail", "no checkpoint configured", how_to_train(self.modality))]
+            # Not trained yet is the normal state of a fresh install, not a broken machine.
+            return [Check(label, "warn", "not trained yet (no checkpoint)", how_to_train(self.modality))]
         try:
             config = self.config()
         except (MissingWeightsError, InputError, SettingsError) as error:
