@@ -18,7 +18,7 @@ from autocut_core.settings import AutocutSettings
 if TYPE_CHECKING:
     import numpy as np
 
-#: modality -> (setting naming the tokenizer, setting naming the encoder, level trained on)
+#: modality -> (setting naming the tokenizer, setting naming the encoder, level for errors)
 MODALITIES: dict[str, tuple[str, str, str]] = {
     "video": ("tokenizer", "encoder", "frame"),
     "audio": ("audio_tokenizer", "audio_encoder", "track"),
@@ -30,11 +30,14 @@ def source_of(material_id: str, level: str) -> str:
     """The source a frame, clip or track id belongs to (the split unit for held-out data)."""
     from autocut_core import ids
 
-    if level == "frame":
-        return ids.parse_frame_id(material_id)[0]
-    if level == "clip":
-        return ids.parse_clip_id(material_id)[0]
-    return material_id
+    if level == "track":
+        return material_id
+    # Frame ids end in 4 digits, clip ids in 7, after the same 12-character source id.
+    return (
+        ids.parse_frame_id(material_id)[0]
+        if len(material_id) <= 16
+        else ids.parse_clip_id(material_id)[0]
+    )
 
 
 def split_by_source(
@@ -43,6 +46,12 @@ def split_by_source(
     """Row masks (train, held-out): whole sources are held out, never single frames of one."""
     import numpy as np
 
+    if share <= 0:
+        return (
+            np.ones(len(material_ids), dtype=bool),
+            np.zeros(len(material_ids), dtype=bool),
+            "nothing held out",
+        )
     sources = np.array([source_of(material_id, level) for material_id in material_ids])
     unique = sorted(set(sources.tolist()))
     rng = np.random.default_rng(seed)
@@ -102,7 +111,10 @@ def train_command(
     ],
     db: DbOption = None,
     modality: Annotated[str, typer.Option("--modality", help="video or audio.")] = "video",
-    held_out: Annotated[float, typer.Option("--held-out", help="Share of sources held out.")] = 0.1,
+    held_out: Annotated[
+        float,
+        typer.Option("--held-out", min=0.0, max=0.9, help="Share of sources held out (0: none)."),
+    ] = 0.1,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     k: Annotated[int, typer.Option("-k", help="k of the final recall@k.")] = 10,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore checkpoints in OUTPUT.")] = False,
@@ -119,7 +131,16 @@ def train_command(
     encoder = getattr(settings, encoder_choice)
     name = getattr(settings, tokenizer_choice)
     with MaterialDB(db or settings.db, create=False, write=False) as database:
-        material_ids, vectors = database.vectors(encoder, level)
+        # Frames and clips both: either can be generated and must decode back to itself.
+        material_ids, parts = [], []
+        for each in CODE_LEVELS[modality]:
+            if any(e == encoder and lv == each for e, lv, _ in database.vector_sets()):
+                level_ids, level_vectors = database.vectors(encoder, each)
+                material_ids += level_ids
+                parts.append(level_vectors)
+        if not parts:
+            database.vectors(encoder, level)  # raises the "no vectors" error naming what exists
+        vectors = np.concatenate(parts)
     if len(material_ids) < 2:
         raise InputError(
             f"only {len(material_ids)} '{level}' vector(s) from '{encoder}': index more footage first"
@@ -138,7 +159,7 @@ def train_command(
     if len(rows):
         reconstructed = tokenizer.decode_batch(tokenizer.encode_batch(vectors[rows]))
         report.update(recall_at_k(material_ids, vectors, rows, reconstructed, k))
-    report.update({"tokenizer": name, "encoder": encoder, "level": level, "output": str(output),
+    report.update({"tokenizer": name, "encoder": encoder, "level": "+".join(CODE_LEVELS[modality]), "output": str(output),
                    "train_vectors": int(train_rows.sum()), "held_out_vectors": len(rows),
                    "split": split_note})  # fmt: skip
     if as_json:
