@@ -43,6 +43,13 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Check the machine and list the components the example can use."""
-    session.run(sys.executable, "-m", "autocut_core.cli", "doctor")
-    session.run(sys.executable, "-m", "autocut_core.cli", "plugins")
+    """Check the machine, list the components, index real sample footage and music."""
+    cli = [sys.executable, "-m", "autocut_core.cli"]
+    session.run(*cli, "doctor")
+    session.run(*cli, "plugins")
+    footage = "/usr/share/doc/opencv-doc/examples/data"
+    music = "/usr/share/hyperrogue/music"
+    session.run(
+        *cli, "index", footage, "--music", music, "--db", "out/demo-db", success_codes=[0, 1]
+    )
+    session.run(*cli, "materials", "stats", "--db", "out/demo-db")
