@@ -8,14 +8,18 @@ commitment weight 0). Video: 128-D input, hidden [512, 512], codebook dim 128, 2
 audio: 2048-D input, encoder [1024, 512], decoder [512, 1024], codebook dim 256, 50 epochs.
 ``rqvae`` writes video tokens ``<v_h_c>``, ``rqvae-audio`` audio tokens ``<a_h_c>``.
 
-Unlike the reference we shuffle the data every epoch and put a LayerNorm on the encoder output
+Unlike the reference we shuffle the data every epoch; put a LayerNorm on the encoder output
 (without it one epoch from k-means init collapsed the first head onto one code, see
-ENVIRONMENT.md), and we check for collapse: after every epoch each head's utilisation (share
-of its codes used) and perplexity are measured on held-out vectors. A head that uses a single
-code at the end of training fails the run with :class:`CodebookCollapseError`; no tokenizer
-is written. We raise rather than silently retry: a collapse that survives dead-code
-replacement and several epochs points at the data (constant or near-duplicate vectors) or
-at far too few steps, which a retry would hide; the message says what to try.
+ENVIRONMENT.md); standardise the input with the training data's mean and scale (stored with
+the weights: vectors of one encoder share a large common direction, and the codes should
+describe how vectors differ; the loss stays the cosine on the original vectors); and check for
+collapse: after every epoch each head's utilisation (share of its codes used) and perplexity
+are measured on held-out vectors (on training vectors when fewer than 32 are held out). A
+head that uses a single code at the end of training fails the run with
+:class:`CodebookCollapseError` and no tokenizer is written. We raise rather than silently
+retry with fresh codebooks: dead-code replacement already re-seeds unused codes every step,
+so a collapse that survives the whole run points at the data (constant or near-duplicate
+vectors) or at far too few steps, which a retry would hide; the message says what to try.
 
 A trained tokenizer is a folder (``checkpoint``) with ``tokenizer.safetensors`` and
 ``tokenizer.json``; the latter records the encoder name and dimension its vectors came from,
@@ -37,6 +41,7 @@ from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Tokenizer
 from autocut_core.errors import (
+    AutocutError,
     CapabilityError,
     InputError,
     MissingWeightsError,
@@ -69,6 +74,10 @@ SHAPE_KEYS = ("dim", "heads", "codebook_size", "codebook_dim", "encoder_hidden",
 TRAINING_KEYS = ("epochs", "batch_size", "lr", "min_lr", "weight_decay", "seed", "usage_sample")
 
 Positive = Annotated[int, Field(ge=1)]
+
+
+class CodebookCollapseError(AutocutError):
+    """Training ended with a quantizer head that uses a single code (its tokens carry nothing)."""
 
 
 class RQVAESettings(ComponentSettings):
@@ -334,14 +343,17 @@ class RQVAETokenizer(Tokenizer):
         ``out_dir/resume.safetensors`` after every epoch; with ``resume`` a re-run continues
         from the last completed epoch and ends with the same weights as one uninterrupted run.
         ``progress`` gets one dict per epoch: ``epoch``, ``epochs``, ``loss`` (mean 1 - cos on
-        the training batches), ``held_out_cosine``, ``utilisation`` and ``perplexity`` (per
-        head), ``lr``, ``seconds``, ``vectors_per_second``. An exception it raises stops
-        training after that epoch's checkpoint.
+        the training batches), ``held_out_cosine`` (on up to ``usage_sample`` held-out
+        vectors), ``utilisation`` and ``perplexity`` (per head), ``lr``, ``seconds``,
+        ``vectors_per_second``. An exception it raises stops training after that epoch's
+        checkpoint was written.
 
         Returns the report: ``history`` (the per-epoch dicts), ``held_out_cosine`` (mean over
-        all of ``held_out``), ``utilisation``, ``perplexity``, ``collapsed_heads`` (always
-        empty: a collapse raises :class:`CodebookCollapseError`), ``usage_measured_on``,
-        ``train_vectors``, ``held_out_vectors``, ``vectors_per_second``, ``seconds``.
+        all of ``held_out``; None if it is empty), ``utilisation`` and ``perplexity`` per
+        head, ``usage_measured_on`` (``held_out``, or ``train`` when fewer than 32 vectors
+        are held out), ``usage_sample``, ``collapsed_heads`` (always empty: a head left with
+        a single code raises :class:`CodebookCollapseError` instead), ``train_vectors``,
+        ``held_out_vectors``, ``vectors_per_second`` and ``seconds`` (training).
         Afterwards this tokenizer encodes with the trained model.
         """
         import numpy as np
@@ -398,7 +410,9 @@ class RQVAETokenizer(Tokenizer):
             if self.options.random_init:
                 return [Check(label, "warn", "random_init = true: untrained, not meaningful")]
             # Not trained yet is the normal state of a fresh install, not a broken machine.
-            return [Check(label, "warn", "not trained yet (no checkpoint)", how_to_train(self.modality))]
+            return [
+                Check(label, "warn", "not trained yet (no checkpoint)", how_to_train(self.modality))
+            ]
         try:
             config = self.config()
         except (MissingWeightsError, InputError, SettingsError) as error:

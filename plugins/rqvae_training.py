@@ -6,7 +6,7 @@ vector-quantize-pytorch at module level); :mod:`autocut_plugins.rqvae` stays lig
 Files (all tensors in safetensors, everything else JSON; nothing is ever unpickled):
 
 ``OUT/tokenizer.safetensors``
-    The trained model's state dict.
+    The trained model's state dict (with the input mean and scale it standardises with).
 ``OUT/tokenizer.json``
     Format, modality, token prefix, architecture, the encoder name and dimension the vectors
     came from, the SHA-256 of the weights file (a truncated or swapped file is refused on
@@ -36,11 +36,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from autocut_plugins import _torch
-from autocut_plugins.rqvae import CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE
+from autocut_plugins.rqvae import (
+    CONFIG_FILE,
+    FORMAT,
+    FORMAT_VERSION,
+    WEIGHTS_FILE,
+    CodebookCollapseError,
+)
 from torch import nn
 from vector_quantize_pytorch import ResidualVQ
 
-from autocut_core.errors import AutocutError, InputError
+from autocut_core.errors import InputError
 from autocut_core.fsutil import atomic_path, atomic_write_text
 
 RESUME_FORMAT = "autocut-rqvae-resume"
@@ -48,10 +54,6 @@ RESUME_FILE = "resume.safetensors"
 REPORT_FILE = "training_report.json"
 #: Fewer held-out vectors than this and code usage is measured on training vectors instead.
 MIN_USAGE_SAMPLE = 32
-
-
-class CodebookCollapseError(AutocutError):
-    """Training ended with a quantizer head that uses a single code (its tokens carry nothing)."""
 
 
 # -- the model ----------------------------------------------------------------------------
@@ -67,7 +69,8 @@ def _mlp(sizes: list[int]) -> nn.Sequential:
 
 
 class RQVAE(nn.Module):
-    """MLP encoder -> LayerNorm -> ResidualVQ (``heads`` codebooks) -> MLP decoder."""
+    """Standardise -> MLP encoder -> LayerNorm -> ResidualVQ (``heads`` codebooks) -> MLP
+    decoder -> un-standardise."""
 
     def __init__(self, arch: Mapping[str, Any]):
         super().__init__()
@@ -93,17 +96,48 @@ class RQVAE(nn.Module):
         )
         self.decoder = _mlp([codebook_dim, *arch["decoder_hidden"], int(arch["dim"])])
 
+        # Standardisation of the input, set from the training data by `fit` (identity until
+        # then): vectors from one encoder share a large common direction, and the codes
+        # should spend their bits on how vectors differ, not on what they all have in common.
+        self.register_buffer("input_mean", torch.zeros(int(arch["dim"])))
+        self.register_buffer("input_scale", torch.ones(()))
+
+    def standardise_from(self, vectors: np.ndarray) -> None:
+        """Centre on the mean of ``vectors`` and scale to unit RMS per dimension.
+
+        Measured on 'histogram' frame vectors (whose nearest neighbours have cosine 0.998):
+        after 25 steps the held-out cosine was 0.79 without this, 0.80 scaling the centred
+        vectors to unit length and 0.90 with unit RMS per dimension; on isotropic synthetic
+        clusters all three end within 0.015 of each other.
+        """
+        count, dim = vectors.shape
+        mean = vectors.mean(axis=0, dtype=np.float64)
+        squares = sum(  # in chunks: no centred copy of a large training set
+            float(np.square(vectors[start : start + 65536], dtype=np.float64).sum())
+            for start in range(0, count, 65536)
+        )
+        variance = max(squares / (count * dim) - float(np.square(mean).sum()) / dim, 0.0)
+        self.input_mean.copy_(torch.from_numpy(mean.astype(np.float32)))
+        self.input_scale.fill_(max(math.sqrt(variance), 1e-8))
+
+    def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        z = self.encoder((x - self.input_mean) / self.input_scale)
+        quantized, codes, commitment = self.quantizer(z[:, None, :])
+        return quantized[:, 0], codes[:, 0], commitment
+
+    def _decode(self, quantized: torch.Tensor) -> torch.Tensor:
+        return self.decoder(quantized) * self.input_scale + self.input_mean
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Reconstruction ``[n, dim]``, codes ``[n, heads]``, weighted commitment losses."""
-        quantized, codes, commitment = self.quantizer(self.encoder(x)[:, None, :])
-        return self.decoder(quantized[:, 0]), codes[:, 0], commitment
+        quantized, codes, commitment = self._encode(x)
+        return self._decode(quantized), codes, commitment
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        _, codes, _ = self.quantizer(self.encoder(x)[:, None, :])
-        return codes[:, 0]
+        return self._encode(x)[1]
 
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.quantizer.get_output_from_indices(codes[:, None, :])[:, 0])
+        return self._decode(self.quantizer.get_output_from_indices(codes[:, None, :])[:, 0])
 
 
 def build(arch: Mapping[str, Any], seed: int) -> RQVAE:
@@ -161,9 +195,10 @@ def code_usage(codes: np.ndarray, codebook_size: int) -> tuple[list[float], list
 
 
 def evaluate(model: RQVAE, vectors: np.ndarray, batch_size: int) -> dict[str, Any]:
+    """Mean cosine of the reconstructions, code utilisation and perplexity per head."""
     codes = encode(model, vectors, batch_size)
     decoded = decode(model, codes, batch_size)
-    cosine = float(np.mean(np.sum(decoded * vectors, axis=1))) if len(vectors) else float("nan")
+    cosine = float(np.mean(np.sum(decoded * vectors, axis=1))) if len(vectors) else None
     utilisation, perplexity = code_usage(codes, model.codebook_size)
     return {"cosine": cosine, "utilisation": utilisation, "perplexity": perplexity}
 
@@ -314,14 +349,32 @@ def _load_resume(path: Path, run: Mapping[str, Any]) -> tuple[dict[str, torch.Te
     return tensors, state
 
 
-def _usage_sample(
+def _samples(
     train: np.ndarray, held_out: np.ndarray, size: int, seed: int
-) -> tuple[np.ndarray, str]:
-    """The vectors code use is measured on: held-out ones, unless there are too few."""
-    usage_on = "held_out" if len(held_out) >= MIN_USAGE_SAMPLE else "train"
-    pool = held_out if usage_on == "held_out" else train
-    rows = np.sort(np.random.default_rng([seed, 1]).permutation(len(pool))[:size])
-    return np.ascontiguousarray(pool[rows]), usage_on
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """What every epoch is scored on: up to ``size`` held-out vectors (cosine), and the
+    vectors code use is measured on: the same, or training vectors if fewer than
+    ``MIN_USAGE_SAMPLE`` are held out (one vector uses one code per head, collapsed or not)."""
+
+    def sample(pool: np.ndarray) -> np.ndarray:
+        rows = np.sort(np.random.default_rng([seed, 1]).permutation(len(pool))[:size])
+        return np.ascontiguousarray(pool[rows])
+
+    held = sample(held_out)
+    if len(held_out) >= MIN_USAGE_SAMPLE:
+        return held, held, "held_out"
+    return held, sample(train), "train"
+
+
+def _score(
+    model: RQVAE, held: np.ndarray, usage_sample: np.ndarray, batch_size: int
+) -> dict[str, Any]:
+    usage = evaluate(model, usage_sample, batch_size)
+    if held is usage_sample:
+        cosine = usage["cosine"]
+    else:
+        cosine = evaluate(model, held, batch_size)["cosine"] if len(held) else None
+    return {**usage, "cosine": cosine}
 
 
 def _train_epoch(
@@ -377,7 +430,9 @@ def fit(
     out_dir.mkdir(parents=True, exist_ok=True)
     device = _torch.device()
     seed = int(training["seed"])
-    usage_sample, usage_on = _usage_sample(train, held_out, int(training["usage_sample"]), seed)
+    held_sample, usage_sample, usage_on = _samples(
+        train, held_out, int(training["usage_sample"]), seed
+    )
     run = json.loads(json.dumps({
         "architecture": arch,
         "training": dict(training),
@@ -397,11 +452,13 @@ def fit(
         start, history = 0, []
         if resume and resume_path.is_file():
             start, history = _restore(resume_path, run, model, optimizer, device)
+        else:
+            model.standardise_from(train)
         for epoch in range(start, int(training["epochs"])):
             started = time.perf_counter()
             loss, learning_rate, seen = _train_epoch(model, optimizer, train, training, epoch)
             train_seconds = time.perf_counter() - started
-            metrics = evaluate(model, usage_sample, int(training["batch_size"]))
+            metrics = _score(model, held_sample, usage_sample, int(training["batch_size"]))
             record = {
                 "epoch": epoch + 1,
                 "epochs": int(training["epochs"]),
@@ -462,7 +519,7 @@ def _final_report(
     training: Mapping[str, Any],
 ) -> dict[str, Any]:
     batch_size = int(training["batch_size"])
-    final = evaluate(model, held_out, batch_size) if len(held_out) else None
+    final = evaluate(model, held_out, batch_size)["cosine"] if len(held_out) else None
     usage = evaluate(model, usage_sample, batch_size)
     collapsed = [
         head
@@ -472,7 +529,7 @@ def _final_report(
     speeds = [epoch["vectors_per_second"] for epoch in history]
     return {
         "history": history,
-        "held_out_cosine": final["cosine"] if final else float("nan"),
+        "held_out_cosine": final,
         "utilisation": usage["utilisation"],
         "perplexity": usage["perplexity"],
         "usage_measured_on": usage_on,
@@ -480,7 +537,7 @@ def _final_report(
         "collapsed_heads": collapsed,
         "train_vectors": len(train),
         "held_out_vectors": len(held_out),
-        "vectors_per_second": float(np.mean(speeds)) if speeds else float("nan"),
+        "vectors_per_second": float(np.mean(speeds)) if speeds else None,
         "seconds": float(sum(epoch["seconds"] for epoch in history)),
     }
 
