@@ -21,6 +21,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
+    # mkstemp creates 0600; a finished file gets the permissions a plain open() would give it.
+    os.chmod(temporary, 0o666 & ~_umask())
     try:
         yield temporary
         with open(temporary, "rb+") as written:
@@ -28,6 +30,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
