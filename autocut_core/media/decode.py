@@ -32,6 +32,7 @@ from autocut_core.media.probe import (
     open_failure_reason,
     probe,
     quote_ffmpeg,
+    run_tool,
     stderr_lines,
 )
 
@@ -303,17 +304,7 @@ def _run_audio_decode(
         "-ac", "1", "-ar", str(sample_rate),
         "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1",
     ]  # fmt: skip
-    try:
-        # communicate() reads stdout and stderr together, so neither pipe can fill up and block.
-        completed = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=AUDIO_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise MediaError(name, f"audio decoding took longer than {AUDIO_TIMEOUT_S:g} s") from None
+    completed = run_tool(command, name, AUDIO_TIMEOUT_S, "audio decoding did not finish")
     lines = stderr_lines(completed.stderr.decode("utf-8", errors="backslashreplace"), name)
     if completed.returncode != 0:
         raise MediaError(name, f"audio decoding failed (ffmpeg: {quote_ffmpeg(lines)})")

@@ -235,6 +235,21 @@ def _looks_like_text(head: bytes) -> bool:
 # --- running ffprobe ---------------------------------------------------------------------------
 
 
+def run_tool(
+    command: list[str], name: str, timeout: float, what: str
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg/ffprobe with no stdin and both outputs captured; a timeout is a MediaError.
+
+    ``run`` reads stdout and stderr together, so neither pipe can fill up and block.
+    """
+    try:
+        return subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise MediaError(name, f"{what} within {timeout:g} s") from None
+
+
 def _run_ffprobe(name: str, head: bytes) -> dict[str, Any]:
     command = [
         find_tool("ffprobe", name),
@@ -244,16 +259,7 @@ def _run_ffprobe(name: str, head: bytes) -> dict[str, Any]:
         "-read_intervals", f"%+{VFR_SAMPLE_SECONDS}",
         *input_arguments(name),
     ]  # fmt: skip
-    try:
-        completed = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=FFPROBE_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise MediaError(name, f"ffprobe did not finish within {FFPROBE_TIMEOUT_S:g} s") from None
+    completed = run_tool(command, name, FFPROBE_TIMEOUT_S, "ffprobe did not finish")
     stderr = completed.stderr.decode("utf-8", errors="backslashreplace")
     if completed.returncode != 0:
         raise MediaError(name, open_failure_reason(stderr_lines(stderr, name), head))
