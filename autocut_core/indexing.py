@@ -544,7 +544,4 @@ def segment_video(path: Path, options: IndexOptions) -> VideoResult:
     """Cuts of one video with no database: the cut encoder doubles as the main encoder."""
     from dataclasses import replace
 
-    result = _analyse_video(
-        VideoJob(os.fspath(path), replace(options, encoder=options.cut_encoder))
-    )
-    return result
+    return _analyse_video(VideoJob(os.fspath(path), replace(options, encoder=options.cut_encoder)))
