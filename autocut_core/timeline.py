@@ -1,0 +1,109 @@
+"""Where each slot of an :class:`EditPlan` lands on the output timeline.
+
+The renderer, the subtitle writers, the OTIO export and the contact sheet all need the same
+answer to "when does slot i start and end in the finished ad?"; computing it once here keeps
+them in agreement (a subtitle that drifts from its picture is the classic bug of hand-built
+edit pipelines). Fitting slots to their voice lines lives here too, because it is the one
+place where the timeline's length is decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from autocut_core.types import EditPlan, RenderSettings, Slot
+
+#: Silence kept after a voice line before the next slot starts, in seconds.
+VOICE_TAIL = 0.25
+#: The shortest slot worth showing; shorter ones flash by unreadably.
+MIN_SLOT = 0.5
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One slot on the output timeline; ``start``/``end`` are output seconds."""
+
+    index: int
+    slot: Slot
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def transition_overlap(render: RenderSettings, slots: Sequence[Slot]) -> float:
+    """Seconds consecutive slots overlap: 0 for cuts, the crossfade length otherwise.
+
+    The crossfade is clamped to half the shortest slot so that a fade never swallows a
+    whole clip (ffmpeg's xfade would fail or show a single frame).
+    """
+    if render.transition != "crossfade" or len(slots) < 2:
+        return 0.0
+    shortest = min(slot.duration for slot in slots)
+    return max(0.0, min(render.transition_duration, shortest / 2))
+
+
+def place(plan: EditPlan) -> list[Placement]:
+    """Output start and end of every slot, in plan order.
+
+    With a crossfade of ``d`` seconds slot i+1 starts ``d`` before slot i ends, so the total
+    is ``sum(durations) - (n - 1) * d``.
+    """
+    overlap = transition_overlap(plan.render, plan.slots)
+    placements: list[Placement] = []
+    start = 0.0
+    for index, slot in enumerate(plan.slots):
+        end = start + slot.duration
+        placements.append(Placement(index=index, slot=slot, start=start, end=end))
+        start = end - overlap
+    return placements
+
+
+def total_duration(plan: EditPlan) -> float:
+    """Length of the rendered ad in seconds."""
+    placements = place(plan)
+    return placements[-1].end if placements else 0.0
+
+
+def fit_slot_to_voice(
+    slot: Slot, source_duration: float | None, overlap: float = 0.0, tail: float = VOICE_TAIL
+) -> Slot:
+    """Make ``slot`` last exactly as long as its voice line needs, never cutting the voice.
+
+    The slot must cover the voice, the tail of silence and the part the next slot's
+    crossfade hides. Longer footage is trimmed from its end; shorter footage is extended
+    into the rest of its source when there is any (``source_duration``), and the last frame
+    is held for whatever is still missing. Slots without a voice line are left as they are.
+    """
+    if slot.voice_duration is None:
+        return slot
+    needed = max(MIN_SLOT, slot.voice_duration + tail + overlap)
+    footage = slot.source_out - slot.source_in
+    if footage >= needed:
+        return replace(slot, source_out=slot.source_in + needed, hold=0.0)
+    available_end = slot.source_out if source_duration is None else max(slot.source_out, source_duration)
+    source_out = min(available_end, slot.source_in + needed)
+    hold = needed - (source_out - slot.source_in)
+    return replace(slot, source_out=source_out, hold=round(max(0.0, hold), 6))
+
+
+def fit_plan_to_voice(
+    plan: EditPlan, source_durations: Mapping[str, float], tail: float = VOICE_TAIL
+) -> EditPlan:
+    """Fit every voiced slot of ``plan``; ``source_durations`` maps source paths to seconds.
+
+    The crossfade overlap is decided from the fitted lengths, which depend on the overlap;
+    one more pass with the final overlap settles it (the clamp only ever shrinks it).
+    """
+    overlap = plan.render.transition_duration if plan.render.transition == "crossfade" else 0.0
+    slots = plan.slots
+    for _ in range(2):
+        slots = tuple(
+            fit_slot_to_voice(slot, source_durations.get(slot.source_path), overlap, tail)
+            for slot in plan.slots
+        )
+        overlap = transition_overlap(plan.render, slots)
+    return replace(plan, slots=slots)
