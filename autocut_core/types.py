@@ -125,6 +125,8 @@ class Candidate:
     clip: Clip
     tokens: str = ""
     caption: str = ""
+    #: The clip's footage file, for backbones that look at pixels (``similarity``).
+    source_path: str = ""
 
 
 @dataclass(frozen=True)
