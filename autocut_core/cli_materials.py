@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,51 +13,12 @@ from autocut_core.cli_flags import uses_settings
 from autocut_core.settings import AutocutSettings
 
 if TYPE_CHECKING:
-    from autocut_core.indexing import IndexOptions, IndexReport
+    from autocut_core.indexing import IndexReport
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 DbOption = Annotated[
     Path | None, typer.Option("--db", help="Material database folder (default: setting 'db').")
 ]
-
-
-def index_options(settings: AutocutSettings, jobs: int | None = None) -> IndexOptions:
-    """IndexOptions from merged settings; ``jobs=0`` means all cores for light encoders."""
-    from autocut_core.indexing import ComponentSpec, IndexOptions
-    from autocut_core.plugins import get_registry
-    from autocut_core.segment import SegmentSettings
-
-    config = settings.index
-    encoder = ComponentSpec.of(settings.encoder, settings.options_for("encoder", settings.encoder))
-    audio = None
-    if settings.audio_encoder:
-        audio = ComponentSpec.of(
-            settings.audio_encoder, settings.options_for("encoder", settings.audio_encoder)
-        )
-    cutter = ComponentSpec.of(
-        config.cut_encoder, settings.options_for("encoder", config.cut_encoder)
-    )
-    workers = settings.jobs if jobs is None else jobs
-    if workers == 0:
-        light = "light" in get_registry().get("encoder", settings.encoder).cls.capabilities
-        workers = (os.cpu_count() or 1) if light else 1
-    segment = SegmentSettings(
-        method=config.cut_method,  # type: ignore[arg-type]
-        threshold=config.cut_threshold,
-        adaptive_drop=config.adaptive_drop,
-        min_clip_seconds=config.min_clip,
-        max_clip_seconds=config.max_clip,
-    )
-    return IndexOptions(
-        encoder=encoder,
-        audio_encoder=audio,
-        cut_encoder=cutter,
-        dense_fps=config.dense_fps,
-        max_side=config.max_side,
-        segment=segment,
-        max_track_seconds=config.max_track_seconds,
-        jobs=workers,
-    )
 
 
 @uses_settings("encoder", "audio_encoder")
@@ -81,9 +41,9 @@ def index_command(
 
     Re-running does only new or changed files; a killed run resumes where it stopped.
     """
-    from autocut_core.indexing import index
+    from autocut_core.indexing import index, options_from_settings
 
-    options = index_options(settings, jobs)
+    options = options_from_settings(settings, jobs)
     folder = db or settings.db
     with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
         report = index(footage, music or [], folder, options, progress)
@@ -169,9 +129,9 @@ def segment_command(
 ) -> None:
     """Print where VIDEO cuts into visual clips (the cut detector `index` uses)."""
     from autocut_core import cut_export
-    from autocut_core.indexing import segment_video
+    from autocut_core.indexing import options_from_settings, segment_video
 
-    options = index_options(settings, jobs=1)
+    options = options_from_settings(settings, jobs=1)
     result = segment_video(video, options)
     if csv is not None:
         cut_export.write_csv(result.clips, csv)

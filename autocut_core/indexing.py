@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from autocut_core.materials import Embedded, MaterialDB, PathStat
 from autocut_core.media.errors import MediaError, display_path
 from autocut_core.segment import SegmentSettings, clip_vectors, clips_between, find_cuts
 from autocut_core.types import Source
+
+if TYPE_CHECKING:
+    from autocut_core.settings import AutocutSettings
 
 VIDEO_EXTENSIONS = frozenset(
     [
@@ -545,3 +548,40 @@ def segment_video(path: Path, options: IndexOptions) -> VideoResult:
     from dataclasses import replace
 
     return _analyse_video(VideoJob(os.fspath(path), replace(options, encoder=options.cut_encoder)))
+
+
+def options_from_settings(settings: AutocutSettings, jobs: int | None = None) -> IndexOptions:
+    """IndexOptions from merged settings; ``jobs=0`` means all cores for light encoders."""
+    from autocut_core.plugins import get_registry
+
+    config = settings.index
+    encoder = ComponentSpec.of(settings.encoder, settings.options_for("encoder", settings.encoder))
+    audio = None
+    if settings.audio_encoder:
+        audio = ComponentSpec.of(
+            settings.audio_encoder, settings.options_for("encoder", settings.audio_encoder)
+        )
+    cutter = ComponentSpec.of(
+        config.cut_encoder, settings.options_for("encoder", config.cut_encoder)
+    )
+    workers = settings.jobs if jobs is None else jobs
+    if workers == 0:
+        light = "light" in get_registry().get("encoder", settings.encoder).cls.capabilities
+        workers = (os.cpu_count() or 1) if light else 1
+    segment = SegmentSettings(
+        method=config.cut_method,  # type: ignore[arg-type]
+        threshold=config.cut_threshold,
+        adaptive_drop=config.adaptive_drop,
+        min_clip_seconds=config.min_clip,
+        max_clip_seconds=config.max_clip,
+    )
+    return IndexOptions(
+        encoder=encoder,
+        audio_encoder=audio,
+        cut_encoder=cutter,
+        dense_fps=config.dense_fps,
+        max_side=config.max_side,
+        segment=segment,
+        max_track_seconds=config.max_track_seconds,
+        jobs=workers,
+    )

@@ -1,0 +1,59 @@
+"""What a pipeline is asked to do and what it hands back.
+
+A request names inputs (files) and pins; the merged :class:`AutocutSettings` say which
+components do each job. Pipelines read both and compute nothing themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from autocut_core.types import EditPlan, Product, RenderSettings, Script
+
+if TYPE_CHECKING:
+    from autocut_core.settings import AutocutSettings
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """One ad to make.
+
+    ``music`` holds library folders or files offered to the backbone; ``music_file`` pins one
+    track instead (the backbone is not asked). ``script`` pins the script of the
+    footage-driven pipeline and is required by the script-driven one.
+    """
+
+    product: Product
+    footage: tuple[Path, ...]
+    output: Path
+    settings: AutocutSettings
+    script: Script | None = None
+    music: tuple[Path, ...] = ()
+    music_file: Path | None = None
+    db: Path | None = None
+    render: RenderSettings = field(default_factory=RenderSettings)
+    keep_order: bool = False
+    voice: bool = True
+    dry_run: bool = False
+
+    @property
+    def database(self) -> Path:
+        """The material database folder: ``db`` when given, else the ``db`` setting."""
+        return self.db if self.db is not None else self.settings.db
+
+    @property
+    def assets(self) -> Path:
+        """Files the plan refers to (voice lines) live next to the video, so it re-renders."""
+        return self.output.with_name(self.output.stem + ".assets")
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """The plan and, unless it was a dry run, the files written."""
+
+    plan: EditPlan
+    video: Path | None = None
+    side_outputs: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
