@@ -145,6 +145,9 @@ def build_app() -> typer.Typer:
     config_app.command("show")(config_show)
     app.add_typer(config_app, name="config")
     app.command()(doctor)
+    from autocut_core import cli_run
+
+    cli_run.register(app)
     from autocut_core import cli_materials
 
     cli_materials.register(app, _typer)

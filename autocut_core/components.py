@@ -221,6 +221,9 @@ class Backbone(Component):
     """
 
     kind = "backbone"
+    #: Whether the backbone reads ``Candidate.tokens`` / ``MusicCandidate.tokens``: the
+    #: pipelines run the trained tokenizers only for backbones that do.
+    needs_tokens: ClassVar[bool] = False
 
     def select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int

@@ -32,6 +32,7 @@ from pydantic_settings import (
 
 from autocut_core.errors import SettingsError
 from autocut_core.serde import describe_validation_error
+from autocut_core.types import RenderSettings
 
 CONFIG_FILE_NAME = "autocut.toml"
 CONFIG_ENV = "AUTOCUT_CONFIG"
@@ -92,11 +93,13 @@ class AutocutSettings(BaseSettings):
     retriever: str = "exact"
     renderer: str | None = None
     voice: str = "espeak"
-    pipeline: str | None = None
+    pipeline: str | None = "script-driven"
 
     db: Path = Path("autocut-db")
     jobs: int = Field(0, ge=0, description="Worker processes for indexing; 0 = automatic")
     index: IndexConfig = IndexConfig()
+    #: How ads are rendered (``[render]`` in autocut.toml; `autocut run` flags override).
+    render: RenderSettings = Field(default_factory=RenderSettings)
 
     # Options of each component, keyed by its name.
     encoders: Options = {}

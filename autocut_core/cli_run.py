@@ -1,0 +1,251 @@
+"""`autocut run` (make an ad with a pipeline) and `autocut render` (re-render a plan.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from autocut_core.cli_flags import uses_settings
+from autocut_core.errors import InputError
+from autocut_core.settings import AutocutSettings
+from autocut_core.types import EditPlan, RenderSettings
+
+if TYPE_CHECKING:
+    from autocut_core.pipelines.request import EditResult
+
+#: Output frame sizes by aspect ratio (width, height).
+FORMAT_PRESETS: dict[str, tuple[int, int]] = {
+    "9:16": (1080, 1920),
+    "16:9": (1920, 1080),
+    "1:1": (1080, 1080),
+}
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _render_overrides(base: RenderSettings, **flags: Any) -> RenderSettings:
+    """``[render]`` settings with the flags that were given laid over them."""
+    changes = {key: value for key, value in flags.items() if value is not None}
+    size = changes.pop("format", None)
+    if size is not None:
+        if size not in FORMAT_PRESETS:
+            raise InputError(
+                f"unknown --format {size!r}: choose one of {', '.join(FORMAT_PRESETS)}"
+            )
+        changes["width"], changes["height"] = FORMAT_PRESETS[size]
+    if changes.pop("crossfade", None) is not None:
+        changes["transition"] = "crossfade"
+        changes["transition_duration"] = flags["crossfade"]
+    return replace(base, **changes)
+
+
+@uses_settings(
+    "pipeline", "backbone", "encoder", "audio_encoder", "tokenizer", "audio_tokenizer",
+    "voice", "renderer",
+)  # fmt: skip
+def run_command(
+    settings: AutocutSettings,
+    product: Annotated[
+        Path, typer.Option("--product", help="Product facts (TOML or JSON).", show_default=False)
+    ],
+    footage: Annotated[
+        list[Path],
+        typer.Option("--footage", metavar="PATH", help="Video file or folder (repeatable)."),
+    ],
+    script: Annotated[
+        Path | None,
+        typer.Option("--script", help="Script: one sentence per line (or a paragraph)."),
+    ] = None,
+    music: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--music",
+            metavar="PATH",
+            help="A music folder the backbone picks from, or one FILE to use as is.",
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The MP4 to write.")] = Path(
+        "out/ad.mp4"
+    ),
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Material database (default: setting 'db').")
+    ] = None,
+    size: Annotated[
+        str | None, typer.Option("--format", help="9:16 (default), 16:9 or 1:1.")
+    ] = None,
+    fit: Annotated[
+        str | None, typer.Option("--fit", help="crop (fill) or pad (letterbox).")
+    ] = None,
+    fps: Annotated[float | None, typer.Option("--fps", help="Output frame rate.")] = None,
+    crossfade: Annotated[
+        float | None, typer.Option("--crossfade", metavar="SECONDS", help="Crossfade clips.")
+    ] = None,
+    trim: Annotated[
+        str | None, typer.Option("--trim", help="by-frame (paper default) or by-clip.")
+    ] = None,
+    crf: Annotated[int | None, typer.Option("--crf", help="x264 quality (lower = better).")] = None,
+    preset: Annotated[str | None, typer.Option("--preset", help="x264 speed preset.")] = None,
+    subtitles: Annotated[
+        bool | None, typer.Option("--subtitles/--no-subtitles", help="Burn in subtitles.")
+    ] = None,
+    voice_over: Annotated[
+        bool, typer.Option("--voice-over/--no-voice-over", help="Speak the script.")
+    ] = True,
+    keep_order: Annotated[
+        bool, typer.Option("--keep-order", help="Keep the footage order (no sorting).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; render nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Make an ad: index the footage, let the backbone decide, voice, render.
+
+    script-driven: --script is required; the backbone selects one clip per sentence.
+    footage-driven: each --footage file is one clip; the backbone writes the script.
+    """
+    from autocut_core.inputs import load_product, load_script
+    from autocut_core.pipelines.request import EditRequest
+
+    render = _render_overrides(
+        settings.render, format=size, fit=fit, fps=fps, crossfade=crossfade, trim=trim,
+        crf=crf, preset=preset, subtitles=subtitles,
+    )  # fmt: skip
+    pinned = music[0] if music and len(music) == 1 and music[0].is_file() else None
+    request = EditRequest(
+        product=load_product(product),
+        footage=tuple(footage),
+        output=output,
+        settings=settings,
+        script=load_script(script) if script is not None else None,
+        music=tuple(music or ()) if pinned is None else (),
+        music_file=pinned,
+        db=db,
+        render=render,
+        keep_order=keep_order,
+        voice=voice_over,
+        dry_run=dry_run,
+    )
+    pipeline = settings.create("pipeline")
+    result = pipeline.run(request)
+    _report(result, as_json)
+
+
+@uses_settings("voice", "renderer")
+def render_command(
+    settings: AutocutSettings,
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan to render.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The MP4 (default: next to the plan).")
+    ] = None,
+    revoice: Annotated[
+        bool,
+        typer.Option("--revoice", help="Speak every sentence again (after editing them)."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Render an edited plan.json: slots, sentences, music and settings as written in it.
+
+    Slots whose voice file is missing (or all, with --revoice) are spoken again, and every
+    slot is refitted to its voice line.
+    """
+    from autocut_core.pipelines.finish import render_plan
+    from autocut_core.pipelines.request import EditResult
+
+    plan = load_plan(plan_file)
+    target = output or plan_file.with_name(_video_name(plan_file))
+    plan = revoiced(plan, settings, target, revoice)
+    files = render_plan(plan, target, settings)
+    video = files.pop("video")
+    _report(EditResult(plan=plan, video=video, side_outputs=files), as_json)
+
+
+def _video_name(plan_file: Path) -> str:
+    stem = plan_file.name.removesuffix(".json").removesuffix(".plan")
+    return f"{stem or 'ad'}.mp4"
+
+
+def load_plan(path: Path) -> EditPlan:
+    from autocut_core.serde import load_json
+
+    return load_json(EditPlan, path)
+
+
+def revoiced(plan: EditPlan, settings: AutocutSettings, output: Path, everything: bool) -> EditPlan:
+    """The plan with missing (or all) voice lines spoken again and every slot refitted."""
+    from autocut_core.media import probe
+    from autocut_core.pipelines.plan_builder import add_voice
+    from autocut_core.timeline import fit_plan_to_voice
+
+    stale = [
+        i
+        for i, slot in enumerate(plan.slots)
+        if everything or (slot.voice_path is not None and not Path(slot.voice_path).is_file())
+    ]
+    slots = list(plan.slots)
+    if stale:
+        voice = settings.create("voice")
+        folder = output.with_name(output.stem + ".assets")
+        spoken = add_voice([slots[i] for i in stale], voice, folder)
+        for i, slot in zip(stale, spoken, strict=True):
+            slots[i] = slot
+    durations: dict[str, float] = {}
+    for slot in slots:
+        if slot.source_path not in durations:
+            durations[slot.source_path] = probe(slot.source_path).duration
+    return fit_plan_to_voice(replace(plan, slots=tuple(slots)), durations)
+
+
+def _report(result: EditResult, as_json: bool) -> None:
+    from autocut_core.serde import to_data
+    from autocut_core.timeline import place, total_duration
+
+    plan = result.plan
+    if as_json:
+        data = {
+            "video": str(result.video) if result.video else None,
+            "side_outputs": {key: str(path) for key, path in result.side_outputs.items()},
+            "duration": round(total_duration(plan), 3),
+            "notes": list(result.notes),
+            "plan": to_data(plan),
+        }
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{plan.pipeline or 'plan'}: {len(plan.slots)} slots", show_lines=False)
+    for column in ("#", "time", "source", "in-out", "sentence", "score"):
+        table.add_column(column, overflow="fold")
+    for placed in place(plan):
+        slot = placed.slot
+        held = f" +{slot.hold:.2f} hold" if slot.hold else ""
+        table.add_row(
+            str(placed.index + 1),
+            f"{placed.start:6.2f}-{placed.end:6.2f}",
+            Path(slot.source_path).name,
+            f"{slot.source_in:.2f}-{slot.source_out:.2f}{held}",
+            slot.sentence,
+            "" if slot.score is None else f"{slot.score:.3f}",
+        )
+    console = Console(soft_wrap=True)
+    console.print(table)
+    music = Path(plan.music.path).name if plan.music else "none"
+    console.print(f"music: {music}   length: {total_duration(plan):.2f} s")
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)
+    if result.video is None:
+        console.print("dry run: nothing rendered")
+        return
+    console.print(f"wrote {result.video}", markup=False)
+    for key, path in result.side_outputs.items():
+        console.print(f"  {key}: {path}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.command("render")(render_command)

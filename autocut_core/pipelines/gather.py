@@ -1,0 +1,172 @@
+"""Material for a pipeline: index what is not indexed, then offer clips and tracks.
+
+Indexing is incremental (a second run does no work), so every pipeline simply asks for its
+files to be indexed; broken files become notes and the ad is made from the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from autocut_core.components import Backbone, Tokenizer
+from autocut_core.errors import InputError
+from autocut_core.indexing import (
+    AUDIO_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    discover,
+    index,
+    options_from_settings,
+)
+from autocut_core.materials import MaterialDB, PathStat, from_db_path
+from autocut_core.media.errors import display_path
+from autocut_core.pipelines.request import EditRequest
+from autocut_core.types import Candidate, Clip, MusicCandidate, Source, Track
+
+
+@dataclass
+class Material:
+    """What the database knows about the request's files, in the order the user gave them."""
+
+    db: MaterialDB
+    videos: list[Source]
+    tracks: list[Track]
+    notes: list[str] = field(default_factory=list)
+
+    def source_path(self, source_id: str) -> str:
+        return from_db_path(self.db.source(source_id).path)
+
+    def durations(self) -> dict[str, float]:
+        """Source path -> duration, for fitting slots to voice lines."""
+        return {from_db_path(source.path): source.duration for source in self.videos}
+
+
+def gather(request: EditRequest) -> Material:
+    """Index the request's footage and music library; fail only if no footage is usable."""
+    library = list(request.music) if request.music_file is None else []
+    options = options_from_settings(request.settings)
+    report = index(list(request.footage), library, request.database, options)
+    notes = [f"skipped {path}: {reason}" for path, reason in report.failed]
+    db = MaterialDB(request.database, write=False)
+    videos = _indexed(db, request.footage, VIDEO_EXTENSIONS)
+    if not videos:
+        db.close()
+        given = ", ".join(display_path(p) for p in request.footage)
+        raise InputError(
+            f"no usable footage in {given}" + (f" ({'; '.join(notes)})" if notes else "")
+        )
+    track_ids = {source.source_id for source in _indexed(db, library, AUDIO_EXTENSIONS)}
+    tracks = [track for track in db.tracks() if track.track_id in track_ids]
+    return Material(db=db, videos=videos, tracks=tracks, notes=notes)
+
+
+def _indexed(db: MaterialDB, inputs: Sequence[Path], extensions: frozenset[str]) -> list[Source]:
+    """Sources of the files under ``inputs`` that are in the database, first seen first."""
+    files, _ = discover(list(inputs), extensions)
+    seen: set[str] = set()
+    sources: list[Source] = []
+    for path in files:
+        try:
+            source_id = db.known_path(PathStat.of(path))
+        except OSError:
+            continue
+        if source_id is not None and source_id not in seen:
+            seen.add(source_id)
+            sources.append(db.source(source_id))
+    return sources
+
+
+def shot_candidates(material: Material) -> list[Candidate]:
+    """Every visual clip of the footage (script-driven: the backbone picks among shots)."""
+    return [
+        _candidate(material, clip)
+        for source in material.videos
+        for clip in material.db.clips(source.source_id)
+    ]
+
+
+def file_candidates(material: Material) -> list[Candidate]:
+    """One candidate per footage file, whole (footage-driven: the user curated the clips)."""
+    return [
+        _candidate(material, Clip(source.source_id, 0.0, source.duration))
+        for source in material.videos
+    ]
+
+
+def _candidate(material: Material, clip: Clip) -> Candidate:
+    from autocut_core.captions import caption_for
+
+    path = material.source_path(clip.source_id)
+    return Candidate(clip=clip, caption=caption_for(path, clip.start, clip.end), source_path=path)
+
+
+def music_candidates(material: Material) -> list[MusicCandidate]:
+    return [MusicCandidate(track=track) for track in material.tracks]
+
+
+def add_tokens(
+    material: Material,
+    backbone: Backbone,
+    candidates: Sequence[Candidate],
+    tracks: Sequence[MusicCandidate],
+    video_tokenizer: Tokenizer | None,
+    audio_tokenizer: Tokenizer | None,
+) -> tuple[list[Candidate], list[MusicCandidate]]:
+    """Fill in tokens for backbones that read them (the paper's frame tokens per clip).
+
+    A clip's tokens are the codes of the 1 fps frames inside it; a track's the codes of its
+    embedding. Backbones that do not read tokens get the candidates unchanged.
+    """
+    from dataclasses import replace
+
+    from autocut_core.tokens import format_audio, format_frames
+
+    if not backbone.needs_tokens:
+        return list(candidates), list(tracks)
+    if video_tokenizer is None:
+        raise InputError(f"backbone '{backbone.name}' reads video tokens: configure --tokenizer")
+    encoder, _ = _trained(video_tokenizer)
+    frame_vectors = _vectors_by_id(material.db, encoder, "frame")
+    with_tokens = []
+    for candidate in candidates:
+        ids = [
+            frame_id
+            for frame_id, second, _time in material.db.frames(candidate.clip.source_id)
+            if candidate.clip.start - 0.5 <= second < candidate.clip.end
+        ]
+        vectors = np.stack([frame_vectors[i] for i in ids if i in frame_vectors] or [])
+        if len(vectors) == 0:
+            raise InputError(f"clip {candidate.clip.clip_id} has no '{encoder}' frame vectors")
+        codes = video_tokenizer.encode_batch(vectors)
+        with_tokens.append(replace(candidate, tokens=format_frames(codes)))
+    music = list(tracks)
+    if tracks:
+        if audio_tokenizer is None:
+            raise InputError(
+                f"backbone '{backbone.name}' reads audio tokens: configure --audio-tokenizer"
+            )
+        audio_encoder, _ = _trained(audio_tokenizer)
+        track_vectors = _vectors_by_id(material.db, audio_encoder, "track")
+        music = []
+        for track in tracks:
+            vector = track_vectors.get(track.track.track_id)
+            if vector is None:
+                raise InputError(f"{track.track.path}: no '{audio_encoder}' track vector")
+            codes = audio_tokenizer.encode_batch(vector[None])
+            music.append(replace(track, tokens=format_audio(codes)))
+    return with_tokens, music
+
+
+def _trained(tokenizer: Tokenizer) -> tuple[str, int]:
+    trained = tokenizer.trained_on()
+    if trained is None:
+        raise InputError(f"tokenizer '{tokenizer.name}' is not trained (set its checkpoint)")
+    return trained
+
+
+def _vectors_by_id(db: MaterialDB, encoder: str, level: str) -> dict[str, np.ndarray]:
+    ids, vectors = db.vectors(encoder, level)
+    return dict(zip(ids, vectors, strict=True))

@@ -1,0 +1,72 @@
+"""``script-driven``: the ad team has a script; AutoCut finds the footage for it (paper §7.2 (1)).
+
+product + script + footage (+ music library) -> index what is new -> select one clip per
+sentence -> order the clips to the script -> pick the music -> voice, fit, render.
+"""
+
+from __future__ import annotations
+
+from autocut_core.components import Pipeline
+from autocut_core.errors import InputError
+from autocut_core.pipelines.request import EditRequest, EditResult
+
+
+class ScriptDrivenPipeline(Pipeline):
+    name = "script-driven"
+    description = "Script + footage -> select, order, music, voice, render (paper §7.2 (1))"
+
+    def run(self, request: EditRequest) -> EditResult:
+        # Imported here: registering the pipeline must not load the database layer.
+        from autocut_core.pipelines import gather, plan_builder, steps
+
+        script = request.script
+        if script is None:
+            raise InputError("the script-driven pipeline needs a script: --script FILE")
+        needed = {"select"} | (set() if request.keep_order else {"sort"})
+        if request.music and request.music_file is None:
+            needed.add("pick_music")
+        backbone = steps.make_backbone(request, needed)
+        material = gather.gather(request)
+        try:
+            candidates, tracks = steps.with_tokens(
+                request, material, backbone, gather.shot_candidates(material),
+                gather.music_candidates(material),
+            )  # fmt: skip
+            count = len(script)
+            if len(candidates) < count:
+                raise InputError(
+                    f"the script has {count} sentences but the footage has only "
+                    f"{len(candidates)} clips: add footage or shorten the script"
+                )
+            selection = steps.checked_selection(
+                backbone, backbone.select(request.product, script, candidates, count),
+                len(candidates), count,
+            )  # fmt: skip
+            indices = list(selection.indices)
+            scores = list(selection.scores) if len(selection.scores) == count else []
+            if request.keep_order:
+                pairs = sorted(zip(indices, scores or [None] * count, strict=True))
+                indices = [i for i, _ in pairs]
+                scores = [s for _, s in pairs] if scores else []
+            chosen = [candidates[i] for i in indices]
+            if not request.keep_order:
+                ordering = steps.checked_ordering(
+                    backbone, backbone.sort(request.product, script, chosen), count
+                )
+                chosen = [chosen[i] for i in ordering.order]
+                scores = [scores[i] for i in ordering.order] if scores else []
+            track, notes = steps.choose_music(
+                request, backbone, request.product, script, chosen, tracks
+            )
+            durations = material.durations()
+            slots = plan_builder.build_slots(
+                chosen, script.sentences, request.render, durations, scores
+            )
+            slots = plan_builder.add_voice(slots, steps.make_voice(request), request.assets)
+            plan = plan_builder.assemble(
+                slots, plan_builder.music_cue(track), request.render, request.product,
+                self.name, durations,
+            )  # fmt: skip
+            return steps.finish(request, plan, material.notes + notes)
+        finally:
+            material.db.close()

@@ -1,0 +1,140 @@
+"""Steps both pipelines take the same way: components, answer checks, music, the finish.
+
+A backbone's answer is checked here before anything is built on it, so a third-party
+backbone that returns a duplicate index fails with a message naming it, not with a
+malformed video three stages later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from autocut_core.components import Backbone, Tokenizer, Voice
+from autocut_core.errors import AutocutError, InputError
+from autocut_core.pipelines.gather import Material, add_tokens
+from autocut_core.pipelines.request import EditRequest, EditResult
+from autocut_core.types import (
+    Candidate,
+    EditPlan,
+    MusicCandidate,
+    Ordering,
+    Product,
+    Script,
+    Selection,
+    Track,
+)
+
+#: The backbone used when the settings name none: zero-shot, needs no training.
+DEFAULT_BACKBONE = "similarity"
+
+
+class BackboneAnswerError(AutocutError):
+    """A backbone returned an answer that breaks its contract."""
+
+
+def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
+    """The configured backbone, refused up front if it cannot do what this run needs."""
+    settings = request.settings
+    backbone: Backbone = settings.create("backbone", settings.backbone or DEFAULT_BACKBONE)
+    missing = sorted(needed - set(backbone.capabilities))
+    if missing:
+        can = ", ".join(sorted(backbone.capabilities)) or "nothing"
+        raise InputError(
+            f"backbone '{backbone.name}' cannot {', '.join(missing)} (it can: {can}); "
+            "choose another with --backbone, or pin the step (--music FILE, --keep-order, "
+            "--script FILE)"
+        )
+    return backbone
+
+
+def make_voice(request: EditRequest) -> Voice | None:
+    return request.settings.create("voice") if request.voice else None
+
+
+def with_tokens(
+    request: EditRequest,
+    material: Material,
+    backbone: Backbone,
+    candidates: Sequence[Candidate],
+    tracks: Sequence[MusicCandidate],
+) -> tuple[list[Candidate], list[MusicCandidate]]:
+    """Candidates with tokens for backbones that read them (the tokenizers load only then)."""
+    if not backbone.needs_tokens:
+        return list(candidates), list(tracks)
+    settings = request.settings
+    video: Tokenizer | None = settings.create("tokenizer") if settings.tokenizer else None
+    audio: Tokenizer | None = None
+    if tracks and settings.audio_tokenizer:
+        audio = settings.create("audio_tokenizer")
+    return add_tokens(material, backbone, candidates, tracks, video, audio)
+
+
+def checked_selection(backbone: Backbone, selection: Selection, pool: int, count: int) -> Selection:
+    indices = list(selection.indices)
+    problem = None
+    if len(indices) != count:
+        problem = f"{len(indices)} indices instead of {count}"
+    elif len(set(indices)) != len(indices):
+        problem = f"repeated indices {indices}"
+    elif any(not 0 <= i < pool for i in indices):
+        problem = f"indices {indices} outside 0..{pool - 1}"
+    if problem:
+        raise BackboneAnswerError(f"backbone '{backbone.name}' selected {problem}")
+    return selection
+
+
+def checked_ordering(backbone: Backbone, ordering: Ordering, count: int) -> Ordering:
+    if sorted(ordering.order) != list(range(count)):
+        raise BackboneAnswerError(
+            f"backbone '{backbone.name}' returned {list(ordering.order)}, "
+            f"not a permutation of 0..{count - 1}"
+        )
+    return ordering
+
+
+def choose_music(
+    request: EditRequest,
+    backbone: Backbone,
+    product: Product,
+    script: Script,
+    clips: Sequence[Candidate],
+    tracks: Sequence[MusicCandidate],
+) -> tuple[Track | None, list[str]]:
+    """The pinned track, the backbone's pick from the library, or no music."""
+    if request.music_file is not None:
+        return pinned_track(request.music_file), []
+    if not tracks:
+        note = [] if not request.music else ["no usable music in the library: the ad is silent"]
+        return None, note
+    choice = backbone.pick_music(product, script, clips, tracks)
+    by_id = {track.track.track_id: track.track for track in tracks}
+    if choice.track_id not in by_id:
+        raise BackboneAnswerError(
+            f"backbone '{backbone.name}' picked track '{choice.track_id}', "
+            "which is not in the music library"
+        )
+    return by_id[choice.track_id], []
+
+
+def pinned_track(path: Path) -> Track:
+    """A track the user named with ``--music FILE``; it must be readable audio."""
+    from autocut_core.media import MediaError, probe
+
+    result = probe(path)
+    if not result.has_audio:
+        raise MediaError(f"{path}: has no audio stream to use as music")
+    return Track(
+        track_id=f"file:{path.name}", path=str(Path(path).resolve()), duration=result.duration
+    )
+
+
+def finish(request: EditRequest, plan: EditPlan, notes: Sequence[str]) -> EditResult:
+    """Render (unless this is a dry run) and report everything written."""
+    if request.dry_run:
+        return EditResult(plan=plan, notes=tuple(notes))
+    from autocut_core.pipelines.finish import render_plan
+
+    files = render_plan(plan, request.output, request.settings)
+    video = files.pop("video")
+    return EditResult(plan=plan, video=video, side_outputs=files, notes=tuple(notes))

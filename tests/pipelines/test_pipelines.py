@@ -1,0 +1,222 @@
+"""The two pipelines up to the plan (`autocut run --dry-run`): real indexing, real voice lines.
+
+Rendering is tested in tests/render and end to end in test_run_render.py; here the questions
+are which clips, which order, which sentence, which music, and what happens with bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autocut_core import samples
+from autocut_core.components import Backbone
+from autocut_core.testing import FakeBackbone
+from autocut_core.types import Ordering, Selection
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pipeline-inputs")
+    footage = root / "footage"
+    music = root / "music"
+    footage.mkdir()
+    music.mkdir()
+    samples.make_scene_video(footage / "a-shots.mp4", samples.scenes_for([2, 3, 2, 3]))
+    samples.make_scene_video(footage / "b-more.mp4", samples.scenes_for([3, 3]))
+    samples.make_music(music / "calm.wav", 12, "calm")
+    samples.make_music(music / "energetic.wav", 12, "energetic")
+    (root / "product.toml").write_text(
+        'name = "Aero Bottle"\nbrand = "Hydra"\nselling_points = ["cold 24 hours", "leak proof"]\n'
+    )
+    (root / "script.txt").write_text(
+        "Meet the Aero bottle.\nIt keeps drinks cold all day.\nNo leaks, ever.\n"
+    )
+    return root
+
+
+def _run(cli, inputs: Path, tmp_path: Path, *extra: str) -> tuple[int, dict | None, str]:
+    code, out, err = cli(
+        "run", "--product", str(inputs / "product.toml"), "--footage", str(inputs / "footage"),
+        "--db", str(inputs / "db"), "-o", str(tmp_path / "ad.mp4"), "--dry-run", "--json",
+        *extra,
+    )  # fmt: skip
+    return code, (json.loads(out) if code == 0 else None), err
+
+
+def _slots(result: dict) -> list[dict]:
+    return result["plan"]["slots"]
+
+
+def test_script_driven_plans_one_voiced_clip_per_sentence(cli, inputs, tmp_path):
+    code, result, err = _run(
+        cli, inputs, tmp_path, "--script", str(inputs / "script.txt"),
+        "--music", str(inputs / "music"), "--backbone", "random",
+    )  # fmt: skip
+    assert code == 0, err
+    slots = _slots(result)
+    assert [s["sentence"] for s in slots] == [
+        "Meet the Aero bottle.", "It keeps drinks cold all day.", "No leaks, ever.",
+    ]  # fmt: skip
+    assert len({s["clip_id"] for s in slots}) == 3
+    for slot in slots:
+        assert Path(slot["voice_path"]).is_file()
+        footage = slot["source_out"] - slot["source_in"] + slot["hold"]
+        assert footage >= slot["voice_duration"]  # the voice is never cut
+    assert Path(result["plan"]["music"]["path"]).parent == inputs / "music"
+    assert result["plan"]["pipeline"] == "script-driven"
+    assert result["video"] is None and not (tmp_path / "ad.mp4").exists()
+    assert result["duration"] == pytest.approx(sum(_durations(slots)), abs=1e-3)
+
+
+def _durations(slots: list[dict]) -> list[float]:
+    return [s["source_out"] - s["source_in"] + s["hold"] for s in slots]
+
+
+def test_pinned_music_file_is_used_without_asking_the_backbone(cli, inputs, tmp_path):
+    track = inputs / "music" / "calm.wav"
+    code, result, err = _run(
+        cli, inputs, tmp_path, "--script", str(inputs / "script.txt"), "--music", str(track),
+        "--backbone", "random",
+    )  # fmt: skip
+    assert code == 0, err
+    assert result["plan"]["music"]["path"] == str(track.resolve())
+
+
+def test_keep_order_follows_the_footage(cli, inputs, tmp_path):
+    code, result, err = _run(
+        cli, inputs, tmp_path, "--script", str(inputs / "script.txt"), "--keep-order",
+        "--backbone", "random", "--backbone-opt", "seed=3", "--no-voice-over",
+    )  # fmt: skip
+    assert code == 0, err
+    positions = [(Path(s["source_path"]).name, s["source_in"]) for s in _slots(result)]
+    assert positions == sorted(positions)
+    assert all(s["voice_path"] is None for s in _slots(result))
+
+
+def test_without_voice_slots_last_long_enough_to_read(cli, inputs, tmp_path):
+    code, result, err = _run(
+        cli, inputs, tmp_path, "--script", str(inputs / "script.txt"), "--no-voice-over",
+        "--backbone", "random", "--trim", "by-clip",
+    )  # fmt: skip
+    assert code == 0, err
+    assert all(d >= 1.5 for d in _durations(_slots(result)))
+
+
+def test_footage_driven_needs_a_backbone_that_writes(cli, inputs, tmp_path):
+    code, _, err = _run(
+        cli, inputs, tmp_path, "--pipeline", "footage-driven", "--backbone", "random"
+    )
+    assert code != 0
+    assert "backbone 'random' cannot write_script" in err
+
+
+def test_footage_driven_one_clip_per_file_with_a_pinned_script(cli, inputs, tmp_path):
+    script = tmp_path / "two.txt"
+    script.write_text("First the bottle.\nThen the splash.\n")
+    code, result, err = _run(
+        cli, inputs, tmp_path, "--pipeline", "footage-driven", "--script", str(script),
+        "--backbone", "random", "--no-voice-over",
+    )  # fmt: skip
+    assert code == 0, err
+    slots = _slots(result)
+    assert sorted(Path(s["source_path"]).name for s in slots) == ["a-shots.mp4", "b-more.mp4"]
+    assert [s["sentence"] for s in slots] == ["First the bottle.", "Then the splash."]
+
+
+def test_footage_driven_writes_the_script(cli, inputs, tmp_path, autocut_fakes):
+    code, result, err = _run(
+        cli, inputs, tmp_path, "--pipeline", "footage-driven", "--backbone", "fake",
+        "--no-voice-over", "--music", str(inputs / "music"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert len(_slots(result)) == 2 and all(s["sentence"] for s in _slots(result))
+
+
+def test_more_sentences_than_clips_is_a_clear_error(cli, inputs, tmp_path):
+    script = tmp_path / "long.txt"
+    script.write_text("\n".join(f"Sentence number {i}." for i in range(12)))
+    code, _, err = _run(cli, inputs, tmp_path, "--script", str(script), "--backbone", "random")
+    assert code != 0
+    assert "12 sentences but the footage has only" in err
+
+
+def test_a_broken_file_is_a_note_and_the_rest_is_used(cli, inputs, tmp_path):
+    footage = tmp_path / "footage"
+    footage.mkdir()
+    (footage / "good.mp4").symlink_to(inputs / "footage" / "a-shots.mp4")
+    (footage / "broken.mp4").write_bytes(b"not a video at all")
+    code, out, err = cli(
+        "run", "--product", str(inputs / "product.toml"), "--footage", str(footage),
+        "--script", str(inputs / "script.txt"), "--db", str(tmp_path / "db"),
+        "-o", str(tmp_path / "ad.mp4"), "--dry-run", "--json", "--backbone", "random",
+        "--no-voice-over",
+    )  # fmt: skip
+    assert code == 0, err
+    result = json.loads(out)
+    assert any("broken.mp4" in note for note in result["notes"])
+    assert len(_slots(result)) == 3
+
+
+def test_no_usable_footage_is_an_error_naming_it(cli, inputs, tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00" * 100)
+    code, _, err = cli(
+        "run", "--product", str(inputs / "product.toml"), "--footage", str(broken),
+        "--script", str(inputs / "script.txt"), "--db", str(tmp_path / "db"), "--dry-run",
+        "--backbone", "random",
+    )  # fmt: skip
+    assert code != 0
+    assert "no usable footage" in err and "broken.mp4" in err
+
+
+def test_script_driven_without_a_script_says_so(cli, inputs, tmp_path):
+    code, _, err = _run(cli, inputs, tmp_path, "--backbone", "random")
+    assert code != 0
+    assert "needs a script" in err
+
+
+class DuplicatingBackbone(FakeBackbone):
+    name = "duplicating"
+
+    def select(self, product, script, candidates, count):
+        return Selection(indices=(0,) * count)
+
+
+class NonPermutingBackbone(FakeBackbone):
+    name = "non-permuting"
+
+    def sort(self, product, script, candidates):
+        return Ordering(order=tuple(0 for _ in candidates))
+
+
+class _Plugin:
+    from autocut_core import hookimpl
+
+    @staticmethod
+    @hookimpl
+    def register_backbones(register):
+        register(DuplicatingBackbone)
+        register(NonPermutingBackbone)
+
+
+@pytest.mark.parametrize(
+    ("backbone", "message"),
+    [("duplicating", "repeated indices"), ("non-permuting", "not a permutation")],
+)
+def test_invalid_backbone_answers_are_refused(
+    cli, inputs, tmp_path, autocut_plugin, backbone, message
+):
+    autocut_plugin(_Plugin, name="bad-backbones")
+    code, _, err = _run(
+        cli, inputs, tmp_path, "--script", str(inputs / "script.txt"), "--backbone", backbone,
+        "--no-voice-over",
+    )  # fmt: skip
+    assert code != 0
+    assert f"backbone '{backbone}'" in err and message in err
+
+
+def test_backbone_classes_declare_token_needs():
+    assert Backbone.needs_tokens is False
