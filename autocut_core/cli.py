@@ -154,6 +154,11 @@ def build_app() -> typer.Typer:
     from autocut_core import cli_tokens
 
     cli_tokens.register(app, _typer)
+    from autocut_core import cli_dataset, cli_eval, cli_export
+
+    cli_dataset.register(app, _typer)
+    cli_eval.register(app)
+    cli_export.register(app)
     _add_plugin_commands(app, get_host())
     return app
 

@@ -89,7 +89,7 @@ class AutocutSettings(BaseSettings):
     text_encoder: str | None = None
     tokenizer: str | None = "rqvae"
     audio_tokenizer: str | None = "rqvae-audio"
-    backbone: str | None = None
+    backbone: str | None = "similarity"
     retriever: str = "exact"
     renderer: str | None = None
     voice: str = "espeak"

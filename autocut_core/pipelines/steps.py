@@ -25,9 +25,6 @@ from autocut_core.types import (
     Track,
 )
 
-#: The backbone used when the settings name none: zero-shot, needs no training.
-DEFAULT_BACKBONE = "similarity"
-
 
 class BackboneAnswerError(AutocutError):
     """A backbone returned an answer that breaks its contract."""
@@ -35,8 +32,7 @@ class BackboneAnswerError(AutocutError):
 
 def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
     """The configured backbone, refused up front if it cannot do what this run needs."""
-    settings = request.settings
-    backbone: Backbone = settings.create("backbone", settings.backbone or DEFAULT_BACKBONE)
+    backbone: Backbone = request.settings.create("backbone")
     missing = sorted(needed - set(backbone.capabilities))
     if missing:
         can = ", ".join(sorted(backbone.capabilities)) or "nothing"

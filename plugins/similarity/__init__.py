@@ -1,0 +1,27 @@
+"""``similarity``: the zero-shot backbone. Selects, orders, writes and picks music by similarity.
+
+- ``select`` / ``sort``: script sentences vs clips, through the clips' captions (see
+  :mod:`autocut_core.captions`) in a text encoder's space (``minilm`` by default, word overlap
+  without one) and, when ``image_encoder`` names a joint text-image model (``clip``), through
+  their frames; then an optimal assignment, so every sentence gets its own best clip.
+- ``write_script``: the product's selling points (then description sentences) assigned to the
+  clips they describe best; never invents copy.
+- ``pick_music``: the footage's brightness, colour, motion and pace vs each track's tempo,
+  onsets, loudness and spectral centroid, in one small mood space.
+
+Nothing here is trained, so it is the baseline a trained backbone must beat, and the backbone
+that works on a fresh machine. Heavy libraries (torch via the encoders, SciPy) load on first use.
+"""
+
+from __future__ import annotations
+
+from autocut_core import hookimpl
+
+from .backbone import SimilarityBackbone, SimilaritySettings
+
+__all__ = ["SimilarityBackbone", "SimilaritySettings"]
+
+
+@hookimpl
+def register_backbones(register):
+    register(SimilarityBackbone)

@@ -1,0 +1,245 @@
+"""The ``similarity`` backbone: every decision by similarity, nothing trained.
+
+``select`` and ``sort`` match script sentences to clips (captions and/or frames, see
+:mod:`.scoring`) with an optimal assignment (:mod:`.assignment`); ``write_script`` puts the
+product's selling points under the clips they fit (:mod:`.script_lines`); ``pick_music``
+matches the footage's look and motion to the tracks' sound in a shared mood space
+(:mod:`.mood`). It is the zero-shot baseline between ``random`` and a trained ``lm``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, field_validator
+
+from autocut_core.captions import words_from_name
+from autocut_core.components import Backbone, ComponentSettings
+from autocut_core.errors import AutocutError
+from autocut_core.types import (
+    Candidate,
+    MusicCandidate,
+    MusicChoice,
+    Ordering,
+    Product,
+    Script,
+    Selection,
+)
+
+from . import assignment, mood
+from .scoring import ClipScorer
+from .script_lines import write_lines
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_NONE = {"", "none", "null", "off"}
+
+
+class SimilaritySettings(ComponentSettings):
+    text_encoder: str | None = Field(
+        "minilm",
+        description="Text encoder for sentences vs clip captions (minilm, or any registered "
+        "text encoder); none = word/character overlap only. If the default is not installed, "
+        "overlap is used with a warning; a named one must load",
+    )
+    text_encoder_options: dict[str, Any] = Field(
+        default_factory=dict, description="Options of the text encoder (as in [encoders.NAME])"
+    )
+    lexical_weight: float = Field(
+        0.2, ge=0, le=1, description="Share of word/character overlap blended into the encoder's"
+    )
+    cjk_lexical_weight: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="The same share where either text is Chinese, Japanese or Korean (minilm "
+        "embeds those poorly; lower it with a multilingual text encoder)",
+    )
+    image_encoder: str | None = Field(
+        None,
+        description="Image encoder of a joint text-image space (clip): sentences are also "
+        "matched to the clips' frames; none = captions only",
+    )
+    image_encoder_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of the image encoder, also given to image_text_encoder "
+        "(e.g. {model = 'ViT-B-32', checkpoint = '...'} for clip)",
+    )
+    image_text_encoder: str | None = Field(
+        None,
+        description="Text tower of the image encoder's space (clip-text); default: the image "
+        "encoder's own encode_text",
+    )
+    visual_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of frame evidence when captions and frames are both used",
+    )
+    frames_per_clip: int = Field(
+        4, ge=1, le=32, description="Frames per clip given to the image encoder"
+    )
+    analysis_fps: float = Field(
+        5.0,
+        gt=0,
+        le=30,
+        description="Frames per second decoded to sample frames and measure motion",
+    )
+    max_side: int = Field(224, ge=32, le=1024, description="Longest side of decoded frames")
+    brightness_weight: float = Field(
+        0.5, ge=0, description="Weight of brightness against energy (1) in the music mood distance"
+    )
+    music_text_weight: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of product/script text vs track titles in the music choice (used "
+        "only when tracks have titles)",
+    )
+    music_seconds: float = Field(60.0, gt=0, description="Seconds of each track analysed")
+
+    @field_validator("text_encoder", "image_encoder", "image_text_encoder", mode="before")
+    @classmethod
+    def _none_words(cls, value: Any) -> Any:
+        # `--backbone-opt image_encoder=none` arrives as the string "none".
+        if isinstance(value, str) and value.strip().lower() in _NONE:
+            return None
+        return value
+
+
+class SimilarityBackbone(Backbone):
+    name = "similarity"
+    description = (
+        "Zero-shot: sentence-clip similarity (captions, optional CLIP frames) with optimal "
+        "assignment; selling points as script; music by visual/audio mood"
+    )
+    capabilities = frozenset({"select", "sort", "write_script", "pick_music"})
+    Settings = SimilaritySettings
+
+    def __init__(self, settings: ComponentSettings | None = None):
+        super().__init__(settings)
+        self.scorer = ClipScorer(self.settings)  # type: ignore[arg-type]
+        self._sounds: dict[tuple[str, int], mood.TrackSound] = {}
+
+    @classmethod
+    def example_options(cls) -> dict[str, Any]:
+        # Overlap only: the contract checks the interface and must not need the text extra.
+        return {"text_encoder": "none"}
+
+    def select(
+        self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
+    ) -> Selection:
+        if count < 0:
+            raise AutocutError(f"cannot select {count} candidates")
+        if count and not candidates:
+            raise AutocutError("cannot select from an empty candidate pool")
+        if count > len(candidates):
+            raise AutocutError(
+                f"cannot select {count} distinct candidates from a pool of {len(candidates)}"
+            )
+        if count == 0:
+            return Selection(indices=())
+        queries = _queries(product, script)
+        picked = assignment.select(self.scorer.scores(queries, candidates), count)
+        return Selection(
+            indices=tuple(column for column, _, _ in picked),
+            scores=tuple(score for _, _, score in picked),
+        )
+
+    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+        if not candidates:
+            return Ordering(order=())
+        if not script.sentences:
+            return Ordering(order=tuple(range(len(candidates))))
+        placed = assignment.order(self.scorer.scores(list(script.sentences), candidates))
+        return Ordering(
+            order=tuple(column for column, _ in placed),
+            scores=tuple(score for _, score in placed),
+        )
+
+    def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+        return write_lines(product, candidates, self.scorer)
+
+    def pick_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> MusicChoice:
+        """The track nearest the footage's mood, blended with title-vs-product text when the
+        tracks have titles; without footage (no ``source_path``) the titles alone decide, and
+        without either the first track is returned with no score (there is nothing to go on)."""
+        import numpy as np
+
+        if not tracks:
+            raise AutocutError("cannot pick music from an empty music library")
+        if len(tracks) == 1:
+            return MusicChoice(track_id=tracks[0].track.track_id)
+        settings: SimilaritySettings = self.settings  # type: ignore[assignment]
+        by_mood = self._mood_fit(clips, tracks)
+        by_title = self._title_fit(product, script, tracks)
+        if by_mood is not None and by_title is not None:
+            weight = settings.music_text_weight
+            total = (1 - weight) * by_mood + weight * by_title
+        elif by_mood is not None or by_title is not None:
+            total = by_mood if by_mood is not None else by_title
+        else:
+            return MusicChoice(track_id=tracks[0].track.track_id)
+        best = int(np.argmax(total))  # the first of equals: deterministic
+        return MusicChoice(track_id=tracks[best].track.track_id, score=float(total[best]))
+
+    def _mood_fit(
+        self, clips: Sequence[Candidate], tracks: Sequence[MusicCandidate]
+    ) -> np.ndarray | None:
+        """Minus each track's distance to the footage in the mood space; None without footage."""
+        import numpy as np
+
+        filmed = [clip for clip in clips if clip.source_path]
+        if not filmed:
+            return None
+        footage = mood.footage_mood(self.scorer.looks(filmed))
+        sounds = [self._listen(os.fsdecode(track.track.path)) for track in tracks]
+        weight = self.settings.brightness_weight  # type: ignore[attr-defined]
+        return -np.asarray(mood.distances(footage, mood.track_moods(sounds), weight))
+
+    def _title_fit(
+        self, product: Product, script: Script, tracks: Sequence[MusicCandidate]
+    ) -> np.ndarray | None:
+        """How well each title fits the product and script (z-scores); None if titles are
+        missing or all fit alike."""
+        import numpy as np
+
+        # Library titles are file stems ("upbeat_drums-02"): their words, not their separators.
+        titles = [words_from_name(track.track.title) for track in tracks]
+        if not any(title.strip() for title in titles):
+            return None
+        about = " ".join([product.name, product.category, product.description,
+                          *product.selling_points, *script.sentences])  # fmt: skip
+        fit = self.scorer.text.similarity([about], titles)[0].astype(np.float64)
+        spread = float(fit.std())
+        if spread < 1e-9:
+            return None
+        return (fit - fit.mean()) / spread
+
+    def _listen(self, path: str) -> mood.TrackSound:
+        """A track's measurements, decoded once per backbone (a library is offered again and
+        again); keyed by modification time so a replaced file is measured again."""
+        try:
+            key = (path, os.stat(path).st_mtime_ns)
+        except OSError:
+            return mood.listen(path, self.settings.music_seconds)  # type: ignore[attr-defined]
+        if key not in self._sounds:
+            self._sounds[key] = mood.listen(path, self.settings.music_seconds)  # type: ignore[attr-defined]
+        return self._sounds[key]
+
+
+def _queries(product: Product, script: Script) -> list[str]:
+    """What the clips are matched to: the script, or without one the product's own words."""
+    if script.sentences:
+        return list(script.sentences)
+    facts = [*product.selling_points, product.description, product.name]
+    return [text for text in facts if text.strip()] or [product.name]
