@@ -139,9 +139,9 @@ def test_component_flags_are_the_top_layer(cli_json, in_tmp, monkeypatch):
 
 
 def test_option_for_an_unchosen_component_is_an_error(cli, in_tmp):
-    code, _, err = cli("config", "show", "--backbone-opt", "seed=1")
+    code, _, err = cli("config", "show", "--text-encoder-opt", "seed=1")
     assert code == 2
-    assert "--backbone-opt was given but no backbone is chosen" in err
+    assert "--text-encoder-opt was given but no encoder is chosen" in err
 
 
 def test_doctor_checks_options_given_as_flags(cli, in_tmp):

@@ -9,7 +9,6 @@ import pytest
 
 from autocut_core.errors import InputError
 from autocut_core.plugins import get_registry
-from autocut_core.types import Ordering, Selection
 
 
 def _frame(colour, size=(90, 160), stripe=None):
@@ -132,33 +131,6 @@ class TestEspeak:
         with pytest.raises(AutocutError, match="espeak-ng failed for voice 'no-such-voice'"):
             voice.synthesize_batch(["hello"], tmp_path)
         assert list(tmp_path.iterdir()) == []  # nothing half-written
-
-
-class TestMetrics:
-    def test_selection_hand_computed(self):
-        evaluator = get_registry().create("evaluator", "selection")
-        per_sample = evaluator.score_batch(
-            [Selection((0, 1)), [1, 2], [], [0, 0]],
-            [[0, 1], [0, 1], [0, 1], [0]],
-        )
-        assert per_sample[0] == {"csa": 1.0, "recall": 1.0, "precision": 1.0}
-        assert per_sample[1] == {"csa": 0.0, "recall": 0.5, "precision": 0.5}
-        assert per_sample[2] == {"csa": 0.0, "recall": 0.0, "precision": 0.0}
-        assert per_sample[3]["csa"] == 0.0  # a repeated pick is not an exact selection
-        assert evaluator.aggregate(per_sample)["csa"] == 0.25
-
-    def test_ordering_hand_computed(self):
-        evaluator = get_registry().create("evaluator", "ordering")
-        exact, swapped, reversed_, invalid, single = evaluator.score_batch(
-            [Ordering((0, 1, 2)), [1, 0, 2], [2, 1, 0], [0, 0, 2], [7]],
-            [[0, 1, 2], [0, 1, 2], [0, 1, 2], [0, 1, 2], [7]],
-        )
-        assert exact == {"cra": 1.0, "pairwise": 1.0, "kendall_tau": 1.0, "valid": 1.0}
-        assert swapped["cra"] == 0.0 and swapped["pairwise"] == pytest.approx(2 / 3)
-        assert swapped["kendall_tau"] == pytest.approx(1 / 3)
-        assert reversed_["pairwise"] == 0.0 and reversed_["kendall_tau"] == -1.0
-        assert invalid == {"cra": 0.0, "pairwise": 0.0, "kendall_tau": 0.0, "valid": 0.0}
-        assert single["cra"] == 1.0 and single["pairwise"] == 1.0
 
 
 def test_random_backbone_is_seeded():

@@ -1,0 +1,117 @@
+"""One evaluation, end to end: read, run, score, summarise, report (what `autocut eval` does).
+
+An output folder holds one system's run: ``run.json`` (what produced it), ``results.jsonl``
+(one scored sample per line), ``summary.json`` and the report files. ``compare`` folders
+are earlier runs whose rows are added to this report; they are read, never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autocut_core.components import Backbone
+from autocut_core.errors import InputError
+from autocut_core.evaluation.records import read_samples
+from autocut_core.evaluation.report import write_report
+from autocut_core.evaluation.results import RESULTS_FILE, start_run
+from autocut_core.evaluation.runner import (
+    Progress,
+    RunStats,
+    make_evaluators,
+    run,
+    runnable_tasks,
+)
+from autocut_core.evaluation.summary import SystemSummary, load_system, write_summary
+
+if TYPE_CHECKING:
+    from autocut_core.evaluation.judging import JudgeStats
+    from autocut_core.judges import Judge
+
+
+@dataclass
+class Evaluation:
+    """What an evaluation did and wrote."""
+
+    systems: list[SystemSummary]
+    written: dict[str, Path]
+    stats: RunStats | None = None
+    judge_stats: JudgeStats | None = None
+    tasks: list[str] = field(default_factory=list)
+    #: Tasks of the test set the backbone cannot do (left out, shown as "-").
+    left_out: list[str] = field(default_factory=list)
+
+
+def evaluate(
+    data: Path,
+    backbone: Backbone,
+    output: Path,
+    *,
+    system: str | None = None,
+    tasks: Sequence[str] | None = None,
+    limit: int | None = None,
+    clip_text: str = "prompt",
+    evaluator_options: Callable[[str], Mapping[str, Any]] | None = None,
+    fresh: bool = False,
+    compare: Sequence[Path] = (),
+    plots: bool = True,
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+    judge: Judge | None = None,
+) -> Evaluation:
+    """Run ``backbone`` over the test set ``data`` into ``output`` and write the report.
+
+    ``limit`` caps the samples per task (the first ones in the file); ``on_start(n)`` is
+    called with the number of samples about to be visited (for a progress bar), once for
+    the backbone and, with a ``judge``, once more for the VSC/SQ pass.
+    """
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be at least 1, got {limit}")
+    chosen, left_out = runnable_tasks(backbone, tasks)
+    compare_systems = [load_system(Path(folder)) for folder in compare]  # fail before running
+    samples = read_samples(Path(data), chosen, limit)
+    name = system or backbone.name
+    log = start_run(
+        Path(output),
+        {
+            "system": name,
+            "backbone": backbone.name,
+            "backbone_options": backbone.settings.model_dump(mode="json"),
+            "clip_text": clip_text,
+            "data": str(Path(data).resolve()),
+            "tasks": chosen,
+            "limit": limit,
+        },
+        fresh=fresh,
+    )
+    evaluators = make_evaluators(chosen, evaluator_options)
+    if on_start is not None:
+        on_start(len(samples))
+    stats = run(backbone, samples, evaluators, log, system=name, clip_text=clip_text,
+                progress=progress)  # fmt: skip
+    judge_stats = None
+    if judge is not None:
+        from autocut_core.evaluation.judging import JUDGED, judge_results
+
+        if on_start is not None:
+            on_start(sum(1 for sample in samples if sample.task in JUDGED))
+        judge_stats = judge_results(judge, samples, log.records, Path(output), progress)
+    current = load_system(Path(output))
+    write_summary(Path(output), current)
+    systems = [current, *compare_systems]
+    written = write_report(Path(output), systems, plots=plots)
+    return Evaluation(systems, written, stats, judge_stats, chosen, left_out)
+
+
+def report_only(output: Path, compare: Sequence[Path] = (), plots: bool = True) -> Evaluation:
+    """Rewrite the report of ``output`` (its own results, if any, and ``compare``'s rows)."""
+    output = Path(output)
+    systems = [load_system(output)] if (output / RESULTS_FILE).is_file() else []
+    systems += [load_system(Path(folder)) for folder in compare]
+    if not systems:
+        raise InputError(
+            f"{output}: nothing to report: no {RESULTS_FILE} there and no --compare folder"
+        )
+    return Evaluation(systems, write_report(output, systems, plots=plots))

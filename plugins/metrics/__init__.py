@@ -1,0 +1,35 @@
+"""Evaluators of the paper's Table 1 (§4.2), one per task.
+
+- ``selection`` (select): CSA, recall, precision;
+- ``ordering`` (sort): CRA, pairwise accuracy, Kendall's tau;
+- ``script`` (script): clip-level WCD, ad-level WCD, line-count agreement;
+- ``music`` (music): Hit@k, MRR and ``mss_proxy`` (an audio-embedding stand-in for MSS).
+
+Every evaluator flags malformed predictions instead of raising, so a model's bad answers are
+scored as wrong; ``docs/evaluation.md`` gives each formula.
+"""
+
+from __future__ import annotations
+
+from autocut_core import hookimpl
+
+from .indices import OrderingEvaluator, SelectionEvaluator
+from .music import MusicEvaluator
+from .script import ScriptEvaluator
+from .words import count_units
+
+__all__ = [
+    "MusicEvaluator",
+    "OrderingEvaluator",
+    "ScriptEvaluator",
+    "SelectionEvaluator",
+    "count_units",
+]
+
+
+@hookimpl
+def register_evaluators(register):
+    register(SelectionEvaluator)
+    register(OrderingEvaluator)
+    register(ScriptEvaluator)
+    register(MusicEvaluator)
