@@ -48,16 +48,4 @@ def demo(session: nox.Session) -> None:
     The footage is made from photos that ship with Debian (opencv-doc); the music library is
     the real tracks of the hyperrogue-music package. Both come with scripts/bootstrap.sh.
     """
-    cli = [sys.executable, "-m", "autocut_core.cli"]
-    demo = ROOT / "examples" / "demo"
-    session.run(sys.executable, str(demo / "make_footage.py"), "out/demo-footage")
-    session.run(
-        *cli, "run", "--config", str(demo / "autocut.toml"),
-        "--pipeline", "script-driven",
-        "--product", str(demo / "product.toml"),
-        "--script", str(demo / "script.txt"),
-        "--footage", "out/demo-footage",
-        "--music", "/usr/share/hyperrogue/music",
-        "--db", "out/demo-db",
-        "-o", "out/demo.mp4",
-    )  # fmt: skip
+    session.run(sys.executable, str(ROOT / "examples" / "demo" / "run_demo.py"), "out")

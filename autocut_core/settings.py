@@ -91,7 +91,7 @@ class AutocutSettings(BaseSettings):
     audio_tokenizer: str | None = "rqvae-audio"
     backbone: str | None = "similarity"
     retriever: str = "exact"
-    renderer: str | None = None
+    renderer: str | None = "ffmpeg"
     voice: str = "espeak"
     pipeline: str | None = "script-driven"
 

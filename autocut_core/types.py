@@ -234,6 +234,7 @@ class SubtitleStyle:
     position: SubtitlePosition = "bottom"
     #: Distance from the frame edge as a share of the height (9:16 apps cover the bottom ~15 %).
     margin: float = 0.18
+    bold: bool = True
 
 
 @dataclass(frozen=True)

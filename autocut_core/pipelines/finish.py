@@ -7,15 +7,12 @@ from pathlib import Path
 from autocut_core.settings import AutocutSettings
 from autocut_core.types import EditPlan
 
-#: The renderer used when the settings name none.
-DEFAULT_RENDERER = "ffmpeg"
-
 
 def render_plan(plan: EditPlan, output: Path, settings: AutocutSettings) -> dict[str, Path]:
     """Render ``plan`` to ``output``; return every file written, keyed by what it is."""
     from autocut_core.deliverables import write_side_outputs
 
-    renderer = settings.create("renderer", settings.renderer or DEFAULT_RENDERER)
+    renderer = settings.create("renderer")
     output.parent.mkdir(parents=True, exist_ok=True)
     result = renderer.render(plan, output)
     files = {"video": Path(result.video), **{k: Path(v) for k, v in result.side_outputs.items()}}

@@ -117,12 +117,14 @@ def add_tokens(
 ) -> tuple[list[Candidate], list[MusicCandidate]]:
     """Fill in tokens for backbones that read them (the paper's frame tokens per clip).
 
-    A clip's tokens are the codes of the 1 fps frames inside it; a track's the codes of its
-    embedding. Backbones that do not read tokens get the candidates unchanged.
+    A clip's tokens are the codes of its 1 fps frames, chosen exactly as the training corpus
+    chooses them (:func:`autocut_core.dataset.clips.frames_in_span`); a track's the codes of
+    its embedding. Backbones that do not read tokens get the candidates unchanged.
     """
     from dataclasses import replace
 
-    from autocut_core.tokens import format_audio, format_frames
+    from autocut_core.dataset.clips import frames_in_span
+    from autocut_core.tokens import format_codes, format_frames
 
     if not backbone.needs_tokens:
         return list(candidates), list(tracks)
@@ -132,15 +134,13 @@ def add_tokens(
     frame_vectors = _vectors_by_id(material.db, encoder, "frame")
     with_tokens = []
     for candidate in candidates:
-        ids = [
-            frame_id
-            for frame_id, second, _time in material.db.frames(candidate.clip.source_id)
-            if candidate.clip.start - 0.5 <= second < candidate.clip.end
-        ]
-        vectors = np.stack([frame_vectors[i] for i in ids if i in frame_vectors] or [])
-        if len(vectors) == 0:
+        frames = material.db.frames(candidate.clip.source_id)
+        positions = frames_in_span([second for _, second, _ in frames], candidate.clip.start,
+                                   candidate.clip.end)  # fmt: skip
+        vectors = [frame_vectors[frames[p][0]] for p in positions if frames[p][0] in frame_vectors]
+        if not vectors:
             raise InputError(f"clip {candidate.clip.clip_id} has no '{encoder}' frame vectors")
-        codes = video_tokenizer.encode_batch(vectors)
+        codes = video_tokenizer.encode_batch(np.stack(vectors))
         with_tokens.append(replace(candidate, tokens=format_frames(codes)))
     music = list(tracks)
     if tracks:
@@ -156,7 +156,8 @@ def add_tokens(
             if vector is None:
                 raise InputError(f"{track.track.path}: no '{audio_encoder}' track vector")
             codes = audio_tokenizer.encode_batch(vector[None])
-            music.append(replace(track, tokens=format_audio(codes)))
+            # Bare codes, as the training corpus writes them (the prompt adds the markers).
+            music.append(replace(track, tokens=format_codes(codes[0], "a")))
     return with_tokens, music
 
 

@@ -31,7 +31,7 @@ REELS: dict[str, list[tuple[str, str]]] = {
     "kitchen-reel": [
         ("smarties.png", "a pile of sugary candy sweets"),
         ("orange.jpg", "a fresh juicy orange fruit for breakfast"),
-        ("home.jpg", "a bright family living room at home"),
+        ("squirrel_cls.jpg", "a squirrel in a green forest, pure nature"),
     ],
     "b-roll": [
         ("building.jpg", "a grey city office building"),

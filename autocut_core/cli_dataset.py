@@ -1,0 +1,140 @@
+"""`autocut dataset build|stats`: training corpora from finished ads, and their statistics."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from autocut_core.cli_flags import uses_settings
+from autocut_core.cli_materials import JsonOption
+from autocut_core.errors import SettingsError
+from autocut_core.settings import AutocutSettings
+
+
+@uses_settings("encoder", "audio_encoder", "tokenizer", "audio_tokenizer")
+def build_command(
+    settings: AutocutSettings,
+    ads_dir: Annotated[Path, typer.Argument(metavar="ADS_DIR", help="Folder of finished ads.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the corpora.")],
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Material database folder (default: OUTPUT/db).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and shuffles.")] = 0,
+    val_share: Annotated[
+        float, typer.Option("--val-share", min=0.0, max=0.5, help="Share of ads held out.")
+    ] = 0.05,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Prompt language: auto (the script's), en, zh, both.")
+    ] = "auto",
+    tasks: Annotated[
+        str, typer.Option("--tasks", help="Comma-separated SFT tasks.")
+    ] = "select,sort,script,music",
+    samples_per_ad: Annotated[
+        int, typer.Option("--samples-per-ad", min=1, help="Records per ad and task.")
+    ] = 1,
+    music_pool: Annotated[
+        int, typer.Option("--music-pool", min=1, help="Tracks in a music record's pool.")
+    ] = 10,
+    max_frames_per_clip: Annotated[
+        int,
+        typer.Option("--max-frames-per-clip", min=0, help="Frames tokenized per clip (0: all)."),
+    ] = 0,
+    max_duration: Annotated[
+        float, typer.Option("--max-duration", help="SFT: keep ads shorter than this (s).")
+    ] = 120.0,
+    min_clip: Annotated[float, typer.Option("--min-clip", help="SFT: shortest clip (s).")] = 2.0,
+    max_clip: Annotated[float, typer.Option("--max-clip", help="SFT: longest clip (s).")] = 60.0,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Indexing processes; 0 = automatic.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Index, tokenize and cut finished ads into the alignment and SFT corpora.
+
+    Each ad in ADS_DIR is a video with sidecars sharing its name: ad01.mp4, ad01.srt (or
+    .vtt, .json), ad01.product.toml (or .product.json) and optionally ad01.bgm.ogg. Without a
+    trained --tokenizer-opt checkpoint=DIR, tokenizers are trained on the training ads.
+    """
+    from autocut_core.dataset.build import BuildOptions, build_dataset
+    from autocut_core.dataset.filters import FilterSettings
+    from autocut_core.dataset.tasks import TaskOptions
+
+    try:
+        task_options = TaskOptions(
+            seed=seed, lang=lang, tasks=tuple(t.strip() for t in tasks.split(",") if t.strip()),
+            samples_per_ad=samples_per_ad, music_pool=music_pool,
+        )  # fmt: skip
+        filters = FilterSettings(max_duration=max_duration, min_clip=min_clip, max_clip=max_clip)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    options = BuildOptions(
+        db=db, seed=seed, val_share=val_share, filters=filters, tasks=task_options,
+        max_frames_per_clip=max_frames_per_clip, jobs=jobs,
+    )  # fmt: skip
+    show = not as_json and sys.stderr.isatty()
+    summary = build_dataset(
+        ads_dir, output, settings, options, lambda m: typer.echo(m, err=True) if show else None
+    )
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    ads, records = summary["ads"], summary["records"]
+    typer.echo(
+        f"Built {summary['output']} from {ads['found']} ad(s) in {summary['seconds']:.1f} s: "
+        f"{ads['alignment']} in the alignment corpus, {ads['sft']} in the SFT corpus, "
+        f"{ads['skipped']} skipped."
+    )
+    for split in ("train", "val"):
+        tasks = ", ".join(f"{n} {task}" for task, n in records["sft"][split].items())
+        typer.echo(f"  {split}: {records['align'][split]} alignment, SFT {tasks}")
+    for name, result in summary["filters"].items():
+        if result["removed"] or not result.get("available", True):
+            note = result["note"] if not result.get("available", True) else ", ".join(result["ads"])
+            typer.echo(f"  filter {name}: removed {result['removed']} ({note})")
+    for skipped in summary["skipped"]:
+        typer.echo(f"  skipped {skipped['ad_id']}: {skipped['reason']}")
+    for orphan in summary["orphans"]:
+        typer.echo(f"  not part of any ad: {orphan}")
+    for kind, tokenizer in summary["tokenizers"].items():
+        how = (
+            "reused" if tokenizer["reused"] else "trained" if tokenizer["trained_here"] else "given"
+        )
+        typer.echo(f"  {kind} tokenizer '{tokenizer['name']}' ({how}): {tokenizer['checkpoint']}")
+
+
+def stats_command(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder `dataset build` wrote.")],
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Also draw Figure 3's histograms into a PNG.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Figure 3's statistics of both corpora: clips per ad, durations, text lengths."""
+    from autocut_core.dataset.stats import dataset_stats, format_table, plot_stats
+
+    stats = dataset_stats(folder)
+    if plot is not None:
+        plot_stats(folder, plot)
+        stats["plot"] = str(plot)
+    if as_json:
+        typer.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_table(stats))
+        if plot is not None:
+            typer.echo(f"Plot: {plot}")
+
+
+def register(app: typer.Typer, typer_factory: Any) -> None:
+    """Attach ``dataset build`` and ``dataset stats`` to the root application."""
+    dataset = typer_factory(help="Build training corpora from finished ads.", no_args_is_help=True)
+    dataset.command("build")(build_command)
+    dataset.command("stats")(stats_command)
+    app.add_typer(dataset, name="dataset")

@@ -1,0 +1,326 @@
+"""`autocut dataset build`: a folder of finished ads -> the alignment and SFT corpora.
+
+The run, in order (each step documented in its module):
+
+1. discover the ads (:mod:`.discovery`) and read each one's product facts and transcript;
+   an ad with a missing or broken sidecar is skipped with the reason;
+2. index the videos and background music into the material database (re-runs do no work);
+3. cut each ad into sentence clips (:mod:`.clips`) and run the filters (:mod:`.filters`);
+4. split by ad, 95/5 with a fixed seed (:mod:`.split`);
+5. ready the tokenizers, training them on the training ads when none is given, and tokenize
+   every clip's frames and every track (:mod:`.encoding`);
+6. write ``align/``, ``sft/``, ``ads.jsonl``, ``dataset_info.json`` and ``summary.json``.
+
+Every file is written atomically and the output depends only on the inputs, the settings and
+the seed, so running the build again gives the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autocut_core.dataset.alignment import alignment_record
+from autocut_core.dataset.clips import cut_at_sentences
+from autocut_core.dataset.discovery import discover_ads
+from autocut_core.dataset.encoding import (
+    TokenizerUse,
+    index_ads,
+    ready_tokenizer,
+    tokenize_clips,
+    tokenize_music,
+    track_training_vectors,
+    video_training_vectors,
+)
+from autocut_core.dataset.filters import (
+    FILTERS,
+    RELEVANCE_NOTE,
+    DuplicateFilter,
+    FilterSettings,
+    duplicate_key,
+    first_failure,
+)
+from autocut_core.dataset.llamafactory import dataset_info
+from autocut_core.dataset.records import Ad, AdClip
+from autocut_core.dataset.split import group_ads, split_ads
+from autocut_core.dataset.tasks import Pool, TaskOptions, languages, sft_records
+from autocut_core.dataset.transcripts import load_sentences
+from autocut_core.errors import AutocutError, InputError
+from autocut_core.fsutil import atomic_write_text
+from autocut_core.inputs import load_product
+from autocut_core.materials import MaterialDB
+from autocut_core.media.errors import display_path
+from autocut_core.prompts import prompt_language
+from autocut_core.settings import AutocutSettings
+
+Progress = Callable[[str], None]
+SPLITS = ("train", "val")
+ADS_FILE, SUMMARY_FILE, INFO_FILE = "ads.jsonl", "summary.json", "dataset_info.json"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    #: Material database folder; default ``OUT/db``.
+    db: Path | None = None
+    seed: int = 0
+    val_share: float = 0.05
+    filters: FilterSettings = field(default_factory=FilterSettings)
+    tasks: TaskOptions = field(default_factory=TaskOptions)
+    #: At most this many frames' tokens per clip, evenly spread (0: every frame).
+    max_frames_per_clip: int = 0
+    #: Indexing worker processes (None: the ``jobs`` setting).
+    jobs: int | None = None
+
+
+def build_dataset(
+    ads_dir: Path,
+    out: Path,
+    settings: AutocutSettings,
+    options: BuildOptions | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Build both corpora from ``ads_dir`` into ``out``; returns the summary it writes."""
+    started = time.perf_counter()
+    options = options or BuildOptions()
+    say = progress or (lambda message: None)
+    out = Path(out)
+    db_folder = Path(options.db) if options.db is not None else out / "db"
+    discovery = discover_ads(Path(ads_dir))
+    if not discovery.ads:
+        raise InputError(
+            f"{ads_dir}: no ads found (each ad is a video with a transcript and product facts "
+            "beside it; see docs/datasets.md)"
+        )
+    ads = [Ad(files=files) for files in discovery.ads]
+    for ad in ads:
+        _read_sidecars(ad)
+    readable = [ad for ad in ads if not ad.reason]
+    say(f"indexing {len(readable)} ad(s) into {db_folder}")
+    index_report = index_ads(readable, db_folder, settings, options.jobs) if readable else {}
+    removed = _cut_and_filter([ad for ad in readable if not ad.reason], options.filters)
+    usable = [ad for ad in ads if ad.status in ("align", "sft")]
+    if not usable:
+        reasons = "; ".join(f"{ad.ad_id}: {ad.reason}" for ad in ads)
+        raise InputError(f"{ads_dir}: no usable ads ({reasons})")
+    _split(usable, options)
+    with MaterialDB(db_folder, create=False, write=False) as db:
+        tokenizers = _tokenize(usable, db, settings, out, options, say)
+    records = _records(usable, options.tasks)
+    summary = _summary(
+        ads_dir, out, db_folder, options, settings, ads, discovery.orphans, removed,
+        records, tokenizers, index_report, time.perf_counter() - started,
+    )  # fmt: skip
+    _write(out, ads, records, summary)
+    return summary
+
+
+# --- reading and cutting -------------------------------------------------------------------
+
+
+def _read_sidecars(ad: Ad) -> None:
+    files = ad.files
+    if files.problems:
+        ad.skip("; ".join(files.problems))
+        return
+    assert files.product is not None and files.transcript is not None
+    try:
+        ad.product = load_product(files.product)
+        sentences = load_sentences(files.transcript)
+    except AutocutError as error:
+        ad.skip(str(error))
+        return
+    ad.sentences = tuple(sentence.text for sentence in sentences)
+    ad.language = prompt_language(ad.sentences) if ad.sentences else "en"
+    ad.clips = [AdClip(s.text, s.start, s.end) for s in sentences]  # speech spans until cut
+
+
+def _cut_and_filter(ads: Sequence[Ad], settings: FilterSettings) -> dict[str, list[str]]:
+    """Clip spans from sentences; each ad's status and the ads each filter removed."""
+    from autocut_core.dataset.transcripts import Sentence
+
+    removed: dict[str, list[str]] = {name: [] for name in FILTERS}
+    duplicates = DuplicateFilter()
+    for ad in ads:
+        assert ad.product is not None and ad.files.transcript is not None
+        sentences = [Sentence(clip.text, clip.start, clip.end) for clip in ad.clips]
+        try:
+            spans = cut_at_sentences(sentences, ad.duration, display_path(ad.files.transcript))
+        except InputError as error:
+            ad.clips = []
+            ad.skip(str(error))
+            continue
+        ad.clips = [AdClip(span.text, span.start, span.end) for span in spans]
+        failure = first_failure(ad.duration, spans, settings)
+        if failure is None:
+            original = duplicates.check(ad.ad_id, ad.product, ad.sentences)
+            if original is not None:
+                failure = ("duplicate", f"same brand, product and script as {original}")
+        if failure is not None and failure[0] == "empty":
+            ad.clips = []
+            ad.skip(failure[1])
+        else:
+            ad.status = "sft" if failure is None else "align"
+            ad.reason = "" if failure is None else failure[1]
+        if failure is not None:
+            ad.filter = failure[0]
+            removed[failure[0]].append(ad.ad_id)
+    return removed
+
+
+def _split(ads: Sequence[Ad], options: BuildOptions) -> None:
+    links: list[tuple[str, str]] = []
+    first_with: dict[tuple[str, str], str] = {}
+    for ad in ads:
+        assert ad.product is not None
+        for key in (("source", ad.source_id), ("script", duplicate_key(ad.product, ad.sentences))):
+            links.append((first_with.setdefault(key, ad.ad_id), ad.ad_id))
+    groups = group_ads(links, [ad.ad_id for ad in ads])
+    sides = split_ads(
+        groups, {ad.ad_id for ad in ads if ad.status == "sft"}, options.val_share, options.seed
+    )
+    for ad in ads:
+        ad.group, ad.split = groups[ad.ad_id], sides[ad.ad_id]
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+def _tokenize(
+    ads: Sequence[Ad],
+    db: MaterialDB,
+    settings: AutocutSettings,
+    out: Path,
+    options: BuildOptions,
+    say: Progress,
+) -> dict[str, TokenizerUse]:
+    train_sources = [ad.source_id for ad in ads if ad.split == "train"]
+    video = ready_tokenizer(
+        settings, "tokenizer", settings.encoder,
+        lambda: video_training_vectors(db, settings.encoder, train_sources),
+        out / "tokenizers" / "video", say,
+    )  # fmt: skip
+    say("tokenizing clips")
+    tokenize_clips(ads, db, video, options.max_frames_per_clip)
+    uses = {"video": video}
+    with_music = [ad for ad in ads if ad.track_id]
+    if with_music and settings.audio_encoder and settings.audio_tokenizer:
+        audio_encoder = settings.audio_encoder
+        train_tracks = [ad.track_id for ad in with_music if ad.split == "train"]
+        uses["audio"] = ready_tokenizer(
+            settings, "audio_tokenizer", audio_encoder,
+            lambda: track_training_vectors(db, audio_encoder, train_tracks),
+            out / "tokenizers" / "audio", say,
+        )  # fmt: skip
+        tokenize_music(with_music, db, uses["audio"])
+    return uses
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+def _records(ads: Sequence[Ad], tasks: TaskOptions) -> dict[str, dict[str, list[dict]]]:
+    """``{"align": {split: records}, "sft": {split: records}}`` in ad id order."""
+    records: dict[str, dict[str, list[dict]]] = {
+        corpus: {split: [] for split in SPLITS} for corpus in ("align", "sft")
+    }
+    sft = [ad for ad in ads if ad.status == "sft"]
+    pools = {
+        "train": Pool([ad for ad in sft if ad.split == "train"]),
+        "val": Pool(sft),  # validation may draw negatives and tracks from anywhere
+    }
+    for ad in ads:
+        for lang in languages(ad, "auto" if tasks.lang == "both" else tasks.lang)[:1]:
+            records["align"][ad.split].append(alignment_record(ad, lang))
+        if ad.status == "sft":
+            records["sft"][ad.split].extend(sft_records(ad, pools[ad.split], tasks))
+    return records
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def _jsonl(records: Sequence[dict[str, Any]]) -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+def _write(
+    out: Path, ads: Sequence[Ad], records: dict[str, dict[str, list[dict]]], summary: dict
+) -> None:
+    for corpus, splits in records.items():
+        for split, lines in splits.items():
+            atomic_write_text(out / corpus / f"{split}.jsonl", _jsonl(lines))
+    atomic_write_text(out / ADS_FILE, _jsonl([ad.manifest() for ad in ads]))
+    atomic_write_text(out / INFO_FILE, json.dumps(dataset_info(), indent=2) + "\n")
+    atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+
+
+def _summary(
+    ads_dir: Path,
+    out: Path,
+    db_folder: Path,
+    options: BuildOptions,
+    settings: AutocutSettings,
+    ads: Sequence[Ad],
+    orphans: list[str],
+    removed: dict[str, list[str]],
+    records: dict[str, dict[str, list[dict]]],
+    tokenizers: dict[str, TokenizerUse],
+    index_report: dict[str, Any],
+    seconds: float,
+) -> dict[str, Any]:
+    def count(status: str) -> int:
+        return sum(ad.status == status for ad in ads)
+
+    sft_counts = {
+        split: {task: sum(r["task"] == task for r in records["sft"][split])
+                for task in options.tasks.tasks}
+        for split in SPLITS
+    }  # fmt: skip
+    filters: dict[str, Any] = {
+        name: {"removed": len(ids), "ads": ids,
+               "corpora": "alignment and sft" if name == "empty" else "sft"}
+        for name, ids in removed.items()
+    }  # fmt: skip
+    filters["relevance"] = {"removed": 0, "ads": [], "available": False, "note": RELEVANCE_NOTE}
+    return {
+        "ads_dir": str(ads_dir),
+        "output": str(out),
+        "db": str(db_folder),
+        "ads": {
+            "found": len(ads),
+            "skipped": count("skipped"),
+            "alignment": count("align") + count("sft"),
+            "sft": count("sft"),
+        },
+        "skipped": [
+            {"ad_id": ad.ad_id, "reason": ad.reason}
+            for ad in ads
+            if ad.status == "skipped" and not ad.filter
+        ],
+        "orphans": orphans,
+        "filters": filters,
+        "split": {
+            split: sorted(ad.ad_id for ad in ads if ad.split == split and ad.status != "skipped")
+            for split in SPLITS
+        },
+        "records": {
+            "align": {split: len(records["align"][split]) for split in SPLITS},
+            "sft": sft_counts,
+        },
+        "encoder": settings.encoder,
+        "audio_encoder": settings.audio_encoder,
+        "tokenizers": {kind: use.describe() for kind, use in tokenizers.items()},
+        "options": {
+            "seed": options.seed,
+            "val_share": options.val_share,
+            "filters": asdict(options.filters),
+            "tasks": asdict(options.tasks),
+            "max_frames_per_clip": options.max_frames_per_clip,
+        },
+        "index": index_report,
+        "seconds": round(seconds, 2),
+    }

@@ -1,0 +1,273 @@
+"""The ads' media -> vectors -> tokens: indexing, tokenizers and each clip's token string.
+
+Indexing goes through :func:`autocut_core.indexing.index`, so a re-run does no work and a
+broken file becomes a reason, not a crash. The tokenizers are the configured ones
+(``--tokenizer``, ``--audio-tokenizer``): when one is already trained (``--tokenizer-opt
+checkpoint=DIR``) it is used as it is; otherwise it is trained here on the *training* ads'
+vectors only (frames and visual clips for video, tracks for music), with the options given
+(``--tokenizer-opt epochs=5``), into ``OUT/tokenizers/{video,audio}``. A fingerprint of the
+vectors and options is kept beside it (``dataset_fit.json``): a re-run with the same data
+reuses the trained tokenizer, an interrupted one resumes its training, and changed data or
+options train afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autocut_core.dataset.clips import frames_in_span, thin
+from autocut_core.dataset.records import Ad
+from autocut_core.errors import InputError, SettingsError
+from autocut_core.fsutil import atomic_write_text
+from autocut_core.materials import MaterialDB, PathStat, from_db_path
+from autocut_core.media.errors import display_path
+from autocut_core.settings import COMPONENT_CHOICES, AutocutSettings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from autocut_core.components import Tokenizer
+
+FIT_STATE = "dataset_fit.json"
+Progress = Callable[[str], None]
+
+
+def index_ads(
+    ads: Sequence[Ad], folder: Path, settings: AutocutSettings, jobs: int | None
+) -> dict[str, Any]:
+    """Index every ad's video (and music, when an audio encoder is set); fill in source ids
+    and durations; skip ads whose files could not be indexed. Returns the index report."""
+    from autocut_core.indexing import index, options_from_settings
+
+    options = options_from_settings(settings, jobs)
+    videos = [ad.files.video for ad in ads]
+    music = [ad.files.bgm for ad in ads if ad.files.bgm is not None and options.audio_encoder]
+    report = index(videos, music, folder, options)
+    failed = dict(report.failed)
+    with MaterialDB(folder, create=False, write=False) as db:
+        for ad in ads:
+            source_id = _known(db, ad.files.video)
+            if source_id is None:
+                reason = failed.get(display_path(ad.files.video), "it could not be indexed")
+                ad.skip(f"video {display_path(ad.files.video)}: {reason}")
+                continue
+            source = db.source(source_id)
+            ad.source_id, ad.duration = source_id, source.duration
+            ad.source_path = from_db_path(source.path)
+            if ad.files.bgm is None or options.audio_encoder is None:
+                continue
+            track_id = _known(db, ad.files.bgm)
+            if track_id is None:
+                reason = failed.get(display_path(ad.files.bgm), "it could not be indexed")
+                ad.skip(f"background music {display_path(ad.files.bgm)}: {reason}")
+                continue
+            ad.track_id, ad.bgm_path = track_id, from_db_path(db.source(track_id).path)
+    return report.to_dict()
+
+
+def _known(db: MaterialDB, path: Path) -> str | None:
+    try:
+        return db.known_path(PathStat.of(path))
+    except OSError:
+        return None
+
+
+@dataclass
+class TokenizerUse:
+    """A tokenizer ready to encode, and how the build came by it (for the summary)."""
+
+    tokenizer: Tokenizer
+    choice: str
+    encoder: str
+    checkpoint: str
+    trained_here: bool
+    reused: bool
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        trained = self.tokenizer.trained_on()
+        options = getattr(self.tokenizer.settings, "model_dump", dict)()
+        return {
+            "name": self.tokenizer.name,
+            "checkpoint": self.checkpoint,
+            "encoder": self.encoder,
+            "dim": trained[1] if trained else self.tokenizer.dim,
+            "heads": self.tokenizer.heads,
+            "codebook_size": self.tokenizer.codebook_size,
+            "token_prefix": self.tokenizer.token_prefix,
+            "options": {k: v for k, v in options.items() if k != "checkpoint"},
+            "trained_here": self.trained_here,
+            "reused": self.reused,
+            **({"held_out_cosine": self.report.get("held_out_cosine")} if self.report else {}),
+        }
+
+
+def ready_tokenizer(
+    settings: AutocutSettings,
+    choice: str,
+    encoder: str,
+    training_vectors: Callable[[], np.ndarray],
+    folder: Path,
+    progress: Progress | None = None,
+) -> TokenizerUse:
+    """The tokenizer chosen by ``choice``: given trained, reused from ``folder``, or trained
+    there on ``training_vectors()``."""
+    import numpy as np
+
+    kind, _ = COMPONENT_CHOICES[choice]
+    tokenizer = settings.create(choice)
+    name = tokenizer.name
+    if tokenizer.trained_on() is not None:
+        given = getattr(tokenizer.settings, "checkpoint", None)
+        return TokenizerUse(tokenizer, choice, encoder, str(given or ""), False, False)
+    if not hasattr(tokenizer, "fit"):
+        flag = choice.replace("_", "-")
+        raise SettingsError(
+            f"{kind} '{name}' is not trained and cannot be trained here: give a trained one "
+            f"with --{flag}-opt checkpoint=DIR"
+        )
+    vectors = np.ascontiguousarray(training_vectors(), dtype=np.float32)
+    if len(vectors) < 2:
+        raise InputError(
+            f"only {len(vectors)} '{encoder}' vector(s) from the training ads to train the "
+            f"{choice.replace('_', ' ')} on: add more ads"
+        )
+    options = small_data_options(tokenizer, settings.options_for(kind, name), len(vectors))
+    if options != settings.options_for(kind, name):
+        tokenizer = _create(kind, name, options)
+    fingerprint = _fingerprint(vectors, name, encoder, options)
+    state_path = folder / FIT_STATE
+    state = _read_state(state_path)
+    same = state.get("fingerprint") == fingerprint
+    if same and state.get("status") == "done" and (folder / "tokenizer.json").is_file():
+        reused = _create(kind, name, {**options, "checkpoint": str(folder)})
+        return TokenizerUse(reused, choice, encoder, str(folder), True, True)
+    if progress is not None:
+        progress(f"training the {choice.replace('_', ' ')} '{name}' on {len(vectors)} vectors")
+    _write_state(state_path, fingerprint, "training")
+    report = tokenizer.fit(  # type: ignore[attr-defined]
+        vectors, vectors[:1], folder, encoder=encoder, resume=same
+    )
+    _write_state(state_path, fingerprint, "done")
+    return TokenizerUse(tokenizer, choice, encoder, str(folder), True, False, report)
+
+
+def _create(kind: str, name: str, options: dict[str, Any]) -> Tokenizer:
+    from autocut_core.plugins import get_registry
+
+    return get_registry().create(kind, name, options)
+
+
+def small_data_options(
+    tokenizer: Tokenizer, options: dict[str, Any], vectors: int
+) -> dict[str, Any]:
+    """Options for training on ``vectors`` vectors: a codebook and batch the data can fill.
+
+    With fewer than four vectors per code the first heads memorise the data and the last
+    ones see nothing left to code (the collapse guard then refuses the tokenizer), and a batch
+    larger than the data makes an epoch one step. Options the user set are kept; unset ones
+    shrink: ``codebook_size`` to the largest power of two <= vectors / 4 (at least 2) and,
+    when the data is smaller than one batch, ``batch_size`` to twice the codebook (at least
+    16), so an epoch has several steps and k-means has enough vectors for every code.
+    """
+    fields = getattr(type(tokenizer.settings), "model_fields", {})
+    adapted = dict(options)
+    codebook = int(options.get("codebook_size", 0))
+    if "codebook_size" in fields and "codebook_size" not in options:
+        codebook = int(fields["codebook_size"].default)
+        fitting = max(2, 1 << max(0, (vectors // 4).bit_length() - 1))
+        if fitting < codebook:
+            adapted["codebook_size"] = codebook = fitting
+    unset_batch = "batch_size" in fields and "batch_size" not in options
+    if unset_batch and codebook and vectors < int(fields["batch_size"].default):
+        adapted["batch_size"] = max(16, 2 * codebook)
+    return adapted
+
+
+def _fingerprint(vectors: np.ndarray, name: str, encoder: str, options: dict[str, Any]) -> str:
+    digest = hashlib.sha256(vectors.tobytes())
+    digest.update(json.dumps([name, encoder, list(vectors.shape), options], sort_keys=True,
+                             default=str).encode())  # fmt: skip
+    return digest.hexdigest()
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(path: Path, fingerprint: str, status: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps({"fingerprint": fingerprint, "status": status}) + "\n")
+
+
+def video_training_vectors(db: MaterialDB, encoder: str, source_ids: Sequence[str]) -> np.ndarray:
+    """Frame and visual-clip vectors of these sources (what `tokenizer train` uses too)."""
+    import numpy as np
+
+    parts = [
+        db.vectors(encoder, level, sorted(set(source_ids)))[1]
+        for level in ("frame", "clip")
+        if any(e == encoder and lv == level for e, lv, _ in db.vector_sets())
+    ]
+    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+
+def track_training_vectors(db: MaterialDB, encoder: str, track_ids: Sequence[str]) -> np.ndarray:
+    import numpy as np
+
+    if not track_ids:
+        return np.zeros((0, 0), dtype=np.float32)
+    return db.vectors(encoder, "track", sorted(set(track_ids)))[1]
+
+
+def tokenize_clips(
+    ads: Sequence[Ad], db: MaterialDB, use: TokenizerUse, max_frames: int = 0
+) -> None:
+    """Fill in each clip's frame seconds and tokens (``<|frame_start|>...<|frame_end|>``)."""
+    import numpy as np
+
+    from autocut_core.tokens import format_frames
+
+    sources = sorted({ad.source_id for ad in ads})
+    if not sources:
+        return
+    frame_ids, vectors = db.vectors(use.encoder, "frame", sources)
+    use.tokenizer.check_encoder(use.encoder, int(vectors.shape[1]))
+    codes = np.concatenate(
+        [use.tokenizer.encode_batch(vectors[i : i + 8192]) for i in range(0, len(vectors), 8192)]
+    )
+    row = {frame_id: i for i, frame_id in enumerate(frame_ids)}
+    for ad in ads:
+        frames = [(frame_id, second) for frame_id, second, _ in db.frames(ad.source_id)]
+        seconds = [second for _, second in frames]
+        for clip in ad.clips:
+            positions = thin(frames_in_span(seconds, clip.start, clip.end), max_frames)
+            rows = [row[frames[p][0]] for p in positions if frames[p][0] in row]
+            if not rows:
+                raise InputError(f"{ad.source_path}: no '{use.encoder}' frame vectors for a clip")
+            clip.seconds = tuple(seconds[p] for p in positions)
+            clip.tokens = format_frames(codes[rows])
+
+
+def tokenize_music(ads: Sequence[Ad], db: MaterialDB, use: TokenizerUse) -> None:
+    """Fill in each ad's background-music tokens ``<a_0_1>...`` (no markers)."""
+    from autocut_core.tokens import format_codes
+
+    tracks = sorted({ad.track_id for ad in ads if ad.track_id})
+    if not tracks:
+        return
+    track_ids, vectors = db.vectors(use.encoder, "track", tracks)
+    use.tokenizer.check_encoder(use.encoder, int(vectors.shape[1]))
+    codes = dict(zip(track_ids, use.tokenizer.encode_batch(vectors), strict=True))
+    for ad in ads:
+        if ad.track_id:
+            ad.bgm_tokens = format_codes(codes[ad.track_id], "a")

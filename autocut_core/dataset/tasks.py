@@ -1,0 +1,212 @@
+"""The four SFT tasks of one ad (paper §7.6.3) as ShareGPT records.
+
+``select``  positives are the ad's clips, negatives as many clips of other ads (1:1; of ads
+            in the same language when there are enough), all shuffled; the answer is the
+            positives' indices, ascending.
+``sort``    the ad's clips shuffled (never left in order when there are two or more); the
+            answer is the permutation ``order[i]`` = the shown index of the clip playing i-th.
+``script``  the ad's clips in order; the answer is its script, one line per clip.
+``music``   the ad's clips in order and its script; the answer is its background music's
+            audio tokens. ``meta.music_pool`` holds that track and up to ``music_pool - 1``
+            other ads' tracks (shuffled) for ranking metrics. Ads without music have no
+            ``music`` record.
+
+Every random choice comes from a generator seeded with (seed, ad id, task, sample), so a
+record depends only on its ad, the seed and the pools, not on how many ads came before.
+Negatives and other tracks come from the pools the build passes: ads of the same split side
+for training ads (nothing of a validation ad reaches the training files) and never an ad of
+the same group (a duplicate's clips are no negatives).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from autocut_core.dataset.records import Ad, AdClip
+from autocut_core.prompts import (
+    ANSWER_KEYS,
+    TASKS,
+    build_prompt,
+    format_answer,
+    prompt_language,
+)
+from autocut_core.serde import to_data
+from autocut_core.types import Candidate, Clip
+
+LANG_CHOICES = ("auto", "en", "zh", "both")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    seed: int = 0
+    #: ``auto``: each ad's prompts in its script's language; ``both``: English and Chinese.
+    lang: str = "auto"
+    tasks: tuple[str, ...] = TASKS
+    #: Records per ad and task, each with its own shuffle and negatives.
+    samples_per_ad: int = 1
+    #: Tracks in a music record's ``music_pool``, the ad's own included.
+    music_pool: int = 10
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANG_CHOICES:
+            raise ValueError(f"lang must be one of {', '.join(LANG_CHOICES)}, not {self.lang!r}")
+        unknown = [task for task in self.tasks if task not in TASKS]
+        if unknown or not self.tasks:
+            raise ValueError(f"tasks must be among {', '.join(TASKS)}, got {list(self.tasks)}")
+        if self.samples_per_ad < 1 or self.music_pool < 1:
+            raise ValueError("samples_per_ad and music_pool must be at least 1")
+
+
+def languages(ad: Ad, choice: str) -> list[str]:
+    if choice == "both":
+        return ["en", "zh"]
+    return [prompt_language(ad.sentences)] if choice == "auto" else [choice]
+
+
+class Pool:
+    """The clips and tracks records may draw negatives and other music from.
+
+    Built once per split side and shared by its records: each draw samples indices instead
+    of copying the pool, so a corpus of thousands of ads costs no more per record than a dozen.
+    """
+
+    def __init__(self, ads: Sequence[Ad]):
+        self.clips: list[tuple[Ad, AdClip]] = [(ad, clip) for ad in ads for clip in ad.clips]
+        self.by_language: dict[str, list[tuple[Ad, AdClip]]] = defaultdict(list)
+        for ad, clip in self.clips:
+            self.by_language[ad.language].append((ad, clip))
+        self._group_clips = Counter((ad.group, ad.language) for ad, _ in self.clips)
+        tracks: dict[str, Ad] = {}
+        for ad in ads:
+            if ad.bgm_tokens:
+                tracks.setdefault(ad.track_id, ad)
+        self.tracks = [tracks[track_id] for track_id in sorted(tracks)]
+
+    def negatives(self, ad: Ad, count: int, rng: random.Random) -> list[tuple[Ad, AdClip]]:
+        """Up to ``count`` clips of other groups' ads, in the ad's language when there are
+        enough of those (a sentence in another language would give a negative away)."""
+        own = self._group_clips[(ad.group, ad.language)]
+        same_language = self.by_language.get(ad.language, [])
+        if len(same_language) - own >= count:
+            return _draw(same_language, count, own, lambda entry: entry[0].group != ad.group, rng)
+        own = sum(n for (group, _), n in self._group_clips.items() if group == ad.group)
+        return _draw(self.clips, count, own, lambda entry: entry[0].group != ad.group, rng)
+
+    def other_tracks(self, ad: Ad, count: int, rng: random.Random) -> list[Ad]:
+        """Up to ``count`` ads with music other than this ad's track."""
+        own = sum(1 for other in self.tracks if other.track_id == ad.track_id)
+        return _draw(self.tracks, count, own, lambda other: other.track_id != ad.track_id, rng)
+
+
+def _draw(
+    population: Sequence[T], count: int, excluded: int, keep: Any, rng: random.Random
+) -> list[T]:
+    """``count`` items drawn uniformly from those ``keep`` accepts, where at most
+    ``excluded`` items are refused: sample that many more, then drop the refused ones."""
+    size = min(len(population), count + excluded)
+    chosen = [population[i] for i in rng.sample(range(len(population)), size)]
+    return [item for item in chosen if keep(item)][:count]
+
+
+def sft_records(ad: Ad, pool: Pool, options: TaskOptions) -> list[dict[str, Any]]:
+    """The ad's records: for each sample, each task and each language."""
+    records = []
+    for sample in range(options.samples_per_ad):
+        for task in options.tasks:
+            if task == "music" and not ad.bgm_tokens:
+                continue
+            rng = random.Random(f"{options.seed}/{ad.ad_id}/{task}/{sample}")
+            meta = _META[task](ad, pool, rng, options)
+            for lang in languages(ad, options.lang):
+                records.append(_record(task, lang, ad, meta))
+    return records
+
+
+def _record(task: str, lang: str, ad: Ad, meta: dict[str, Any]) -> dict[str, Any]:
+    assert ad.product is not None
+    candidates = [_candidate(entry) for entry in meta["candidates"]]
+    system, human = build_prompt(
+        task, ad.product, meta.get("script"), candidates, lang, count=len(ad.clips)
+    )
+    answer = format_answer(task, meta["answer"][ANSWER_KEYS[task]])
+    return {
+        "conversations": [{"from": "human", "value": human}, {"from": "gpt", "value": answer}],
+        "system": system,
+        "task": task,
+        "lang": lang,
+        "ad_id": ad.ad_id,
+        "meta": meta,
+    }
+
+
+def _candidate(entry: dict[str, Any]) -> Candidate:
+    clip = Clip(entry["source_id"], entry["start"], entry["end"])
+    return Candidate(clip, entry["tokens"], entry["text"], entry["source_path"])
+
+
+def clip_entry(ad: Ad, clip: AdClip) -> dict[str, Any]:
+    """A candidate clip as ``meta.candidates`` lists it."""
+    return {
+        "clip_id": ad.clip_id(clip),
+        "source_id": ad.source_id,
+        "source_path": ad.source_path,
+        "start": clip.start,
+        "end": clip.end,
+        "text": clip.text,
+        "tokens": clip.tokens,
+        "ad_id": ad.ad_id,
+    }
+
+
+def track_entry(ad: Ad) -> dict[str, Any]:
+    return {"track_id": ad.track_id, "path": ad.bgm_path, "tokens": ad.bgm_tokens}
+
+
+def _base(ad: Ad, with_script: bool = True) -> dict[str, Any]:
+    meta: dict[str, Any] = {"product": to_data(ad.product)}
+    if with_script:
+        meta["script"] = [clip.text for clip in ad.clips]
+    return meta
+
+
+def _select(ad: Ad, pool: Pool, rng: random.Random, _: TaskOptions) -> dict[str, Any]:
+    positives = [clip_entry(ad, clip) for clip in ad.clips]
+    negatives = [clip_entry(other, clip) for other, clip in pool.negatives(ad, len(positives), rng)]
+    shown = positives + negatives
+    rng.shuffle(shown)
+    indices = sorted(i for i, entry in enumerate(shown) if entry["ad_id"] == ad.ad_id)
+    return {**_base(ad), "candidates": shown, "answer": {"indices": indices}}
+
+
+def _sort(ad: Ad, _pool: Pool, rng: random.Random, __: TaskOptions) -> dict[str, Any]:
+    playing = list(range(len(ad.clips)))
+    shown = playing[:]
+    for _ in range(20):  # a shuffle that happens to keep the order teaches nothing
+        rng.shuffle(shown)
+        if shown != playing or len(shown) < 2:
+            break
+    order = [shown.index(position) for position in playing]
+    candidates = [clip_entry(ad, ad.clips[position]) for position in shown]
+    return {**_base(ad), "candidates": candidates, "answer": {"order": order}}
+
+
+def _script(ad: Ad, _pool: Pool, _rng: random.Random, __: TaskOptions) -> dict[str, Any]:
+    candidates = [clip_entry(ad, clip) for clip in ad.clips]
+    lines = [clip.text for clip in ad.clips]
+    return {**_base(ad, with_script=False), "candidates": candidates, "answer": {"lines": lines}}
+
+
+def _music(ad: Ad, pool: Pool, rng: random.Random, options: TaskOptions) -> dict[str, Any]:
+    candidates = [clip_entry(ad, clip) for clip in ad.clips]
+    others = pool.other_tracks(ad, options.music_pool - 1, rng)
+    tracks = [track_entry(ad)] + [track_entry(other) for other in others]
+    rng.shuffle(tracks)
+    return {**_base(ad), "candidates": candidates, "answer": track_entry(ad), "music_pool": tracks}
+
+
+_META = {"select": _select, "sort": _sort, "script": _script, "music": _music}

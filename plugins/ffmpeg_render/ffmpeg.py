@@ -1,0 +1,101 @@
+"""Running ffmpeg: what this build offers, and one run with a readable error when it fails.
+
+Commands are argument lists (never a shell string). Filter graphs are handed over in a file
+(``-filter_complex_script``) and ffmpeg runs inside the render's private working folder, so
+the graph can name its subtitle file by a fixed relative name: no path, and no user text,
+ever appears in a filter graph, where ``:``, ``,``, ``'``, ``[`` and ``;`` mean something.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from autocut_core.errors import AutocutError
+from autocut_core.media.errors import display_path
+
+#: Lines of ffmpeg's output quoted in an error.
+STDERR_TAIL_LINES = 12
+_POINTER = re.compile(r" @ 0x[0-9a-f]+\]")
+
+
+class RenderError(AutocutError):
+    """ffmpeg could not render the plan; the message quotes the end of its log."""
+
+
+def ffmpeg_program() -> str:
+    """The absolute path of ffmpeg, or a RenderError that says how to install it."""
+    found = shutil.which("ffmpeg")
+    if found is None:
+        raise RenderError("ffmpeg is not installed (apt-get install ffmpeg)")
+    return found
+
+
+@functools.cache
+def listed(section: str) -> frozenset[str]:
+    """Names ffmpeg lists under ``-filters`` or ``-encoders`` (empty without ffmpeg)."""
+    program = shutil.which("ffmpeg")
+    if program is None:
+        return frozenset()
+    try:
+        listing = subprocess.run(
+            [program, "-hide_banner", f"-{section}"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    names = set()
+    for line in listing.splitlines():
+        parts = line.split()
+        # "  V....D libx264  ..." / " ... xfade  VV->V  Cross fade ..." ; the legend has " = ".
+        if len(parts) >= 2 and "=" not in parts[:2]:
+            names.add(parts[1])
+    return frozenset(names)
+
+
+def run_ffmpeg(
+    arguments: Sequence[str], *, cwd: Path, timeout: float | None, what: str
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``ffmpeg ARGUMENTS`` in ``cwd``; a failure or timeout is a :class:`RenderError`.
+
+    ``subprocess.run`` kills ffmpeg if Python is interrupted (Ctrl-C) or the timeout passes,
+    so no ffmpeg outlives the render that started it.
+    """
+    command = [ffmpeg_program(), "-nostdin", "-hide_banner", "-nostats", *arguments]
+    try:
+        completed = subprocess.run(
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout or None,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"{what}: ffmpeg did not finish within {timeout:g} s") from None
+    if completed.returncode != 0:
+        raise RenderError(
+            f"{what}: ffmpeg failed (exit status {completed.returncode}):\n"
+            + stderr_tail(completed.stderr)
+        )
+    return completed
+
+
+def log_lines(stderr: bytes) -> list[str]:
+    """ffmpeg's log as printable lines, ``[xfade @ 0x55d0...]`` shortened to ``[xfade]``."""
+    text = stderr.decode("utf-8", errors="backslashreplace")
+    lines = (_POINTER.sub("]", line.strip()) for line in text.splitlines())
+    return [display_path(line) for line in lines if line]
+
+
+def stderr_tail(stderr: bytes, lines: int = STDERR_TAIL_LINES) -> str:
+    """The last lines of ffmpeg's log, indented."""
+    return "\n".join("  " + line for line in log_lines(stderr)[-lines:]) or "  (no output)"
