@@ -106,7 +106,7 @@ def doctor(settings: AutocutSettings, as_json: JsonOption = False) -> None:
 @uses_settings()
 def config_show(settings: AutocutSettings, as_json: JsonOption = False) -> None:
     """The merged configuration: defaults < autocut.toml < AUTOCUT_* < flags."""
-    data = settings.model_dump(mode="json", exclude_none=True)
+    data = _masked(settings.model_dump(mode="json", exclude_none=True))
     source = data.pop("config_file", None)
     data = {key: value for key, value in data.items() if value != {}}
     if as_json:
@@ -116,6 +116,28 @@ def config_show(settings: AutocutSettings, as_json: JsonOption = False) -> None:
 
     typer.echo(f"# config file: {source or '(none; defaults and AUTOCUT_* only)'}")
     typer.echo(tomli_w.dumps(data).rstrip())
+
+
+#: Option names whose values are credentials: shown as "***" so a pasted config leaks nothing.
+_SECRET_WORDS = ("key", "token", "secret", "password")
+
+
+def _masked(data: Any) -> Any:
+    """``data`` with every credential-like option value replaced (names ending ``_env`` name a
+    variable, not a secret, and are shown)."""
+    if isinstance(data, dict):
+        return {
+            key: "***"
+            if isinstance(value, str) and value and _is_secret(str(key))
+            else _masked(value)
+            for key, value in data.items()
+        }
+    return data
+
+
+def _is_secret(name: str) -> bool:
+    lowered = name.lower()
+    return not lowered.endswith("_env") and any(word in lowered for word in _SECRET_WORDS)
 
 
 # --- the application -----------------------------------------------------------------------

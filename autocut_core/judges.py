@@ -136,7 +136,7 @@ class LengthStatistic:
 def length_statistic(reference: Sequence[str], generated: Sequence[str]) -> LengthStatistic:
     """Per-line lengths counted as the script metrics count them (WCD's units)."""
     # The counter lives with the WCD evaluator so both metrics count the same way.
-    from autocut_plugins.metrics.words import count_units
+    from autocut_core.text import count_units
 
     return LengthStatistic(
         reference=tuple(count_units(line) for line in reference),

@@ -148,3 +148,13 @@ def test_doctor_checks_options_given_as_flags(cli, in_tmp):
     code, out, _ = cli("doctor", "--encoder-opt", "edge_wieght=3")
     assert code == 1
     assert "Invalid options for encoder 'histogram'" in out
+
+
+def test_config_show_masks_credentials(cli, in_tmp):
+    (in_tmp / "autocut.toml").write_text(
+        '[backbones.openai]\napi_key = "sk-very-secret"\napi_key_env = "MY_KEY"\n'
+    )
+    code, out, err = cli("config", "show")
+    assert code == 0, err
+    assert "sk-very-secret" not in out
+    assert 'api_key = "***"' in out and 'api_key_env = "MY_KEY"' in out

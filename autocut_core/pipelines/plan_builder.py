@@ -7,14 +7,13 @@ cannot drift apart in how they trim, voice or time an ad.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from autocut_core.components import Voice
 from autocut_core.errors import InputError
-from autocut_core.text import detect_language
+from autocut_core.text import count_units, detect_language
 from autocut_core.timeline import fit_plan_to_voice
 from autocut_core.types import (
     Candidate,
@@ -76,11 +75,8 @@ def build_slots(
 
 def speaking_time(sentence: str) -> float:
     """Seconds a viewer needs to read ``sentence`` when nobody speaks it."""
-    if detect_language(sentence) in {"zh", "ja", "ko"}:
-        units = len(re.sub(r"\s", "", sentence)) / CJK_CHARS_PER_SECOND
-    else:
-        units = len(sentence.split()) / WORDS_PER_SECOND
-    return max(1.5, units)
+    rate = CJK_CHARS_PER_SECOND if detect_language(sentence) in {"zh", "ja"} else WORDS_PER_SECOND
+    return max(1.5, count_units(sentence) / rate)
 
 
 def add_voice(slots: Sequence[Slot], voice: Voice | None, folder: Path) -> tuple[Slot, ...]:

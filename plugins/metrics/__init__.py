@@ -12,11 +12,11 @@ scored as wrong; ``docs/evaluation.md`` gives each formula.
 from __future__ import annotations
 
 from autocut_core import hookimpl
+from autocut_core.text import count_units
 
 from .indices import OrderingEvaluator, SelectionEvaluator
 from .music import MusicEvaluator
 from .script import ScriptEvaluator
-from .words import count_units
 
 __all__ = [
     "MusicEvaluator",

@@ -21,9 +21,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from autocut_core.components import ComponentSettings, Evaluator
+from autocut_core.text import count_units
 from autocut_core.types import Script
-
-from .words import count_units
 
 
 def as_lines(value: Any) -> list[str]:
