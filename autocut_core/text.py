@@ -47,6 +47,7 @@ def detect_language(text: str) -> str | None:
         return "ja"
     return max(counts, key=lambda language: counts[language])
 
+
 # --- counting what a reader speaks -----------------------------------------------------------
 # The paper's WCD compares word counts, but Chinese and Japanese are written without spaces,
 # so "words" there are characters: one Han or kana character is one unit, as a narrator

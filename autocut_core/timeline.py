@@ -84,7 +84,9 @@ def fit_slot_to_voice(
     footage = slot.source_out - slot.source_in
     if footage >= needed:
         return replace(slot, source_out=slot.source_in + needed, hold=0.0)
-    available_end = slot.source_out if source_duration is None else max(slot.source_out, source_duration)
+    available_end = (
+        slot.source_out if source_duration is None else max(slot.source_out, source_duration)
+    )
     source_out = min(available_end, slot.source_in + needed)
     hold = needed - (source_out - slot.source_in)
     return replace(slot, source_out=source_out, hold=round(max(0.0, hold), 6))

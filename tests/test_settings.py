@@ -84,8 +84,10 @@ def test_flag_options_win_over_file_options(in_tmp):
 
 
 def test_creating_an_unconfigured_component_says_how_to_configure_it(in_tmp):
-    with pytest.raises(SettingsError, match="No backbone is configured: pass --backbone NAME"):
-        load_settings().create("backbone")
+    with pytest.raises(
+        SettingsError, match="No text encoder is configured: pass --text-encoder NAME"
+    ):
+        load_settings().create("text_encoder")
 
 
 def test_misspelt_environment_variable_is_an_error(in_tmp, monkeypatch):

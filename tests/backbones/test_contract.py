@@ -7,10 +7,7 @@ from autocut_core.contracts import check_backbone, check_component
 from autocut_core.plugins import get_registry
 
 
-def test_similarity_honours_the_backbone_contract(autocut_plugin):
-    import autocut_plugins.similarity as plugin
-
-    autocut_plugin(plugin, name="similarity")
+def test_similarity_honours_the_backbone_contract():
     backbone = check_component(get_registry().get("backbone", "similarity"))
     assert backbone.name == "similarity"
 

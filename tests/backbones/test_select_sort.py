@@ -214,9 +214,8 @@ def test_scores_are_finite_and_shaped(similarity):
     assert (scores[:, -1] == 0).all()  # an empty caption fits nothing
 
 
-def test_registered_through_the_plugin_hook(autocut_plugin):
-    import autocut_plugins.similarity as plugin
-
-    autocut_plugin(plugin, name="similarity")
+def test_registered_through_the_entry_point():
+    registration = get_registry().get("backbone", "similarity")
+    assert registration.plugin.name == "similarity"
     backbone = get_registry().create("backbone", "similarity", {"text_encoder": "none"})
     assert backbone.capabilities == {"select", "sort", "write_script", "pick_music"}

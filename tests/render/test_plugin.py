@@ -17,8 +17,7 @@ from .conftest import frames, slot, small_plan, streams
 
 
 @pytest.mark.slow
-def test_the_package_registers_the_ffmpeg_renderer_and_honours_the_contract(autocut_plugin):
-    autocut_plugin(ffmpeg_render, name="ffmpeg_render")
+def test_the_package_registers_the_ffmpeg_renderer_and_honours_the_contract():
     registration = get_registry().get("renderer", "ffmpeg")
     assert registration.cls is ffmpeg_render.FfmpegRenderer
     check_component(registration)  # renders the contract's two-slot plan
