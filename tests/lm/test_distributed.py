@@ -17,7 +17,7 @@ def test_two_processes_train_identical_weights(tiny_base, corpora, tmp_path):
     run = tmp_path / "run"
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "autocut_plugins.lm", "train", "sft", "--data", str(corpora["sft_train"]),
+        "-m", "autocut_core.cli", "train", "sft", "--data", str(corpora["sft_train"]),
         "--val", str(corpora["sft_val"]), "--base", str(tiny_base), "--full", "-o", str(run),
         "--video-codes", GRID, "--audio-codes", GRID, "--cutoff", "256", "--epochs", "1",
         "--batch-size", "2", "--grad-accum", "2", "--lr", "3e-3", "--no-bf16", "--json",
