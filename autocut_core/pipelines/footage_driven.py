@@ -18,49 +18,27 @@ class FootageDrivenPipeline(Pipeline):
 
     def run(self, request: EditRequest) -> EditResult:
         # Imported here: registering the pipeline must not load the database layer.
-        from autocut_core.pipelines import gather, plan_builder, steps
+        from autocut_core.pipelines import gather, steps
 
-        needed = set() if request.keep_order else {"sort"}
-        if request.script is None:
-            needed.add("write_script")
-        if request.music and request.music_file is None:
-            needed.add("pick_music")
-        backbone = steps.make_backbone(request, needed)
-        material = gather.gather(request)
-        try:
-            candidates, tracks = steps.with_tokens(
-                request, material, backbone, gather.file_candidates(material),
-                gather.music_candidates(material),
-            )  # fmt: skip
-            script = request.script or _written(backbone, request, candidates)
-            if len(script) != len(candidates):
+        backbone = steps.make_backbone(request, set() if request.script else {"write_script"})
+        with steps.offered(request, backbone, gather.file_candidates) as (material, given, tracks):
+            clips = list(given)
+            script = request.script or _written(backbone, request, clips)
+            if len(script) != len(clips):
                 raise InputError(
-                    f"the script has {len(script)} sentences but there are {len(candidates)} "
+                    f"the script has {len(script)} sentences but there are {len(clips)} "
                     "clips: footage-driven ads speak one sentence per clip"
                 )
-            sentences = list(script.sentences)
             if not request.keep_order:
                 ordering = steps.checked_ordering(
-                    backbone, backbone.sort(request.product, script, candidates), len(candidates)
+                    backbone, backbone.sort(request.product, script, clips), len(clips)
                 )
-                candidates = [candidates[i] for i in ordering.order]
+                clips = [clips[i] for i in ordering.order]
                 if request.script is None:
                     # Written lines describe their own clip: they move with it.
-                    sentences = [sentences[i] for i in ordering.order]
-                script = Script(sentences=tuple(sentences), language=script.language)
-            track, notes = steps.choose_music(
-                request, backbone, request.product, script, candidates, tracks
-            )
-            durations = material.durations()
-            slots = plan_builder.build_slots(candidates, sentences, request.render, durations)
-            slots = plan_builder.add_voice(slots, steps.make_voice(request), request.assets)
-            plan = plan_builder.assemble(
-                slots, plan_builder.music_cue(track), request.render, request.product,
-                self.name, durations,
-            )  # fmt: skip
-            return steps.finish(request, plan, material.notes + notes)
-        finally:
-            material.db.close()
+                    lines = tuple(script.sentences[i] for i in ordering.order)
+                    script = Script(sentences=lines, language=script.language)
+            return steps.conclude(request, material, backbone, self.name, script, clips, tracks)
 
 
 def _written(backbone, request: EditRequest, candidates) -> Script:  # type: ignore[no-untyped-def]

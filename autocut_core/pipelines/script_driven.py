@@ -17,21 +17,15 @@ class ScriptDrivenPipeline(Pipeline):
 
     def run(self, request: EditRequest) -> EditResult:
         # Imported here: registering the pipeline must not load the database layer.
-        from autocut_core.pipelines import gather, plan_builder, steps
+        from autocut_core.pipelines import gather, steps
 
         script = request.script
         if script is None:
             raise InputError("the script-driven pipeline needs a script: --script FILE")
-        needed = {"select"} | (set() if request.keep_order else {"sort"})
-        if request.music and request.music_file is None:
-            needed.add("pick_music")
-        backbone = steps.make_backbone(request, needed)
-        material = gather.gather(request)
-        try:
-            candidates, tracks = steps.with_tokens(
-                request, material, backbone, gather.shot_candidates(material),
-                gather.music_candidates(material),
-            )  # fmt: skip
+        backbone = steps.make_backbone(request, {"select"})
+        with steps.offered(request, backbone, gather.shot_candidates) as (
+            material, candidates, tracks,
+        ):  # fmt: skip
             count = len(script)
             if len(candidates) < count:
                 raise InputError(
@@ -55,18 +49,6 @@ class ScriptDrivenPipeline(Pipeline):
                 )
                 chosen = [chosen[i] for i in ordering.order]
                 scores = [scores[i] for i in ordering.order] if scores else []
-            track, notes = steps.choose_music(
-                request, backbone, request.product, script, chosen, tracks
+            return steps.conclude(
+                request, material, backbone, self.name, script, chosen, tracks, scores
             )
-            durations = material.durations()
-            slots = plan_builder.build_slots(
-                chosen, script.sentences, request.render, durations, scores
-            )
-            slots = plan_builder.add_voice(slots, steps.make_voice(request), request.assets)
-            plan = plan_builder.assemble(
-                slots, plan_builder.music_cue(track), request.render, request.product,
-                self.name, durations,
-            )  # fmt: skip
-            return steps.finish(request, plan, material.notes + notes)
-        finally:
-            material.db.close()

@@ -7,12 +7,13 @@ malformed video three stages later.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from autocut_core.components import Backbone, Tokenizer, Voice
 from autocut_core.errors import AutocutError, InputError
-from autocut_core.pipelines.gather import Material, add_tokens
+from autocut_core.pipelines.gather import Material, add_tokens, gather, music_candidates
 from autocut_core.pipelines.request import EditRequest, EditResult
 from autocut_core.types import (
     Candidate,
@@ -31,7 +32,15 @@ class BackboneAnswerError(AutocutError):
 
 
 def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
-    """The configured backbone, refused up front if it cannot do what this run needs."""
+    """The configured backbone, refused up front if it cannot do what this run needs.
+
+    Picking music is needed whenever a library (not a pinned file) is given; sorting unless
+    ``--keep-order``.
+    """
+    if not request.keep_order:
+        needed = needed | {"sort"}
+    if request.music and request.music_file is None:
+        needed = needed | {"pick_music"}
     backbone: Backbone = request.settings.create("backbone")
     missing = sorted(needed - set(backbone.capabilities))
     if missing:
@@ -64,6 +73,22 @@ def with_tokens(
     if tracks and settings.audio_tokenizer:
         audio = settings.create("audio_tokenizer")
     return add_tokens(material, backbone, candidates, tracks, video, audio)
+
+
+@contextlib.contextmanager
+def offered(
+    request: EditRequest, backbone: Backbone, candidates_of: Callable[[Material], list[Candidate]]
+) -> Iterator[tuple[Material, list[Candidate], list[MusicCandidate]]]:
+    """Index the request's files and offer their clips and tracks (with tokens if needed);
+    the database is closed when the block ends."""
+    material = gather(request)
+    try:
+        clips, tracks = with_tokens(
+            request, material, backbone, candidates_of(material), music_candidates(material)
+        )
+        yield material, clips, tracks
+    finally:
+        material.db.close()
 
 
 def checked_selection(backbone: Backbone, selection: Selection, pool: int, count: int) -> Selection:
@@ -123,6 +148,29 @@ def pinned_track(path: Path) -> Track:
     return Track(
         track_id=f"file:{path.name}", path=str(Path(path).resolve()), duration=result.duration
     )
+
+
+def conclude(
+    request: EditRequest,
+    material: Material,
+    backbone: Backbone,
+    pipeline: str,
+    script: Script,
+    clips: Sequence[Candidate],
+    tracks: Sequence[MusicCandidate],
+    scores: Sequence[float] = (),
+) -> EditResult:
+    """From ordered clips and their sentences to the finished ad: music, voice, fit, render."""
+    from autocut_core.pipelines import plan_builder
+
+    track, notes = choose_music(request, backbone, request.product, script, clips, tracks)
+    durations = material.durations()
+    slots = plan_builder.build_slots(clips, script.sentences, request.render, durations, scores)
+    slots = plan_builder.add_voice(slots, make_voice(request), request.assets)
+    plan = plan_builder.assemble(
+        slots, plan_builder.music_cue(track), request.render, request.product, pipeline, durations
+    )
+    return finish(request, plan, material.notes + notes)
 
 
 def finish(request: EditRequest, plan: EditPlan, notes: Sequence[str]) -> EditResult:
