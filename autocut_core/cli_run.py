@@ -12,7 +12,7 @@ import typer
 from autocut_core.cli_flags import uses_settings
 from autocut_core.errors import InputError
 from autocut_core.settings import AutocutSettings
-from autocut_core.types import EditPlan, RenderSettings
+from autocut_core.types import EditPlan, RenderSettings, Slot
 
 if TYPE_CHECKING:
     from autocut_core.pipelines.request import EditResult
@@ -150,8 +150,8 @@ def render_command(
 ) -> None:
     """Render an edited plan.json: slots, sentences, music and settings as written in it.
 
-    Slots whose voice file is missing (or all, with --revoice) are spoken again, and every
-    slot is refitted to its voice line.
+    Slots whose voice file is missing or whose sentence was edited (or all, with --revoice)
+    are spoken again, and every slot is refitted to its voice line.
     """
     from autocut_core.pipelines.finish import render_plan
     from autocut_core.pipelines.request import EditResult
@@ -184,7 +184,7 @@ def revoiced(plan: EditPlan, settings: AutocutSettings, output: Path, everything
     stale = [
         i
         for i, slot in enumerate(plan.slots)
-        if everything or (slot.voice_path is not None and not Path(slot.voice_path).is_file())
+        if everything or (slot.voice_path is not None and _stale(slot.voice_path, slot))
     ]
     slots = list(plan.slots)
     if stale:
@@ -198,6 +198,12 @@ def revoiced(plan: EditPlan, settings: AutocutSettings, output: Path, everything
         if slot.source_path not in durations:
             durations[slot.source_path] = probe(slot.source_path).duration
     return fit_plan_to_voice(replace(plan, slots=tuple(slots)), durations)
+
+
+def _stale(voice_path: str, slot: Slot) -> bool:
+    """A voice line that is gone, or that speaks another text than the slot's sentence."""
+    edited = slot.voice_text is not None and slot.voice_text != slot.sentence
+    return edited or not Path(voice_path).is_file()
 
 
 def _report(result: EditResult, as_json: bool) -> None:

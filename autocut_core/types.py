@@ -188,6 +188,9 @@ class Slot:
     #: Seconds the last frame is frozen after ``source_out``: a voice line longer than the
     #: footage holds the picture instead of being cut.
     hold: float = 0.0
+    #: The text the voice line speaks; `autocut render` speaks a slot again when its sentence
+    #: was edited away from it.
+    voice_text: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.source_in < self.source_out:

@@ -88,7 +88,12 @@ def add_voice(slots: Sequence[Slot], voice: Voice | None, folder: Path) -> tuple
         )
     lines = voice.synthesize_batch([slot.sentence for slot in slots], folder)
     return tuple(
-        replace(slot, voice_path=str(Path(line.path).resolve()), voice_duration=line.duration)
+        replace(
+            slot,
+            voice_path=str(Path(line.path).resolve()),
+            voice_duration=line.duration,
+            voice_text=slot.sentence,
+        )
         for slot, line in zip(slots, lines, strict=True)
     )
 

@@ -220,3 +220,36 @@ def test_invalid_backbone_answers_are_refused(
 
 def test_backbone_classes_declare_token_needs():
     assert Backbone.needs_tokens is False
+
+
+@pytest.mark.slow
+def test_render_re_voices_an_edited_plan(cli, inputs, tmp_path):
+    """`autocut render`: a sentence edited and a voice file lost are spoken again, refitted."""
+    code, result, err = _run(
+        cli, inputs, tmp_path, "--script", str(inputs / "script.txt"), "--backbone", "random",
+        "--music", str(inputs / "music" / "calm.wav"),
+    )  # fmt: skip
+    assert code == 0, err
+    plan = result["plan"]
+    plan["render"].update(width=180, height=320, fps=15)
+    Path(plan["slots"][0]["voice_path"]).unlink()
+    plan["slots"][1]["sentence"] = "A much longer second sentence, spoken again after the edit."
+    edited = tmp_path / "edited.plan.json"
+    edited.write_text(json.dumps(plan))
+    code, out, err = cli("render", str(edited), "-o", str(tmp_path / "v2.mp4"), "--json")
+    assert code == 0, err
+    rendered = json.loads(out)
+    assert Path(rendered["video"]).stat().st_size > 0
+    slots = rendered["plan"]["slots"]
+    assert all(Path(slot["voice_path"]).is_file() for slot in slots)
+    assert slots[1]["voice_text"] == slots[1]["sentence"]  # the edited sentence was re-spoken
+    assert slots[1]["voice_duration"] > plan["slots"][1]["voice_duration"] + 1.0
+    # the plan was refitted to the voice lines it now has
+    for slot in slots:
+        assert slot["source_out"] - slot["source_in"] + slot["hold"] >= slot["voice_duration"]
+    assert set(rendered["side_outputs"]) >= {"srt", "plan", "otio", "contact_sheet"}
+
+
+def test_render_names_a_missing_plan(cli, tmp_path):
+    code, _, err = cli("render", str(tmp_path / "nope.plan.json"))
+    assert code != 0 and "nope.plan.json" in err
