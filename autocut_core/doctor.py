@@ -19,7 +19,7 @@ from autocut_core.settings import COMPONENT_CHOICES, AutocutSettings
 REQUIRED_FILTERS = (
     "trim", "atrim", "setpts", "asetpts", "scale", "crop", "pad", "fps", "format", "concat",
     "xfade", "subtitles", "ass", "drawtext", "amix", "sidechaincompress", "loudnorm", "afade",
-    "apad", "aformat", "aloop", "ebur128", "volume",
+    "apad", "aformat", "aloop", "ebur128", "volume", "tpad", "adelay", "anullsrc", "asplit",
 )  # fmt: skip
 REQUIRED_ENCODERS = ("libx264", "aac")
 APT_PACKAGES = "ffmpeg espeak-ng fonts-noto-cjk fonts-dejavu-core fontconfig"
@@ -27,6 +27,15 @@ APT_PACKAGES = "ffmpeg espeak-ng fonts-noto-cjk fonts-dejavu-core fontconfig"
 #: pip extra -> modules it provides (looked up, not imported).
 PYTHON_EXTRAS: dict[str, tuple[str, ...]] = {
     "torch": ("torch", "torchvision"),
+    "video": ("timm", "open_clip", "safetensors"),
+    "text": ("transformers",),
+    "audio": ("scipy",),
+    "tokens": ("vector_quantize_pytorch",),
+    "index": ("faiss", "annoy"),
+    "otio": ("opentimelineio", "otio_cmx3600_adapter", "otio_fcpx_xml_adapter"),
+    "render": ("PIL",),
+    "plots": ("matplotlib",),
+    "lm": ("transformers", "peft", "accelerate", "gguf"),
 }
 
 
