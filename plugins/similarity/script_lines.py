@@ -73,7 +73,9 @@ def _finish(line: str, language: str | None) -> str:
     if language is None and line[:1].islower():
         line = line[0].upper() + line[1:]
     if not line.endswith(tuple(_ENDINGS)):
-        line += "。" if language in _CJK_LANGUAGES else "."
+        # The line's own writing system decides: a Chinese selling point in an English
+        # product's script still ends with 。
+        line += "。" if detect_language(line) in _CJK_LANGUAGES else "."
     return line
 
 
