@@ -109,15 +109,26 @@ def check_tokenizer(tokenizer: Tokenizer) -> None:
     )
 
 
-def sample_candidates(count: int = 6) -> list[Candidate]:
+#: Backbones that read tokens (``needs_tokens``) get codes of this grid: 2 heads x 8 codes,
+#: the grid of the rqvae tokenizers' example options. Their example options must read it.
+SAMPLE_GRID = (2, 8)
+
+
+def sample_candidates(count: int = 6, tokens: bool = False) -> list[Candidate]:
     return [
         Candidate(
             clip=Clip(source_id=f"src{i:03d}", start=float(i), end=float(i) + 2.5),
-            tokens="",
+            tokens=_sample_codes("v", i, frame=True) if tokens else "",
             caption=f"Shot {i}: the product from angle {i}.",
         )
         for i in range(count)
     ]
+
+
+def _sample_codes(prefix: str, seed: int, frame: bool = False) -> str:
+    heads, size = SAMPLE_GRID
+    codes = "".join(f"<{prefix}_{h}_{(seed * (2 * h + 3) + h) % size}>" for h in range(heads))
+    return f"<|frame_start|>{codes}<|frame_end|>" if frame else codes
 
 
 SAMPLE_PRODUCT = Product(name="Trail Runner 2", brand="Acme", category="shoes",
@@ -125,7 +136,7 @@ SAMPLE_PRODUCT = Product(name="Trail Runner 2", brand="Acme", category="shoes",
 
 
 def check_backbone(backbone: Backbone) -> None:
-    candidates = sample_candidates()
+    candidates = sample_candidates(tokens=backbone.needs_tokens)
     script = Script(sentences=("Light as air.", "Rain? No problem.", "Run further."))
     abilities = {
         "select": lambda: _check_selection(backbone, script, candidates),
@@ -173,7 +184,10 @@ def _check_script(backbone: Backbone, candidates: list[Candidate]) -> None:
 
 def _check_music(backbone: Backbone, script: Script, clips: list[Candidate]) -> None:
     tracks = [
-        MusicCandidate(track=Track(track_id=f"t{i}", path=f"t{i}.ogg", duration=30.0))
+        MusicCandidate(
+            track=Track(track_id=f"t{i}", path=f"t{i}.ogg", duration=30.0),
+            tokens=_sample_codes("a", i) if backbone.needs_tokens else "",
+        )
         for i in range(3)
     ]
     choice = backbone.pick_music(SAMPLE_PRODUCT, script, clips, tracks)

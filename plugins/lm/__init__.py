@@ -27,3 +27,7 @@ def register_commands(app: typer.Typer) -> None:
     from autocut_plugins.lm.cli import add_train_commands
 
     add_train_commands(app)
+
+
+# The backbone's hook lives with the backbone; importing it loads neither torch nor numpy.
+from autocut_plugins.lm.backbone import register_backbones  # noqa: E402, F401

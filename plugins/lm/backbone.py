@@ -1,0 +1,474 @@
+"""The ``lm`` backbone: AutoCut's own trained language model answers the four tasks (paper §3.5).
+
+Each task is asked exactly as the model was trained: :func:`autocut_core.prompts.build_prompt`
+(the clips as their frame tokens), the tokenizer's chat template (:mod:`.chat`), and the
+answer decoded under a constraint (:mod:`.constrained`) so that it is always valid: distinct
+in-range indices for ``select``, a permutation for ``sort``, exactly one non-blank line per
+clip for ``write_script``, one audio token per head for ``pick_music``. The answer text is
+then read by the strict :func:`~autocut_core.prompts.parse_answer`, as a last guard in
+constrained mode and as the only check with ``constrained = false`` (where a malformed answer
+is an :class:`~autocut_core.prompts.AnswerParseError` saying what and where).
+
+Music: the written audio codes are decoded to a vector by the audio tokenizer and grounded in
+the offered tracks (their own codes decoded the same way) by a retriever, by cosine
+(``music_grounding = "vector"``, the paper's way). Without an audio tokenizer,
+``"likelihood"`` ranks the tracks by the log-probability the model gives their codes instead.
+:meth:`LMBackbone.rank_music` returns those per-track scores (the eval harness's Hit@k/MRR).
+
+Nothing heavy is imported here: the model loads on the first question, once per process
+for the same artefact and device.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from autocut_core import hookimpl
+from autocut_core.checks import Check
+from autocut_core.components import Backbone, ComponentSettings
+from autocut_core.errors import AutocutError, InputError, MissingWeightsError
+from autocut_core.prompts import build_prompt, parse_answer, prompt_language
+from autocut_core.types import (
+    Candidate,
+    MusicCandidate,
+    MusicChoice,
+    Ordering,
+    Product,
+    Script,
+    Selection,
+)
+
+HOW_TO_TRAIN = (
+    "Make one with `autocut train align ...` then `autocut train sft ... --from RUN` "
+    "(docs/training.md)"
+)
+
+
+class LMSettings(ComponentSettings):
+    artefact: Path | None = Field(
+        None, description="Run folder of `autocut train sft` (or its artefact/ folder)"
+    )
+    base: str | None = Field(
+        None, description="Base model to load the artefact onto (default: the one it recorded)"
+    )
+    device: str = Field("cpu", description="cpu, cuda, cuda:N, or auto (cuda when there is one)")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="Weights' precision; auto: float32 on CPU, bfloat16/float16 on GPU"
+    )
+    constrained: bool = Field(
+        True, description="Allow only valid answers; false: decode freely, then parse strictly"
+    )
+    max_new_tokens: int = Field(
+        256, ge=8, description="Longest free answer; a constrained script shares it among lines"
+    )
+    temperature: float = Field(0.0, ge=0, description="0: greedy; above 0: sample")
+    seed: int = Field(0, description="Seed of sampling (temperature > 0)")
+    language: Literal["auto", "en", "zh"] = Field(
+        "auto", description="Prompt language; auto: the script's (or the product's) language"
+    )
+    music_grounding: Literal["auto", "vector", "likelihood"] = Field(
+        "auto",
+        description="vector: decode the written codes and take the nearest track (needs the "
+        "audio tokenizer); likelihood: the track whose codes the model finds likeliest; "
+        "auto: vector when audio_tokenizer_checkpoint is set",
+    )
+    audio_tokenizer: str = Field("rqvae-audio", description="Tokenizer that decodes audio codes")
+    audio_tokenizer_checkpoint: Path | None = Field(
+        None, description="Its trained folder (the one that made the tracks' tokens)"
+    )
+    retriever: str = Field("exact", description="Retriever that grounds the decoded music vector")
+
+
+@dataclass
+class Session:
+    """The loaded model and what every question needs from it."""
+
+    model: Any
+    tokenizer: Any
+    info: dict[str, Any]
+    vocabulary: Any
+    end_id: int
+    max_positions: int
+
+    @property
+    def video_grid(self) -> tuple[int, int]:
+        grid = self.info["video_codes"]
+        return int(grid["heads"]), int(grid["codebook_size"])
+
+    @property
+    def audio_grid(self) -> tuple[int, int]:
+        grid = self.info["audio_codes"]
+        return int(grid["heads"]), int(grid["codebook_size"])
+
+
+#: One loaded model per process: the pipeline and the eval harness build a backbone per run,
+#: and loading SmolLM2 from its GGUF with an artefact takes ~15 s.
+_SESSIONS: dict[tuple[Any, ...], Session] = {}
+
+
+@dataclass(frozen=True)
+class MusicRanking:
+    """Per-track scores (pool order), how they were made, and the codes the model wrote."""
+
+    scores: tuple[float, ...]
+    method: str
+    written: str
+
+
+class LMBackbone(Backbone):
+    name = "lm"
+    description = "AutoCut's trained language model on frame tokens, with constrained decoding"
+    capabilities = frozenset({"select", "sort", "write_script", "pick_music"})
+    needs_tokens = True
+    Settings = LMSettings
+
+    def __init__(self, settings: ComponentSettings | None = None):
+        super().__init__(settings)
+        self.options: LMSettings = self.settings  # type: ignore[assignment]
+        self._generator: Any = None
+        self._audio_tokenizer: Any = None
+        self._music: tuple[Any, MusicRanking] | None = None
+        #: The last answer's text and generation record (for diagnostics and the bench).
+        self.last_text = ""
+        self.last_generated: Any = None
+
+    @classmethod
+    def example_options(cls) -> dict[str, Any]:
+        from autocut_plugins.lm.example import example_artefact
+
+        return {"artefact": str(example_artefact()), "music_grounding": "likelihood"}
+
+    def diagnose(self) -> list[Check]:
+        label = "backbone 'lm'"
+        if self.options.artefact is None:
+            return [Check(label, "warn", "no artefact configured", f"set artefact; {HOW_TO_TRAIN}")]
+        from autocut_plugins.lm.artefact import read_info
+
+        try:
+            info = read_info(self.options.artefact)
+        except AutocutError as error:
+            return [Check(label, "fail", str(error), HOW_TO_TRAIN)]
+        checks = [Check(label, "ok", f"{info['stage']} artefact ({info['mode']}), "
+                      f"base {info['base'].get('spec')}")]  # fmt: skip
+        checkpoint = self.options.audio_tokenizer_checkpoint
+        if checkpoint is not None and not Path(checkpoint).expanduser().is_dir():
+            checks.append(Check(label, "fail", f"audio_tokenizer_checkpoint {checkpoint} is "
+                                "not a folder", "autocut tokenizer train --level track ..."))  # fmt: skip
+        return checks
+
+    # -- the four tasks -----------------------------------------------------------------------
+
+    def select(
+        self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
+    ) -> Selection:
+        if not 0 <= count <= len(candidates):
+            raise AutocutError(f"cannot select {count} of {len(candidates)} candidates")
+        if count == 0:
+            return Selection(indices=())
+        from autocut_plugins.lm.constrained import IndexAnswer
+
+        session = self._session()
+        self._check_clips(session, candidates)
+        lang = self._language(script.sentences)
+        prompt = build_prompt("select", product, script, candidates, lang, count=count)
+        constraint = (
+            IndexAnswer(session.vocabulary, len(candidates), count, ascending=True)
+            if self.options.constrained
+            else None
+        )
+        text = self._answer(session, prompt, constraint, budget=4 * count + 4)
+        indices = parse_answer("select", text, candidates=len(candidates), count=count)
+        if constraint is None:
+            return Selection(indices=tuple(indices))  # type: ignore[arg-type]
+        scored = sorted(
+            zip(constraint.items, constraint.item_logprobs, strict=True),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        return Selection(indices=tuple(i for i, _ in scored), scores=tuple(s for _, s in scored))
+
+    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+        if not candidates:
+            raise AutocutError("cannot order an empty list of clips")
+        from autocut_plugins.lm.constrained import IndexAnswer
+
+        session = self._session()
+        self._check_clips(session, candidates)
+        lang = self._language(script.sentences)
+        prompt = build_prompt("sort", product, script, candidates, lang)
+        size = len(candidates)
+        constraint = (
+            IndexAnswer(session.vocabulary, size, size, ascending=False)
+            if self.options.constrained
+            else None
+        )
+        text = self._answer(session, prompt, constraint, budget=4 * size + 4)
+        order = parse_answer("sort", text, candidates=size)
+        scores = () if constraint is None else tuple(constraint.item_logprobs)
+        return Ordering(order=tuple(order), scores=scores)  # type: ignore[arg-type]
+
+    def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+        if not candidates:
+            raise AutocutError("cannot write a script for no clips")
+        from autocut_plugins.lm.constrained import ScriptAnswer
+
+        session = self._session()
+        self._check_clips(session, candidates)
+        facts = [product.name, product.description, *product.selling_points]
+        lang = self._language([*facts, *(c.caption for c in candidates)])
+        prompt = build_prompt("script", product, None, candidates, lang)
+        lines = len(candidates)
+        budget = self.options.max_new_tokens
+        constraint = (
+            ScriptAnswer(session.vocabulary, lines, line_budget=max(8, budget // lines))
+            if self.options.constrained
+            else None
+        )
+        text = self._answer(session, prompt, constraint, budget=budget)
+        written = parse_answer("script", text, lines=lines)
+        return Script(sentences=tuple(written), language=lang)  # type: ignore[arg-type]
+
+    def pick_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> MusicChoice:
+        ranking = self._rank(product, script, clips, tracks)
+        best = max(range(len(tracks)), key=lambda i: (ranking.scores[i], -i))
+        written = ranking.written or tracks[best].tokens
+        return MusicChoice(
+            track_id=tracks[best].track.track_id, score=ranking.scores[best], tokens=written
+        )
+
+    def rank_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> list[float]:
+        """One score per track, higher is better: cosine to the decoded written music
+        (``vector``) or the log-probability of the track's codes (``likelihood``)."""
+        return list(self._rank(product, script, clips, tracks).scores)
+
+    # -- music ------------------------------------------------------------------------------
+
+    def music_method(self) -> str:
+        chosen = self.options.music_grounding
+        if chosen == "auto":
+            return "vector" if self.options.audio_tokenizer_checkpoint is not None else "likelihood"
+        return chosen
+
+    def _rank(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> MusicRanking:
+        """The ranking of ``tracks``; the same question twice (pick, then rank) is asked once."""
+        if not tracks:
+            raise AutocutError("cannot pick music from an empty music library")
+        from autocut_plugins.lm import grounding
+
+        session = self._session()
+        self._check_clips(session, clips)
+        heads, size = session.audio_grid
+        codes = grounding.track_codes(tracks, heads, size)
+        lang = self._language(script.sentences)
+        system, human = build_prompt("music", product, script, clips, lang)
+        key = (system, human, tuple((t.track.track_id, t.tokens) for t in tracks))
+        if self._music is not None and self._music[0] == key:
+            return self._music[1]
+        method = self.music_method()
+        ids = [t.track.track_id for t in tracks]
+        if method == "likelihood":
+            from autocut_plugins.lm.constrained import CodesAnswer
+            from autocut_plugins.lm.generate import code_logprobs
+
+            answer = CodesAnswer(session.vocabulary, heads, size)
+            prompt = self._prompt_ids(session, system, human, heads + 3)
+            scores = code_logprobs(session.model, prompt, int(answer.steps[0][0]),
+                                   answer.head_ids, codes)  # fmt: skip
+            ranking = MusicRanking(tuple(scores), method, "")
+        else:
+            written = self._write_music(session, (system, human), heads, size)
+            tokenizer = self._audio(session)
+            scores = grounding.vector_scores(written, codes, ids, tokenizer, self.options.retriever)
+            ranking = MusicRanking(tuple(scores), method, written)
+        self._music = (key, ranking)
+        return ranking
+
+    def _write_music(self, session: Session, prompt: tuple[str, str], heads: int, size: int) -> str:
+        """The bare audio codes the model writes for this prompt."""
+        from autocut_plugins.lm.constrained import CodesAnswer
+
+        constraint = (
+            CodesAnswer(session.vocabulary, heads, size) if self.options.constrained else None
+        )
+        text = self._answer(session, prompt, constraint, budget=heads + 3)
+        return str(parse_answer("music", text, heads=heads, codebook_size=size))
+
+    def _audio(self, session: Session) -> Any:
+        """The audio tokenizer, checked against the artefact's audio grid."""
+        if self._audio_tokenizer is None:
+            checkpoint = self.options.audio_tokenizer_checkpoint
+            if checkpoint is None:
+                raise MissingWeightsError(
+                    "backbone 'lm': music_grounding = 'vector' decodes the written audio codes "
+                    "and needs the audio tokenizer that made the tracks' tokens: set "
+                    "audio_tokenizer_checkpoint (or music_grounding = 'likelihood')"
+                )
+            from autocut_core.plugins import get_registry
+
+            tokenizer = get_registry().create(
+                "tokenizer", self.options.audio_tokenizer, {"checkpoint": str(checkpoint)}
+            )
+            heads, size = session.audio_grid
+            if (tokenizer.heads, tokenizer.codebook_size) != (heads, size):
+                raise InputError(
+                    f"audio tokenizer {checkpoint} writes {tokenizer.heads} x "
+                    f"{tokenizer.codebook_size} codes, but the model was trained on {heads} x "
+                    f"{size}: use the tokenizer the training data was made with"
+                )
+            self._audio_tokenizer = tokenizer
+        return self._audio_tokenizer
+
+    # -- asking -----------------------------------------------------------------------------
+
+    def _answer(
+        self, session: Session, prompt: tuple[str, str], constraint: Any, budget: int
+    ) -> str:
+        """The answer text for ``(system, human)``, decoded under ``constraint`` (or freely)."""
+        from autocut_plugins.lm.generate import generate
+
+        ids = self._prompt_ids(session, *prompt, budget)
+        generated = generate(
+            session.model,
+            ids,
+            session.end_id,
+            constraint,
+            max_new_tokens=self.options.max_new_tokens,
+            temperature=self.options.temperature,
+            generator=self._sampler(),
+        )
+        self.last_generated = generated
+        self.last_text = session.tokenizer.decode(
+            list(generated.ids), skip_special_tokens=False, clean_up_tokenization_spaces=False
+        )
+        return self.last_text
+
+    def _prompt_ids(self, session: Session, system: str, human: str, budget: int) -> list[int]:
+        from autocut_plugins.lm.chat import prompt_ids
+
+        ids = prompt_ids(session.tokenizer, system, human)
+        if len(ids) + budget > session.max_positions:
+            raise InputError(
+                f"backbone 'lm': the prompt is {len(ids)} tokens and the answer needs up to "
+                f"{budget}, but the model reads at most {session.max_positions}: offer fewer "
+                "or shorter clips"
+            )
+        return ids
+
+    def _sampler(self) -> Any:
+        if self.options.temperature <= 0:
+            return None
+        if self._generator is None:
+            import torch
+
+            self._generator = torch.Generator().manual_seed(self.options.seed)
+        return self._generator
+
+    def _language(self, texts: Sequence[str]) -> str:
+        if self.options.language != "auto":
+            return self.options.language
+        return prompt_language(" ".join(text for text in texts if text))
+
+    def _check_clips(self, session: Session, candidates: Sequence[Candidate]) -> None:
+        """Frame tokens of another grid would reach the model as meaningless text pieces."""
+        from autocut_core.tokens import TokenParseError, parse_codes
+
+        heads, size = session.video_grid
+        for candidate in candidates:
+            if not candidate.tokens:
+                continue
+            try:
+                parse_codes(candidate.tokens, "v", heads, size)
+            except TokenParseError as error:
+                raise InputError(
+                    f"clip {candidate.clip.clip_id}: its tokens do not fit the model's "
+                    f"{heads} x {size} video grid (use the tokenizer the training data was "
+                    f"made with): {error.reason}"
+                ) from None
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def _session(self) -> Session:
+        artefact = self.options.artefact
+        if artefact is None:
+            raise MissingWeightsError(
+                "backbone 'lm' needs a trained model: set its artefact option "
+                "(--backbone-opt artefact=RUN_FOLDER, or artefact = '...' under [backbones.lm] "
+                f"in autocut.toml). {HOW_TO_TRAIN}"
+            )
+        from autocut_plugins.lm.artefact import INFO_FILE, artefact_folder, read_info
+
+        read_info(artefact)  # a missing or foreign artefact fails here, naming the file
+        folder = artefact_folder(artefact).resolve()
+        device, dtype = _device_and_dtype(self.options.device, self.options.dtype)
+        key = (str(folder), os.stat(folder / INFO_FILE).st_mtime_ns, self.options.base,
+               device, dtype)  # fmt: skip
+        session = _SESSIONS.get(key)
+        if session is None:
+            _SESSIONS.clear()  # one model at a time: they are large
+            session = _SESSIONS[key] = _load(folder, self.options.base, device, dtype)
+        return session
+
+
+def _device_and_dtype(device: str, dtype: str) -> tuple[str, str]:
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"backbone 'lm': device {device!r} asked for, but no GPU is available")
+    if dtype == "auto":
+        if device == "cpu":
+            dtype = "float32"
+        else:
+            dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return device, dtype
+
+
+def _load(folder: Path, base: str | None, device: str, dtype: str) -> Session:
+    import torch
+    from autocut_plugins.lm import artefact
+    from autocut_plugins.lm.chat import end_of_turn
+    from autocut_plugins.lm.constrained import Vocabulary
+
+    loaded = artefact.load(folder, base=base, dtype=getattr(torch, dtype))
+    model = loaded.model.to(device)
+    model.eval()
+    end = end_of_turn(loaded.tokenizer)
+    rows = model.get_output_embeddings().weight.shape[0]
+    positions = int(getattr(model.config, "max_position_embeddings", 0) or 1 << 20)
+    return Session(
+        model=model,
+        tokenizer=loaded.tokenizer,
+        info=loaded.info,
+        vocabulary=Vocabulary(loaded.tokenizer, end.token_id, rows),
+        end_id=end.token_id,
+        max_positions=positions,
+    )
+
+
+@hookimpl
+def register_backbones(register):
+    register(LMBackbone)
