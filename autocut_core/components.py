@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from autocut_core.errors import CapabilityError, ComponentSettingsError
+from autocut_core.errors import AutocutError, CapabilityError, ComponentSettingsError
 from autocut_core.types import (
     Candidate,
     EditPlan,
@@ -231,6 +231,12 @@ class Backbone(Component):
         """Choose ``count`` distinct candidates that fit the script."""
         self.require("select")
         raise NotImplementedError
+
+    @staticmethod
+    def check_count(count: int, candidates: Sequence[Candidate]) -> None:
+        """Refuse a selection of more candidates than the pool holds (or a negative count)."""
+        if not 0 <= count <= len(candidates):
+            raise AutocutError(f"cannot select {count} of {len(candidates)} candidates")
 
     def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
         """Order the candidates so that the i-th plays under the i-th sentence."""

@@ -42,8 +42,7 @@ class RandomBackbone(Backbone):
     def select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
-        if not 0 <= count <= len(candidates):
-            raise AutocutError(f"cannot select {count} of {len(candidates)} candidates")
+        self.check_count(count, candidates)
         return Selection(indices=tuple(self._random.sample(range(len(candidates)), count)))
 
     def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:

@@ -167,8 +167,7 @@ class LMBackbone(Backbone):
     def select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
-        if not 0 <= count <= len(candidates):
-            raise AutocutError(f"cannot select {count} of {len(candidates)} candidates")
+        self.check_count(count, candidates)
         if count == 0:
             return Selection(indices=())
         from autocut_plugins.lm.constrained import IndexAnswer

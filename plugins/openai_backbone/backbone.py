@@ -113,8 +113,7 @@ class OpenAIBackbone(Backbone):
     def select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
-        if not 0 <= count <= len(candidates):
-            raise AutocutError(f"cannot select {count} of {len(candidates)} candidates")
+        self.check_count(count, candidates)
         if count == 0:
             return Selection(indices=())
         lang = self._language(product, script.sentences)
