@@ -49,3 +49,13 @@ def demo(session: nox.Session) -> None:
     the real tracks of the hyperrogue-music package. Both come with scripts/bootstrap.sh.
     """
     session.run(sys.executable, str(ROOT / "examples" / "demo" / "run_demo.py"), "out")
+
+
+@nox.session(name="train-demo")
+def train_demo(session: nox.Session) -> None:
+    """Train the bundled demo model on the CPU (under an hour on two cores) into
+    examples/demo/model/: synthetic ads, tokenizers, align, LoRA SFT, then the eval table.
+
+    Arguments after ``--`` go to examples/demo/train_demo.py (``--scale toy``, ``--only eval``).
+    """
+    session.run(sys.executable, str(ROOT / "examples" / "demo" / "train_demo.py"), *session.posargs)

@@ -225,6 +225,13 @@ class Backbone(Component):
     #: pipelines run the trained tokenizers only for backbones that do.
     needs_tokens: ClassVar[bool] = False
 
+    @property
+    def max_frames_per_clip(self) -> int:
+        """At most this many frames of a clip reach the backbone as tokens (0: every 1 fps
+        frame). A model trained on a corpus built with ``--max-frames-per-clip N`` should see
+        clips the way it learned them."""
+        return 0
+
     def select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:

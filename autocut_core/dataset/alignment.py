@@ -13,13 +13,19 @@ from typing import Any
 
 from autocut_core.dataset.records import Ad
 from autocut_core.prompts import AUDIO_END, AUDIO_START, clip_block, product_facts
+from autocut_core.types import Product
+
+
+def ad_opening(product: Product, lang: str) -> str:
+    """What every alignment sequence starts with: ``<|ad_start|>``, the facts, a newline."""
+    return f"<|ad_start|>{product_facts(product, lang)}\n"
 
 
 def alignment_text(ad: Ad, lang: str) -> str:
     assert ad.product is not None
     clips = "".join(clip_block(clip.tokens, clip.text) for clip in ad.clips)
     music = f"{AUDIO_START}{ad.bgm_tokens}{AUDIO_END}" if ad.bgm_tokens else ""
-    return f"<|ad_start|>{product_facts(ad.product, lang)}\n{clips}{music}<|ad_end|>"
+    return f"{ad_opening(ad.product, lang)}{clips}{music}<|ad_end|>"
 
 
 def alignment_record(ad: Ad, lang: str) -> dict[str, Any]:

@@ -118,12 +118,14 @@ def add_tokens(
     """Fill in tokens for backbones that read them (the paper's frame tokens per clip).
 
     A clip's tokens are the codes of its 1 fps frames, chosen exactly as the training corpus
-    chooses them (:func:`autocut_core.dataset.clips.frames_in_span`); a track's the codes of
+    chooses them (:func:`autocut_core.dataset.clips.frames_in_span`, then at most the
+    backbone's ``max_frames_per_clip`` by :func:`~autocut_core.dataset.clips.thin`, as
+    ``dataset build --max-frames-per-clip`` does); a track's the codes of
     its embedding. Backbones that do not read tokens get the candidates unchanged.
     """
     from dataclasses import replace
 
-    from autocut_core.dataset.clips import frames_in_span
+    from autocut_core.dataset.clips import frames_in_span, thin
     from autocut_core.tokens import format_codes, format_frames
 
     if not backbone.needs_tokens:
@@ -137,6 +139,7 @@ def add_tokens(
         frames = material.db.frames(candidate.clip.source_id)
         positions = frames_in_span([second for _, second, _ in frames], candidate.clip.start,
                                    candidate.clip.end)  # fmt: skip
+        positions = thin(positions, backbone.max_frames_per_clip)
         vectors = [frame_vectors[frames[p][0]] for p in positions if frames[p][0] in frame_vectors]
         if not vectors:
             raise InputError(f"clip {candidate.clip.clip_id} has no '{encoder}' frame vectors")

@@ -83,6 +83,18 @@ class LMSettings(ComponentSettings):
         None, description="Its trained folder (the one that made the tracks' tokens)"
     )
     retriever: str = Field("exact", description="Retriever that grounds the decoded music vector")
+    matching: Literal["generate", "likelihood"] = Field(
+        "generate",
+        description="select and sort: the model writes the indices (generate), or each clip is "
+        "scored by how likely its frame tokens are after each sentence and the best assignment "
+        "wins (likelihood; see plugins/lm/matching.py)",
+    )
+    max_frames_per_clip: int = Field(
+        0,
+        ge=0,
+        description="Frames per clip in the prompts (0: all); the --max-frames-per-clip the "
+        "training corpus was built with",
+    )
 
 
 @dataclass
@@ -138,6 +150,10 @@ class LMBackbone(Backbone):
         self.last_text = ""
         self.last_generated: Any = None
 
+    @property
+    def max_frames_per_clip(self) -> int:
+        return self.options.max_frames_per_clip
+
     @classmethod
     def example_options(cls) -> dict[str, Any]:
         from autocut_plugins.lm.example import example_artefact
@@ -175,6 +191,12 @@ class LMBackbone(Backbone):
         session = self._session()
         self._check_clips(session, candidates)
         lang = self._language(script.sentences)
+        if self.options.matching == "likelihood":
+            from autocut_plugins.lm import matching
+
+            scores = self._clip_scores(session, product, script, candidates, lang)
+            indices, values = matching.select(scores, count)
+            return Selection(indices=indices, scores=values)
         prompt = build_prompt("select", product, script, candidates, lang, count=count)
         constraint = (
             IndexAnswer(session.vocabulary, len(candidates), count, ascending=True)
@@ -199,6 +221,12 @@ class LMBackbone(Backbone):
         session = self._session()
         self._check_clips(session, candidates)
         lang = self._language(script.sentences)
+        if self.options.matching == "likelihood":
+            from autocut_plugins.lm import matching
+
+            scores = self._clip_scores(session, product, script, candidates, lang)
+            placed, values = matching.order(scores)
+            return Ordering(order=placed, scores=values)
         prompt = build_prompt("sort", product, script, candidates, lang)
         size = len(candidates)
         constraint = (
@@ -256,6 +284,29 @@ class LMBackbone(Backbone):
         """One score per track, higher is better: cosine to the decoded written music
         (``vector``) or the log-probability of the track's codes (``likelihood``)."""
         return list(self._rank(product, script, clips, tracks).scores)
+
+    def _clip_scores(
+        self,
+        session: Session,
+        product: Product,
+        script: Script,
+        candidates: Sequence[Candidate],
+        lang: str,
+    ) -> Any:
+        """``[sentences, candidates]`` likelihood scores (``matching = "likelihood"``)."""
+        from autocut_plugins.lm import matching
+        from autocut_plugins.lm.constrained import code_head_ids
+
+        missing = [c.clip.clip_id for c in candidates if not c.tokens]
+        if missing:
+            raise InputError(
+                f"backbone 'lm': matching = 'likelihood' scores frame tokens, and clip "
+                f"{missing[0]} has none (configure the video tokenizer)"
+            )
+        heads, size = session.video_grid
+        head_ids = code_head_ids(session.vocabulary, "v", heads, size)
+        return matching.clip_scores(session.model, session.tokenizer, head_ids, product,
+                                    script.sentences, candidates, lang)  # fmt: skip
 
     # -- music ------------------------------------------------------------------------------
 

@@ -89,6 +89,14 @@ VideoCodes = Annotated[
 AudioCodes = Annotated[
     str | None, typer.Option("--audio-codes", metavar="HxC", help="Audio token grid, e.g. 8x256.")
 ]
+InitRowsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--init-rows",
+        help="New token rows start as the mean row (mean) or from the corpus text they "
+        "appear with (text; see docs/training.md). Only with --base.",
+    ),
+]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 
 
@@ -191,6 +199,7 @@ def align_command(
     log_every: LogEvery = None,
     video_codes: VideoCodes = None,
     audio_codes: AudioCodes = None,
+    init_rows: InitRowsOption = None,
     as_json: JsonOut = False,
 ) -> None:
     """Stage 1: add the modality tokens and train only their new rows (backbone frozen)."""
@@ -243,6 +252,7 @@ def sft_command(
     log_every: LogEvery = None,
     video_codes: VideoCodes = None,
     audio_codes: AudioCodes = None,
+    init_rows: InitRowsOption = None,
     as_json: JsonOut = False,
 ) -> None:
     """Stage 2: supervised fine-tuning on the ShareGPT tasks (loss on the answers only)."""

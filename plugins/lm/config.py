@@ -27,6 +27,7 @@ CONFIG_DIR = Path(__file__).parent / "configs"
 DEFAULT_BASE = "smollm2-135m"
 Stage = Literal["align", "sft"]
 Mode = Literal["rows", "lora", "full"]
+InitRows = Literal["mean", "text"]
 
 #: Table 4 of the paper, per stage (the base model aside).
 STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -118,6 +119,9 @@ class TrainConfig(BaseModel):
     lora_dropout: float = Field(0.05, ge=0, lt=1)
     lora_target: str = "all-linear"
     train_new_rows: bool = Field(True, description="LoRA: also train the new token rows")
+    init_rows: InitRows = Field(
+        "mean", description="New rows from --base: the mean row, or the text they appear with"
+    )
 
     @model_validator(mode="after")
     def _stage_fits_mode(self) -> TrainConfig:
@@ -127,6 +131,11 @@ class TrainConfig(BaseModel):
             raise ValueError("the sft stage trains with mode 'full' or 'lora'")
         if self.parent is not None and self.base is not None:
             raise ValueError("give either --base or --from, not both")
+        if self.parent is not None and self.init_rows != "mean":
+            raise ValueError(
+                "--init-rows applies to a run that starts from a base model; a run started "
+                "--from another one keeps that run's trained rows"
+            )
         return self
 
     def fingerprint(self) -> dict[str, Any]:

@@ -359,6 +359,14 @@ class ScriptAnswer(Constraint):
 # -- code tokens ------------------------------------------------------------------------------
 
 
+def code_head_ids(vocabulary: Vocabulary, prefix: str, heads: int, codebook_size: int) -> list[Any]:
+    """Per head, the ids of its code tokens ``<PREFIX_h_0>``...: what one head may write."""
+    return [
+        _ids([vocabulary.token_id(f"<{prefix}_{h}_{c}>") for c in range(codebook_size)])
+        for h in range(heads)
+    ]
+
+
 class CodesAnswer(Constraint):
     """``<|audio_start|>`` + one ``<a_h_c>`` per head in head order + ``<|audio_end|>``.
 
@@ -375,10 +383,7 @@ class CodesAnswer(Constraint):
         end: str = "<|audio_end|>",
     ):
         self.vocabulary = vocabulary
-        self.head_ids = [
-            _ids([vocabulary.token_id(f"<{prefix}_{h}_{c}>") for c in range(codebook_size)])
-            for h in range(heads)
-        ]
+        self.head_ids = code_head_ids(vocabulary, prefix, heads, codebook_size)
         self.steps = [
             _ids([vocabulary.token_id(start)]),
             *self.head_ids,

@@ -163,41 +163,71 @@ def code_logprobs(
 
     Each head's distribution is renormalised over that head's code tokens (``head_ids[h]``),
     as :class:`~autocut_plugins.lm.constrained.CodesAnswer` decodes: the score of a track is
-    the log-probability that constrained decoding writes exactly its codes. The prompt runs
-    once; its cache is copied for each chunk of rows.
+    the log-probability that constrained decoding writes exactly its codes.
     """
     import numpy as np
-    import torch
 
     rows = np.asarray(codes, dtype=np.int64)
     heads = len(head_ids)
     if rows.ndim != 2 or rows.shape[1] != heads:
         raise ValueError(f"codes must be [n, {heads}], got {rows.shape}")
+    continuations = [[int(head_ids[h][row[h]]) for h in range(heads)] for row in rows]
+    scored = continuation_logprobs(model, [*prompt_ids, start_id], continuations, head_ids, chunk)
+    return [total for total, _ in scored]
+
+
+def continuation_logprobs(
+    model: Any,
+    prompt_ids: Sequence[int],
+    continuations: Sequence[Sequence[int]],
+    groups: Sequence[torch.Tensor],
+    chunk: int = 32,
+) -> list[tuple[float, int]]:
+    """For each continuation, teacher-forced after the prompt: the summed log-probability of
+    its scored tokens and how many it has.
+
+    A token of one of ``groups`` (the code tokens of one head) is scored against its group
+    only, renormalised as constrained decoding would choose it; any other token (a marker
+    such as ``<|frame_start|>``) is fed but not scored. The prompt runs once; its cache is
+    copied for each chunk of continuations, which are right-padded (a causal model never lets
+    a padding token change the positions before it).
+    """
+    import torch
+
     device = next(model.parameters()).device
-    head_ids = [ids.to(device) for ids in head_ids]
+    groups = [ids.to(device) for ids in groups]
+    where = {int(token): (g, p) for g, ids in enumerate(groups) for p, token in enumerate(ids)}
+    results: list[tuple[float, int]] = []
     with torch.inference_mode():
         output = model(
-            input_ids=torch.tensor([[*prompt_ids, start_id]], device=device),
+            input_ids=torch.tensor([list(prompt_ids)], device=device),
             use_cache=True,
             **_last_logits_only(model),
         )
-        first = torch.log_softmax(output.logits[0, -1].float()[head_ids[0]], dim=-1)
-        totals = first[torch.as_tensor(rows[:, 0], device=device)].double()
-        if heads == 1:
-            return [float(value) for value in totals]
-        tokens = torch.stack(
-            [head_ids[h][torch.as_tensor(rows[:, h], device=device)] for h in range(heads - 1)],
-            dim=1,
-        )
-        for begin in range(0, len(rows), chunk):
-            end = min(begin + chunk, len(rows))
-            past = copy.deepcopy(output.past_key_values)
-            past.batch_repeat_interleave(end - begin)
-            logits = model(
-                input_ids=tokens[begin:end], past_key_values=past, use_cache=True
-            ).logits.float()
-            for h in range(1, heads):
-                scores = torch.log_softmax(logits[:, h - 1][:, head_ids[h]], dim=-1)
-                picked = torch.as_tensor(rows[begin:end, h], device=device)
-                totals[begin:end] += scores.gather(1, picked[:, None])[:, 0].double()
-    return [float(value) for value in totals]
+        first = output.logits[0, -1].float()
+        for begin in range(0, len(continuations), chunk):
+            batch = [list(c) for c in continuations[begin : begin + chunk]]
+            longest = max((len(c) for c in batch), default=0)
+            logits = first.expand(len(batch), 1, -1)
+            if longest > 1:
+                pad = int(prompt_ids[-1])
+                padded = [c[:-1] + [pad] * (longest - max(len(c), 1)) for c in batch]
+                past = copy.deepcopy(output.past_key_values)
+                past.batch_repeat_interleave(len(batch))
+                following = model(
+                    input_ids=torch.tensor(padded, device=device),
+                    past_key_values=past,
+                    use_cache=True,
+                ).logits.float()
+                logits = torch.cat([logits, following], dim=1)
+            for row, tokens in enumerate(batch):
+                total, count = 0.0, 0
+                for position, token in enumerate(tokens):
+                    if token not in where:
+                        continue
+                    group, index = where[token]
+                    scores = torch.log_softmax(logits[row, position][groups[group]], dim=-1)
+                    total += float(scores[index])
+                    count += 1
+                results.append((total, count))
+    return results

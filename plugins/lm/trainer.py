@@ -21,6 +21,7 @@ import json
 import math
 import random
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,6 +249,18 @@ class Trainer:
         val_examples, val_stats = (
             ([], None) if config.val is None else self._encode(tokenizer, config.val)
         )
+        if config.init_rows == "text":
+            from autocut_plugins.lm.row_init import text_informed_rows
+
+            filled = text_informed_rows(
+                start.model, tokenizer, start.base_rows, _documents(train_examples)
+            )
+            if self.main:
+                print(
+                    f"new rows from the corpus text: {filled['video']} frame codes, "
+                    f"{filled['audio']} music codes",
+                    file=sys.stderr,
+                )
         model = prepare_trainable(start.model, config, start.base_rows)
         if config.gradient_checkpointing:
             enable_checkpointing(model)
@@ -523,6 +536,17 @@ class Trainer:
         )
         task = progress.add_task("steps", total=total, completed=done, status="")
         return progress, task
+
+
+def _documents(examples: list[Example]) -> list[list[int]]:
+    """The documents packed into ``examples`` (a new one starts where positions restart)."""
+    documents: list[list[int]] = []
+    for example in examples:
+        for token, position in zip(example.input_ids, example.position_ids, strict=True):
+            if position == 0:
+                documents.append([])
+            documents[-1].append(token)
+    return documents
 
 
 def train(config: TrainConfig) -> dict[str, Any] | None:

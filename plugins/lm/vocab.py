@@ -132,15 +132,20 @@ def extend_embeddings(model: Any, base_rows: int, total_rows: int) -> None:
     if embeddings.weight.shape[0] == total_rows and total_rows == base_rows:
         return
     model.resize_token_embeddings(total_rows, mean_resizing=False)
+    with torch.no_grad():
+        for weight in row_matrices(model):
+            mean = weight[:base_rows].double().mean(dim=0)
+            weight[base_rows:] = mean.to(weight.dtype)
+    model.config.vocab_size = total_rows
+
+
+def row_matrices(model: Any) -> list[Any]:
+    """The token-row matrices: the input embedding and, when untied, ``lm_head``."""
     matrices = [model.get_input_embeddings().weight]
     output = model.get_output_embeddings()
     if output is not None and output.weight is not matrices[0]:
         matrices.append(output.weight)
-    with torch.no_grad():
-        for weight in matrices:
-            mean = weight[:base_rows].double().mean(dim=0)
-            weight[base_rows:] = mean.to(weight.dtype)
-    model.config.vocab_size = total_rows
+    return matrices
 
 
 def is_tied(model: Any) -> bool:

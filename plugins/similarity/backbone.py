@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
+from autocut_core import assignment
 from autocut_core.captions import words_from_name
 from autocut_core.components import Backbone, ComponentSettings
 from autocut_core.errors import AutocutError
@@ -28,7 +29,7 @@ from autocut_core.types import (
     Selection,
 )
 
-from . import assignment, mood
+from . import mood
 from .scoring import ClipScorer
 from .script_lines import write_lines
 

@@ -6,9 +6,10 @@ import itertools
 
 import numpy as np
 import pytest
-from autocut_plugins.similarity import assignment
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from autocut_core import assignment
 
 
 def _best_total(scores: np.ndarray) -> float:

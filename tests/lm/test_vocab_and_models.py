@@ -133,3 +133,52 @@ def test_the_default_base_is_the_shipped_smollm2_gguf():
     reference = modeling.resolve_base(None)
     assert reference.gguf_file == modeling.SMOLLM2_FILE
     assert (Path(reference.path) / reference.gguf_file).stat().st_size > 50_000_000
+
+
+def test_text_informed_rows_start_each_code_from_the_sentences_it_appears_with(tiny_base):
+    """Codes that always sit beside the same words start near each other and away from codes
+    with other words; codes the corpus never shows keep the mean row; both matrices move."""
+    import torch
+    from autocut_plugins.lm.row_init import text_informed_rows
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_base)
+    model = AutoModelForCausalLM.from_pretrained(tiny_base, dtype=torch.float32)
+    base_rows = len(tokenizer)
+    grid = CodeSpec(heads=2, codebook_size=8)
+    vocab.extend_tokenizer(tokenizer, vocab.modality_tokens(grid, grid))
+    vocab.extend_embeddings(model, base_rows, len(tokenizer))
+    before = [m[:base_rows].clone() for m in vocab.row_matrices(model)]
+
+    def clip(sentence: str, codes: str) -> str:
+        return (
+            f"<|clip_start|><|text_start|>{sentence}<|text_end|><|video_start|><|frame_start|>"
+            f"{codes}<|frame_end|><|video_end|><|clip_end|>"
+        )
+
+    documents = []
+    for i in range(6):
+        text = (
+            f"<|ad_start|>Product: {'kettle' if i % 2 else 'backpack'}"
+            + clip(f"Meet the lamp with warm light {i}.", "<v_0_1><v_1_2>")
+            + clip(f"Order today and save more {i}.", "<v_0_5><v_1_6>")
+            + f"<|audio_start|><a_0_{i % 2}><a_1_4><|audio_end|><|ad_end|>"
+        )
+        documents.append(tokenizer(text, add_special_tokens=False)["input_ids"])
+    filled = text_informed_rows(model, tokenizer, base_rows, documents)
+    assert filled == {"video": 4, "audio": 3}
+
+    rows = model.get_input_embeddings().weight
+    row = {t: rows[tokenizer.convert_tokens_to_ids(t)] for t in tokenizer.get_vocab()}
+    cos = torch.nn.functional.cosine_similarity
+    assert cos(row["<v_0_1>"], row["<v_1_2>"], dim=0) > 0.99  # same contexts, same offset
+    mean = before[0].mean(0)
+    assert cos(row["<v_0_1>"] - mean, row["<v_0_5>"] - mean, dim=0) < -0.99  # opposite words
+    torch.testing.assert_close(row["<v_0_7>"], mean)  # never shown
+    torch.testing.assert_close(row["<|clip_start|>"], mean)  # a marker, not content
+    assert cos(row["<a_0_0>"] - mean, row["<a_0_1>"] - mean, dim=0) < -0.99  # other products
+    torch.testing.assert_close(row["<a_1_4>"], mean)  # with every product: says nothing
+    head = model.get_output_embeddings().weight  # the tiny base is untied: lm_head moves too
+    assert not torch.allclose(head[tokenizer.convert_tokens_to_ids("<v_0_1>")], before[1].mean(0))
+    for matrix, old in zip(vocab.row_matrices(model), before, strict=True):
+        assert torch.equal(matrix[:base_rows], old)  # the base rows never move
