@@ -42,7 +42,16 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 STEPS = ("world", "dataset", "align", "sft", "artefact", "eval")
-BACKBONES = ("random", "similarity", "lm")
+#: The rows of the eval table: name -> (backbone, its options beyond the model's paths).
+#: ``lm`` decodes as the paper does (it writes indices; music codes decoded and grounded by
+#: vector); ``lm-likelihood`` reads the same model's alignment out directly
+#: (plugins/lm/matching.py) and ranks music by the likelihood of each track's codes.
+SYSTEMS: dict[str, tuple[str, dict[str, str]]] = {
+    "random": ("random", {}),
+    "similarity": ("similarity", {}),
+    "lm": ("lm", {"music_grounding": "vector"}),
+    "lm-likelihood": ("lm", {"matching": "likelihood", "music_grounding": "likelihood"}),
+}
 #: The artefact's own files must stay below this (issue 6: "under 30 MB").
 MAX_ARTEFACT_BYTES = 30_000_000
 
@@ -377,74 +386,49 @@ def _summary(run: Path) -> dict[str, Any]:
     return {key: summary.get(key) for key in keep}
 
 
-def backbone_options(recipe: Recipe, backbone: str) -> list[str]:
-    if backbone != "lm":
-        return []
-    return ["--backbone-opt", f"artefact={recipe.model / 'lm'}",
-            "--backbone-opt",
-            f"audio_tokenizer_checkpoint={recipe.model / 'tokenizers' / 'audio'}"]  # fmt: skip
+def system_options(recipe: Recipe, system: str) -> list[str]:
+    """``--backbone NAME --backbone-opt ...`` of one row of the eval table."""
+    backbone, options = SYSTEMS[system]
+    if backbone == "lm":
+        options = {"artefact": str(recipe.model / "lm"), "max_frames_per_clip": "1",
+                   "audio_tokenizer_checkpoint": str(recipe.model / "tokenizers" / "audio"),
+                   **options}  # fmt: skip
+    args = ["--backbone", backbone]
+    for key, value in options.items():
+        args += ["--backbone-opt", f"{key}={value}"]
+    return args
 
 
 def step_eval(recipe: Recipe) -> bool:
-    """Score random, similarity and lm on the held-out records; write ``eval.md``."""
+    """Score every system of :data:`SYSTEMS` on the held-out records; write ``eval.md``."""
     from autocut_core.fsutil import atomic_write_text
 
     ran = False
     model = json.loads((recipe.model / "model.json").read_text(encoding="utf-8"))
-    for backbone in BACKBONES:
-        folder = recipe.evals / backbone
-        # What this evaluation scored: the lm row goes stale when the model changes.
-        identity = model["artefact_digest"] if backbone == "lm" else backbone
+    for system in SYSTEMS:
+        folder = recipe.evals / system
+        # What this evaluation scored: an lm row goes stale when the model changes.
+        identity = json.dumps([system_options(recipe, system), model["artefact_digest"]])
         marker = folder / "done"
         if marker.is_file() and marker.read_text(encoding="utf-8") == identity:
             continue
         fresh = ["--fresh"] if (folder / "results.jsonl").is_file() and marker.is_file() else []
         limit = [] if recipe.scale.eval_limit is None else ["--limit", str(recipe.scale.eval_limit)]
         recipe.autocut(
-            "eval", "--data", str(recipe.data / "sft" / "val.jsonl"), "--backbone", backbone,
-            *backbone_options(recipe, backbone), "-o", str(folder), "--no-plots", *limit,
-            *fresh,
+            "eval", "--data", str(recipe.data / "sft" / "val.jsonl"),
+            *system_options(recipe, system), "--name", system, "-o", str(folder), "--no-plots",
+            *limit, *fresh,
         )  # fmt: skip
         atomic_write_text(marker, identity)
         ran = True
-    table = eval_table({name: recipe.evals / name for name in BACKBONES})
-    atomic_write_text(recipe.evals / "eval.md", table)
+    # The harness's own Table-1 report, one row per system (report only: nothing re-runs).
+    if ran or not (recipe.evals / "report.md").is_file():
+        compare = [arg for name in SYSTEMS for arg in ("--compare", str(recipe.evals / name))]
+        recipe.autocut("eval", "-o", str(recipe.evals), *compare, "--no-plots")
+    table = (recipe.evals / "report.md").read_text(encoding="utf-8")
     if recipe.model.is_dir():
         atomic_write_text(recipe.model / "eval.md", table)
     return ran
-
-
-#: The columns of the demo's table: (task, metric key, heading, higher is better).
-COLUMNS = (
-    ("select", "csa", "CSA", True),
-    ("sort", "cra", "CRA", True),
-    ("sort", "pairwise", "pairwise", True),
-    ("script", "wcd", "WCD", False),
-    ("music", "hit@1", "Hit@1", True),
-    ("music", "mrr", "MRR", True),
-)
-
-
-def eval_table(folders: dict[str, Path]) -> str:
-    """A Markdown table of every system's summary.json; ``-`` where a task did not run."""
-    lines = [
-        "| system | " + " | ".join(f"{h} {'↑' if up else '↓'}" for _, _, h, up in COLUMNS)
-        + " | samples |",
-        "|---|" + "--:|" * (len(COLUMNS) + 1),
-    ]  # fmt: skip
-    for name, folder in folders.items():
-        path = folder / "summary.json"
-        if not path.is_file():
-            continue
-        summary = json.loads(path.read_text(encoding="utf-8"))
-        metrics, samples = summary.get("metrics", {}), summary.get("samples", {})
-        cells = []
-        for task, key, _, _ in COLUMNS:
-            value = metrics.get(task, {}).get(key)
-            cells.append("-" if value is None else f"{value:.3f}")
-        count = max(samples.values()) if samples else 0
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {count}/task |")
-    return "\n".join(lines) + "\n"
 
 
 STEP_FUNCTIONS: dict[str, Callable[[Recipe], bool]] = {
@@ -492,7 +476,7 @@ def report(recipe: Recipe, times: dict[str, dict[str, Any]]) -> str:
         lines += ["", f"Artefact: {sizes['artefact_bytes'] / 1e6:.1f} MB "
                       f"(weights {sizes['weights_bytes'] / 1e6:.1f} MB), tokenizers "
                       f"{sizes['tokenizers_bytes'] / 1e6:.1f} MB."]  # fmt: skip
-    table = recipe.evals / "eval.md"
+    table = recipe.evals / "report.md"
     if table.is_file():
         lines += ["", table.read_text(encoding="utf-8")]
     return "\n".join(lines) + "\n"
