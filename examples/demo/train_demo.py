@@ -15,12 +15,13 @@ where it stopped (training resumes from its last checkpoint with ``--resume``):
 5. ``artefact``: the LoRA adapter, the new rows, the extended tokenizer and both RQ-VAE
    tokenizers copied into ``--model`` (examples/demo/model/), with ``autocut.toml`` and
    ``model.json`` (provenance and sizes);
-6. ``eval``: ``autocut eval`` of random, similarity and lm on the held-out ads, and
-   ``eval.md``, the table of the paper's metrics, beside the model.
+6. ``eval``: ``autocut eval`` of every row of :data:`SYSTEMS` (random, similarity, lm as
+   the paper decodes, lm with likelihood matching) on the held-out ads, and the harness's
+   Table-1 report copied beside the model as ``eval.md``.
 
 Everything runs on the CPU. The full scale is sized for two cores and SmolLM2-135M (the
-offline default base): about 185 training tokens a second, so the world is a few hundred
-short English ads and each record a few hundred tokens (examples/demo/TRAINING.md has the
+offline default base): about 175 training tokens a second, so the world is a few hundred
+short English ads and each record a few hundred tokens (docs/demo-model.md has the
 measured times). ``--scale toy`` uses a tiny random Qwen3 made from the corpus instead,
 for the smoke test. Step times go to ``WORK/times.json``; the last run's summary to
 ``WORK/report.md``.
@@ -82,13 +83,19 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "full": Scale(
-        ads=320,
+        ads=240,
+        val_share=0.1,
         video_tokenizer={"heads": 4, "codebook_size": 64},
         audio_tokenizer={"heads": 4, "codebook_size": 32},
-        align={"epochs": 2, "lr": 1e-2, "cutoff": 512, "batch_size": 2, "save_steps": 20},
+        align={
+            "epochs": 4, "lr": 5e-3, "cutoff": 512, "batch_size": 4, "save_steps": 10,
+            "init_rows": "text",
+        },
+        # The rows stay as the alignment left them: likelihood matching reads them with the
+        # adapter switched off, i.e. exactly the aligned model.
         sft={
             "epochs": 1, "lr": 2e-3, "cutoff": 1024, "batch_size": 1, "packing": True,
-            "lora_r": 16, "lora_alpha": 32, "save_steps": 40,
+            "lora_r": 16, "lora_alpha": 32, "save_steps": 40, "freeze_new_rows": True,
         },
     ),
     "toy": Scale(
@@ -105,8 +112,11 @@ SCALES: dict[str, Scale] = {
             "codebook_dim": 32,
         },
         base="tiny",
-        align={"epochs": 1, "lr": 3e-3, "cutoff": 512, "batch_size": 4},
-        sft={"epochs": 1, "lr": 3e-3, "cutoff": 1024, "batch_size": 4, "lora_r": 4},
+        align={"epochs": 1, "lr": 3e-3, "cutoff": 512, "batch_size": 4, "init_rows": "text"},
+        sft={
+            "epochs": 1, "lr": 3e-3, "cutoff": 1024, "batch_size": 4, "lora_r": 4,
+            "freeze_new_rows": True,
+        },
         eval_limit=2,
         jobs=1,
     ),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -305,8 +306,11 @@ class LMBackbone(Backbone):
             )
         heads, size = session.video_grid
         head_ids = code_head_ids(session.vocabulary, "v", heads, size)
-        return matching.clip_scores(session.model, session.tokenizer, head_ids, product,
-                                    script.sentences, candidates, lang)  # fmt: skip
+        model = session.model
+        aligned = model.disable_adapter() if hasattr(model, "disable_adapter") else nullcontext()
+        with aligned:  # the alignment stage's model: the LoRA of SFT switched off
+            return matching.clip_scores(model, session.tokenizer, head_ids, product,
+                                        script.sentences, candidates, lang)  # fmt: skip
 
     # -- music ------------------------------------------------------------------------------
 
@@ -473,12 +477,15 @@ class LMBackbone(Backbone):
         read_info(artefact)  # a missing or foreign artefact fails here, naming the file
         folder = artefact_folder(artefact).resolve()
         device, dtype = _device_and_dtype(self.options.device, self.options.dtype)
+        # Likelihood matching reads the aligned model: a LoRA stays unmerged so that its
+        # adapter can be switched off for scoring (and on for everything the model writes).
+        merge = self.options.matching != "likelihood"
         key = (str(folder), os.stat(folder / INFO_FILE).st_mtime_ns, self.options.base,
-               device, dtype)  # fmt: skip
+               device, dtype, merge)  # fmt: skip
         session = _SESSIONS.get(key)
         if session is None:
             _SESSIONS.clear()  # one model at a time: they are large
-            session = _SESSIONS[key] = _load(folder, self.options.base, device, dtype)
+            session = _SESSIONS[key] = _load(folder, self.options.base, device, dtype, merge)
         return session
 
 
@@ -497,13 +504,13 @@ def _device_and_dtype(device: str, dtype: str) -> tuple[str, str]:
     return device, dtype
 
 
-def _load(folder: Path, base: str | None, device: str, dtype: str) -> Session:
+def _load(folder: Path, base: str | None, device: str, dtype: str, merge: bool) -> Session:
     import torch
     from autocut_plugins.lm import artefact
     from autocut_plugins.lm.chat import end_of_turn
     from autocut_plugins.lm.constrained import Vocabulary
 
-    loaded = artefact.load(folder, base=base, dtype=getattr(torch, dtype))
+    loaded = artefact.load(folder, base=base, dtype=getattr(torch, dtype), merge=merge)
     model = loaded.model.to(device)
     model.eval()
     end = end_of_turn(loaded.tokenizer)

@@ -152,3 +152,41 @@ def test_continuation_scores_equal_a_full_forward_pass(aligned):
                 scored_tokens += 1
         assert count == scored_tokens
         assert total == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.fixture(scope="module")
+def lora_on_aligned(tmp_path_factory, tiny_base: Path, corpora: dict[str, Path], aligned) -> Path:
+    """Alignment with rows from the text (so codes differ), then a LoRA SFT with rows frozen."""
+    from autocut_plugins.lm.trainer import train
+
+    root = tmp_path_factory.mktemp("lora-on-aligned")
+    align = train(train_config("align", root / "align", corpora["align_train"],
+                               base=str(tiny_base), mode="rows", epochs=1, init_rows="text"))  # fmt: skip
+    assert align["status"] == "finished"
+    sft = train(train_config("sft", root / "sft", corpora["sft_train"], parent=root / "align",
+                             mode="lora", epochs=1, lr=3e-2, train_new_rows=False))  # fmt: skip
+    assert sft["status"] == "finished"
+    return root
+
+
+def test_likelihood_matching_scores_with_the_lora_switched_off(lora_on_aligned):
+    """Matching reads the aligned model: the SFT adapter is off while clips are scored (and
+    on for what the model writes), so the scores are the aligned run's, not the merged model's."""
+    import numpy as np
+    from autocut_plugins.lm import artefact
+    from autocut_plugins.lm.constrained import Vocabulary, code_head_ids
+    from autocut_plugins.lm.matching import clip_scores
+
+    backbone = _backbone(lora_on_aligned / "sft")
+    clips = [_clip("kettle"), _clip("lamp", 2), _clip("watch")]
+    scores = backbone._clip_scores(backbone._session(), PRODUCT, SCRIPT, clips, "en")
+    assert backbone.write_script(PRODUCT, clips).sentences  # the adapter is back on
+
+    def scored_by(run: Path, merge: bool = True) -> np.ndarray:
+        loaded = artefact.load(run, merge=merge)
+        heads = code_head_ids(Vocabulary(loaded.tokenizer, 0), "v", HEADS, CODES)
+        return clip_scores(loaded.model, loaded.tokenizer, heads, PRODUCT, SCRIPT.sentences,
+                           clips, "en")  # fmt: skip
+
+    np.testing.assert_allclose(scores, scored_by(lora_on_aligned / "align"), atol=1e-5)
+    assert not np.allclose(scores, scored_by(lora_on_aligned / "sft"), atol=1e-4)
