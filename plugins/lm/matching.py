@@ -6,7 +6,8 @@ layout of the alignment corpus (``<|ad_start|>`` facts, then per clip
 ``matching = "likelihood"`` the backbone reads that knowledge out directly instead of
 asking the model to write indices: every (sentence, clip) pair is scored by the mean
 log-probability of the clip's frame codes after the sentence (each head renormalised over its
-own codes, as constrained decoding would choose them), and the optimal assignment of
+own codes, as constrained decoding would choose them), less that clip's mean over the
+script's sentences, and the optimal assignment of
 sentences to clips (:mod:`autocut_core.assignment`) gives the selection or the order.
 
 Why both exist: writing ``[2, 0, 1]`` asks the model to find, for each sentence, the clip
@@ -49,7 +50,8 @@ def clip_scores(
     lang: str,
 ) -> np.ndarray:
     """``[sentences, candidates]``: mean log-probability per frame code of each candidate's
-    frames following each sentence (higher: the clip fits the sentence better)."""
+    frames following each sentence, over the clip's average (:func:`fit_over_prior`; higher:
+    the clip fits the sentence better)."""
     import numpy as np
     from autocut_plugins.lm.generate import continuation_logprobs
 
@@ -61,7 +63,22 @@ def clip_scores(
         scores[row] = [total / count if count else -np.inf for total, count in scored]
     if not np.isfinite(scores).all():
         raise ValueError("a clip without frame tokens cannot be scored by likelihood")
-    return scores
+    return fit_over_prior(scores)
+
+
+def fit_over_prior(scores: np.ndarray) -> np.ndarray:
+    """How much more likely each clip is after each sentence than after the script's average
+    sentence: the column mean is subtracted (with one sentence there is nothing to compare,
+    and the scores stay as they are).
+
+    Some clips are likely after any sentence (their later codes are common ones), some after
+    none; a raw likelihood would select the former whatever the script says. An order does
+    not change (every clip is used once, so a per-clip constant cancels), a selection does:
+    only a clip that one sentence makes likelier than the others stands out.
+    """
+    if scores.shape[0] < 2:
+        return scores
+    return scores - scores.mean(axis=0, keepdims=True)
 
 
 def select(scores: np.ndarray, count: int) -> tuple[tuple[int, ...], tuple[float, ...]]:

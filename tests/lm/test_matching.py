@@ -190,3 +190,15 @@ def test_likelihood_matching_scores_with_the_lora_switched_off(lora_on_aligned):
 
     np.testing.assert_allclose(scores, scored_by(lora_on_aligned / "align"), atol=1e-5)
     assert not np.allclose(scores, scored_by(lora_on_aligned / "sft"), atol=1e-4)
+
+
+def test_a_clip_likely_after_any_sentence_is_not_selected_for_it():
+    """Raw likelihoods would take the clip that is likely everywhere; the fit over the clip's
+    own average takes the clips that one sentence makes likelier."""
+    import numpy as np
+    from autocut_plugins.lm import matching
+
+    raw = np.array([[-1.0, -6.0, -9.0], [-1.0, -9.0, -6.0]])  # clip 0: likely after anything
+    assert 0 in matching.select(raw, 2)[0]
+    assert sorted(matching.select(matching.fit_over_prior(raw), 2)[0]) == [1, 2]
+    np.testing.assert_array_equal(matching.fit_over_prior(raw[:1]), raw[:1])  # one sentence

@@ -99,3 +99,20 @@ def test_subtitles_are_on_screen_while_their_line_is_spoken(demo, tmp_path):
             without = _band(tmp_path / "bare.mp4", moment)
             changed = np.mean(np.abs(with_text - without) > 60)
             assert changed > 0.01, f"no subtitle at {moment:.2f} s ({placed.slot.sentence!r})"
+
+
+#: What each line of examples/demo/script.txt describes (the photo's name).
+DESCRIBED = ["fruits", "apple", "orange", "butterfly", "squirrel_cls"]
+
+
+def test_the_demo_model_puts_the_described_shots_under_the_script(demo):
+    """The bundled lm model (likelihood matching) finds what the lines describe; a model
+    that did not load, or frames that no longer match its tokenizer, would not."""
+    spec = importlib.util.spec_from_file_location("make_footage", DEMO / "make_footage.py")
+    footage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(footage)
+    shown = []
+    for slot in _plan(demo).slots:
+        shots = footage.REELS[Path(slot.source_path).stem]
+        shown.append(shots[int(slot.source_in // footage.SHOT_SECONDS)][0].split(".")[0])
+    assert sum(a == b for a, b in zip(shown, DESCRIBED, strict=True)) >= 4, shown
