@@ -144,5 +144,8 @@ def test_ctrl_c_stops_ffmpeg_and_leaves_no_partial_file(tmp_path):
     os.killpg(child.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
     child.wait(timeout=30)
     assert child.returncode != 0
-    assert b"KeyboardInterrupt" in child.stderr.read()
+    # Python raises KeyboardInterrupt, unless ffmpeg (same process group) exited first and
+    # the render already failed with ffmpeg's interrupted status (seen on a loaded machine).
+    stderr = child.stderr.read()
+    assert b"KeyboardInterrupt" in stderr or b"exit status 255" in stderr, stderr
     assert list(output.parent.iterdir()) == []
