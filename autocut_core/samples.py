@@ -341,7 +341,12 @@ def make_music(
     if not seconds > 0:
         raise ValueError(f"seconds must be positive, got {seconds}")
     sound = MUSIC_CHARACTERS[character]
-    target = Path(path)
+    target = write_sound(Path(path), sound, seconds, sample_rate)
+    return MusicSample(target, character, sound.bpm, float(seconds), sample_rate)
+
+
+def write_sound(target: Path, sound: MusicCharacter, seconds: float, sample_rate: int) -> Path:
+    """Render ``sound`` as a stereo file faded in and out, atomically; codec from the suffix."""
     source = f"aevalsrc=exprs='{sound.expression}':sample_rate={sample_rate}:duration={seconds:g}"
     fade_out = min(0.5, seconds / 4)
     filters = [
@@ -358,7 +363,7 @@ def make_music(
     ]  # fmt: skip
     with _partial(target) as partial:
         _run([*command, str(partial)])
-    return MusicSample(target, character, sound.bpm, float(seconds), sample_rate)
+    return target
 
 
 # --- broken inputs ----------------------------------------------------------------------------

@@ -49,12 +49,12 @@ from pathlib import Path
 from autocut_core.samples import (
     SCENE_SOURCES,
     MusicCharacter,
-    _audio_codec_args,
     _deterministic_args,
     _ffmpeg,
     _partial,
     _run,
     make_music,
+    write_sound,
 )
 from autocut_core.types import Product
 
@@ -655,22 +655,7 @@ def _write_music(plan: AdPlan, target: Path, seconds: float) -> Path:
 
 def write_tune(target: Path, seconds: float, tune: Tune, sample_rate: int = 22050) -> Path:
     """A stereo track of ``tune`` (:data:`TUNES`), faded in and out, codec from the suffix."""
-    sound = TUNES[tune.mood](tune.root, tune.bpm)
-    source = f"aevalsrc=exprs='{sound.expression}':sample_rate={sample_rate}:duration={seconds:g}"
-    fade_out = min(0.5, seconds / 4)
-    filters = [
-        *([sound.filters] if sound.filters else []),
-        f"afade=t=in:d={min(0.05, seconds / 4):g}",
-        f"afade=t=out:st={seconds - fade_out:g}:d={fade_out:g}",
-    ]
-    command = [
-        _ffmpeg(), "-nostdin", "-hide_banner", "-v", "error", "-y",
-        "-f", "lavfi", "-i", source, "-af", ",".join(filters), "-ac", "2",
-        "-ar", str(sample_rate), *_audio_codec_args(target.suffix), *_deterministic_args(),
-    ]  # fmt: skip
-    with _partial(target) as partial:
-        _run([*command, str(partial)])
-    return target
+    return write_sound(target, TUNES[tune.mood](tune.root, tune.bpm), seconds, sample_rate)
 
 
 def _motion(motion: str, frames: int, amount: float = 0.25) -> str:
