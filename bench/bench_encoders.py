@@ -80,7 +80,7 @@ class Measured:
 
 def index_frame_options() -> tuple[float, int]:
     """The dense fps and frame size `autocut index` decodes at (its defaults)."""
-    from autocut_core.indexing import IndexOptions
+    from autocut_core.materials.indexing import IndexOptions
 
     options = IndexOptions()
     return options.dense_fps, options.max_side
@@ -147,7 +147,7 @@ def sentences(count: int = SENTENCES) -> list[str]:
 def music_track(folder: Path) -> tuple[Path, str]:
     """The first hyperrogue track that decodes, or a generated 60 s one; with a description."""
     from autocut_core.media import MediaError, probe
-    from autocut_core.samples import make_music, real_sample_music
+    from autocut_core.testing.samples import make_music, real_sample_music
 
     for track in real_sample_music():
         try:

@@ -98,7 +98,7 @@ def _inputs(
 
 def _records(rng: random.Random, count: int) -> list[dict[str, Any]]:
     """SFT records of the four tasks with the real prompts and answer formats."""
-    from autocut_core.prompts import build_prompt, format_answer
+    from autocut_core.editing.prompts import build_prompt, format_answer
 
     records = []
     for number in range(count):
@@ -198,7 +198,7 @@ def measure(model: str, folder: str) -> dict[str, Any]:
     from autocut_plugins.lm.backbone import LMBackbone
     from autocut_plugins.lm.chat import prompt_ids
 
-    from autocut_core.prompts import build_prompt
+    from autocut_core.editing.prompts import build_prompt
 
     work = Path(folder)
     if model == "demo":

@@ -98,7 +98,7 @@ QUICK = Shape(slots=3, slot_seconds=1.5, width=360, height=640)
 
 def footage(folder: Path) -> tuple[list[Path], str]:
     """The recorded opencv-doc videos, or two generated scene videos; with a description."""
-    from autocut_core import samples
+    from autocut_core.testing import samples
 
     real = samples.real_sample_videos()
     if real:
@@ -117,7 +117,7 @@ def build_plan(folder: Path, shape: Shape) -> tuple[Any, str]:
     from autocut_plugins.espeak import EspeakVoice
 
     from autocut_core.media import probe
-    from autocut_core.samples import make_music
+    from autocut_core.testing.samples import make_music
     from autocut_core.types import EditPlan, MusicCue, RenderSettings, Slot
 
     sources, description = footage(folder)
@@ -174,7 +174,7 @@ def render_autocut(plan: Any, output: Path) -> None:
 
 
 def render_side_outputs(plan: Any, output: Path) -> None:
-    from autocut_core.deliverables import write_side_outputs
+    from autocut_core.output.deliverables import write_side_outputs
 
     write_side_outputs(plan, output)
 
@@ -194,8 +194,8 @@ def render_moviepy(plan: Any, output: Path) -> None:
         concatenate_videoclips,
     )
 
-    from autocut_core.contact_sheet import find_font
-    from autocut_core.timeline import place
+    from autocut_core.editing.timeline import place
+    from autocut_core.output.contact_sheet import find_font
 
     render = plan.render
     width, height = render.width, render.height

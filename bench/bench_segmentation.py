@@ -1,7 +1,7 @@
 """AutoCut's cut detection against PySceneDetect's ContentDetector (the baseline), same files.
 
 Accuracy needs ground truth, which real footage does not have, so the scored corpus is
-synthetic: shots from ffmpeg's generators joined with ``autocut_core.samples`` (cut times
+synthetic: shots from ffmpeg's generators joined with ``autocut_core.testing.samples`` (cut times
 known to the frame), some joining look-alike shots, plus four hard cases built here (a
 dissolve, a fade through black, flashes inside a shot, fast motion inside a shot). Recorded
 files from Debian's opencv-doc check the real world without a truth file: Megamind.avi (three
@@ -105,7 +105,7 @@ def _shot_seconds(rng: random.Random) -> float:
 
 def _standard_case(folder: Path, index: int, similar: bool) -> Callable[[], Case]:
     """A recipe (drawn now, so the RNG order is fixed) that writes one scene video."""
-    from autocut_core.samples import SCENE_SOURCES, Scene
+    from autocut_core.testing.samples import SCENE_SOURCES, Scene
 
     rng = random.Random(SEED * 100 + index)
     count = rng.randint(*SHOTS)
@@ -129,7 +129,7 @@ def _standard_case(folder: Path, index: int, similar: bool) -> Callable[[], Case
     labels = labels[1:]  # a label per cut: the first shot has no cut before it
 
     def build() -> Case:
-        from autocut_core.samples import make_scene_video
+        from autocut_core.testing.samples import make_scene_video
 
         video = make_scene_video(folder / f"{name}.mp4", scenes, size=SIZE, fps=FPS, audio=False)
         return Case(
@@ -215,7 +215,7 @@ def _hard_case(folder: Path, name: str, shots: Sequence[_Shot]) -> Callable[[], 
 
 def _hard_recipes(folder: Path) -> list[Callable[[], Case]]:
     """Dissolve, fade through black, flashes and fast motion, each between ordinary cuts."""
-    from autocut_core.samples import SCENE_SOURCES as S
+    from autocut_core.testing.samples import SCENE_SOURCES as S
 
     flash = ",eq=brightness=0.6:enable='between(t,1.48,1.59)'"  # 3 frames near white
     pan = "testsrc2=size={size}:rate={rate},scroll=horizontal=0.05:vertical=0.02"
@@ -308,9 +308,9 @@ def run_autocut(method: str, threshold: float, cases: list[Case]) -> Run:
     """``autocut segment`` on each file: ``segment_video`` with the default index options."""
     from dataclasses import replace
 
-    from autocut_core.indexing import IndexOptions, segment_video
+    from autocut_core.materials.indexing import IndexOptions, segment_video
+    from autocut_core.materials.segment import SegmentSettings
     from autocut_core.plugins import get_registry
-    from autocut_core.segment import SegmentSettings
 
     get_registry()  # plugin discovery is start-up cost, not per-file work
     segment = SegmentSettings(
@@ -341,7 +341,7 @@ def run_pyscenedetect(detector_name: str, cases: list[Case]) -> Run:
 
 def sweep_settings() -> dict[str, Any]:
     """Every setting the sweep replays: the threshold grid and the adaptive default."""
-    from autocut_core.segment import SegmentSettings
+    from autocut_core.materials.segment import SegmentSettings
 
     settings: dict[str, Any] = {
         f"threshold {t:.3f}": SegmentSettings(threshold=t, max_clip_seconds=NO_SPLIT_S)
@@ -356,10 +356,10 @@ def run_sweep(cases: list[Case]) -> Run:
     for every setting on the same dense vectors; also times the encoder's share."""
     import numpy as np
 
-    from autocut_core.indexing import IndexOptions
+    from autocut_core.materials.indexing import IndexOptions
+    from autocut_core.materials.segment import consecutive_similarity, find_cuts
     from autocut_core.media import iter_frames, probe
     from autocut_core.plugins import get_registry
-    from autocut_core.segment import consecutive_similarity, find_cuts
 
     options = IndexOptions()
     encoder = get_registry().create("encoder", options.cut_encoder.name, {})

@@ -35,13 +35,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
+from autocut_plugins.rqvae_files import (
+    CONFIG_FILE,
+    FORMAT,
+    FORMAT_VERSION,
+    WEIGHTS_FILE,
+)
 from pydantic import Field, model_validator
 
 from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Tokenizer
 from autocut_core.errors import (
-    AutocutError,
     CapabilityError,
     InputError,
     MissingWeightsError,
@@ -51,10 +56,6 @@ from autocut_core.errors import (
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT = "autocut-rqvae"
-FORMAT_VERSION = 1
-WEIGHTS_FILE = "tokenizer.safetensors"
-CONFIG_FILE = "tokenizer.json"
 #: Options that define the model; a checkpoint's own values win over their defaults.
 ARCHITECTURE_KEYS = (
     "dim",
@@ -74,10 +75,6 @@ SHAPE_KEYS = ("dim", "heads", "codebook_size", "codebook_dim", "encoder_hidden",
 TRAINING_KEYS = ("epochs", "batch_size", "lr", "min_lr", "weight_decay", "seed", "usage_sample")
 
 Positive = Annotated[int, Field(ge=1)]
-
-
-class CodebookCollapseError(AutocutError):
-    """Training ended with a quantizer head that uses a single code (its tokens carry nothing)."""
 
 
 class RQVAESettings(ComponentSettings):

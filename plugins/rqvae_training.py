@@ -36,7 +36,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from autocut_plugins import _torch
-from autocut_plugins.rqvae import (
+from autocut_plugins.rqvae_files import (
     CONFIG_FILE,
     FORMAT,
     FORMAT_VERSION,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from autocut_core.dataset.records import Ad
-from autocut_core.prompts import AUDIO_END, AUDIO_START, clip_block, product_facts
+from autocut_core.editing.prompts import AUDIO_END, AUDIO_START, clip_block, product_facts
 from autocut_core.types import Product
 
 

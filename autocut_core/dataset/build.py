@@ -49,12 +49,12 @@ from autocut_core.dataset.records import Ad, AdClip
 from autocut_core.dataset.split import group_ads, split_ads
 from autocut_core.dataset.tasks import Pool, TaskOptions, languages, sft_records
 from autocut_core.dataset.transcripts import load_sentences
+from autocut_core.editing.prompts import prompt_language
 from autocut_core.errors import AutocutError, InputError
 from autocut_core.fsutil import atomic_write_text
 from autocut_core.inputs import load_product
-from autocut_core.materials import MaterialDB
+from autocut_core.materials.database import MaterialDB
 from autocut_core.media.errors import display_path
-from autocut_core.prompts import prompt_language
 from autocut_core.settings import AutocutSettings
 
 Progress = Callable[[str], None]

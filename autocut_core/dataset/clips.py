@@ -1,4 +1,4 @@
-"""Sentences -> the ad's clips, and which 1 fps frames belong to each clip.
+"""Sentences -> the ad's clips.
 
 A clip is the footage under one sentence (paper §4.1: "segmented into short clips according to
 punctuation-aligned ASR timestamps"). The clips tile the ad without gaps: the boundary between
@@ -6,11 +6,8 @@ two sentences lies in the middle of the pause between them, and the first and la
 into the silence before and after the speech by at most :data:`EDGE_PAD` seconds, so a long
 silent intro or outro does not become part of a clip.
 
-A clip's visual tokens are those of the 1 fps frames inside it (the paper's soft alignment):
-the frame sampled at second ``s`` stands for ``s - 0.5 .. s + 0.5`` and belongs to the clip
-when ``start - 0.5 <= s < end``, the rule the pipelines use when they tokenize clips for a
-backbone, so a clip looks the same in training and at inference. A clip too short to hold a
-whole second takes the frame nearest its middle.
+A clip's visual tokens are those of the 1 fps frames inside it, chosen by
+:mod:`autocut_core.tokens.frames`, the rule the pipelines use at inference too.
 """
 
 from __future__ import annotations
@@ -64,23 +61,3 @@ def cut_at_sentences(
             raise InputError(f"{where}: the sentence {sentence.text[:40]!r} has no duration")
         spans.append(ClipSpan(sentence.text, start, end))
     return spans
-
-
-def frames_in_span(seconds: Sequence[int], start: float, end: float) -> list[int]:
-    """Positions in ``seconds`` (the 1 fps frames of a video) of the frames inside a clip."""
-    inside = [i for i, second in enumerate(seconds) if start - 0.5 <= second < end]
-    if inside or not seconds:
-        return inside
-    middle = (start + end) / 2
-    return [min(range(len(seconds)), key=lambda i: (abs(seconds[i] - middle), i))]
-
-
-def thin(positions: Sequence[int], limit: int) -> list[int]:
-    """At most ``limit`` of ``positions``, evenly spread and keeping the first and last
-    (``limit`` 0 keeps all): caps the tokens a very long clip puts into a prompt."""
-    if limit <= 0 or len(positions) <= limit:
-        return list(positions)
-    if limit == 1:
-        return [positions[len(positions) // 2]]
-    step = (len(positions) - 1) / (limit - 1)
-    return [positions[round(i * step)] for i in range(limit)]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from autocut_core.dataset.transcripts import TRANSCRIPT_SUFFIXES
 from autocut_core.errors import InputError
-from autocut_core.indexing import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
+from autocut_core.materials.indexing import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
 
 PRODUCT_SUFFIXES: tuple[str, ...] = (".product.toml", ".product.json")
 #: A folder-wide product file, used by the ads of that folder that have none of their own.

@@ -1,6 +1,6 @@
 """The ads' media -> vectors -> tokens: indexing, tokenizers and each clip's token string.
 
-Indexing goes through :func:`autocut_core.indexing.index`, so a re-run does no work and a
+Indexing goes through :func:`autocut_core.materials.indexing.index`, so a re-run does no work and a
 broken file becomes a reason, not a crash. The tokenizers are the configured ones
 (``--tokenizer``, ``--audio-tokenizer``): when one is already trained (``--tokenizer-opt
 checkpoint=DIR``) it is used as it is; otherwise it is trained here on the *training* ads'
@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autocut_core.dataset.clips import frames_in_span, thin
 from autocut_core.dataset.records import Ad
 from autocut_core.errors import InputError, SettingsError
 from autocut_core.fsutil import atomic_write_text
-from autocut_core.materials import MaterialDB, PathStat, from_db_path
+from autocut_core.materials.database import MaterialDB, PathStat, from_db_path
 from autocut_core.media.errors import display_path
 from autocut_core.settings import COMPONENT_CHOICES, AutocutSettings
+from autocut_core.tokens.frames import frames_in_span, thin
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,7 +42,7 @@ def index_ads(
 ) -> dict[str, Any]:
     """Index every ad's video (and music, when an audio encoder is set); fill in source ids
     and durations; skip ads whose files could not be indexed. Returns the index report."""
-    from autocut_core.indexing import index, options_from_settings
+    from autocut_core.materials.indexing import index, options_from_settings
 
     options = options_from_settings(settings, jobs)
     videos = [ad.files.video for ad in ads]
@@ -235,7 +235,7 @@ def tokenize_clips(
     """Fill in each clip's frame seconds and tokens (``<|frame_start|>...<|frame_end|>``)."""
     import numpy as np
 
-    from autocut_core.tokens import format_frames
+    from autocut_core.tokens.strings import format_frames
 
     sources = sorted({ad.source_id for ad in ads})
     if not sources:
@@ -260,7 +260,7 @@ def tokenize_clips(
 
 def tokenize_music(ads: Sequence[Ad], db: MaterialDB, use: TokenizerUse) -> None:
     """Fill in each ad's background-music tokens ``<a_0_1>...`` (no markers)."""
-    from autocut_core.tokens import format_codes
+    from autocut_core.tokens.strings import format_codes
 
     tracks = sorted({ad.track_id for ad in ads if ad.track_id})
     if not tracks:

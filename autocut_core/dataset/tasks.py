@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from autocut_core.dataset.records import Ad, AdClip
-from autocut_core.prompts import (
+from autocut_core.editing.prompts import (
     ANSWER_KEYS,
     TASKS,
     build_prompt,

@@ -2,7 +2,7 @@
 
 The sidecar is SubRip (``.srt``), WebVTT (``.vtt``) or JSON (``.json``: a list of
 ``{"start": s, "end": s, "text": "..."}`` cues, or ``{"captions": [...]}``), parsed strictly
-by :func:`autocut_core.captions.read_timed_sidecar`: a malformed file is an error naming the
+by :func:`autocut_core.materials.captions.read_timed_sidecar`: a malformed file is an error naming the
 file and the line (or cue), never a silently shorter transcript.
 
 ASR cues rarely coincide with sentences: one cue may hold two sentences, one sentence may run
@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autocut_core.captions import TimedCaption, read_timed_sidecar
 from autocut_core.errors import InputError
 from autocut_core.inputs import _CJK_ENDS, _CLOSERS, _LATIN_ENDS, split_sentences
+from autocut_core.materials.captions import TimedCaption, read_timed_sidecar
 from autocut_core.media.errors import display_path
 from autocut_core.text import is_cjk
 

@@ -28,7 +28,7 @@ from autocut_core.evaluation.summary import SystemSummary, load_system, write_su
 
 if TYPE_CHECKING:
     from autocut_core.evaluation.judging import JudgeStats
-    from autocut_core.judges import Judge
+    from autocut_core.llm.judges import Judge
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The LLM-judged columns (VSC, SQ) as a second, resumable pass over a results folder.
 
 Judging needs a chat endpoint (GPT-4o in the paper; any OpenAI-compatible server here, see
-:mod:`autocut_core.judges`), so it is optional and kept apart from the metric pass: its
+:mod:`autocut_core.llm.judges`), so it is optional and kept apart from the metric pass: its
 scores go to ``judges.jsonl``, one line per judged sample, appended as they come, and a
 re-run judges only what is missing there (the chat client's cache makes repeats free too).
 
@@ -27,7 +27,7 @@ from autocut_core.evaluation.records import EvalSample
 from autocut_core.evaluation.results import JUDGES_FILE, ResultsLog
 
 if TYPE_CHECKING:
-    from autocut_core.judges import Judge
+    from autocut_core.llm.judges import Judge
 
 #: task -> the judged metric of its samples.
 JUDGED: dict[str, str] = {"sort": "vsc", "script": "sq"}

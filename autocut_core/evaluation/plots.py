@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autocut_core.evaluation.report import Column, unique_names, value_of
+from autocut_core.evaluation.columns import Column, unique_names, value_of
 from autocut_core.evaluation.summary import SystemSummary
 from autocut_core.fsutil import atomic_path
 

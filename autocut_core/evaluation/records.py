@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from autocut_core.editing.prompts import TASKS
 from autocut_core.errors import InputError
-from autocut_core.prompts import TASKS
 from autocut_core.serde import describe_validation_error, from_data, parse_json
 from autocut_core.types import Product
 

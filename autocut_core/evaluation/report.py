@@ -12,45 +12,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from autocut_core.evaluation.columns import Column, columns_for, ranks, unique_names, value_of
 from autocut_core.evaluation.summary import SystemSummary
 from autocut_core.fsutil import atomic_write_text
 
 REPORT_MARKDOWN = "report.md"
 REPORT_HTML = "report.html"
 
-
-@dataclass(frozen=True)
-class Column:
-    """One column of Table 1: which task's metric, how it is shown and which way is better."""
-
-    group: str
-    task: str | None  # None: the first task that has the metric (judge scores)
-    metric: str
-    label: str
-    higher_is_better: bool = True
-    digits: int = 4
-    #: Shown only when some system has it (LLM-judge scores need an endpoint).
-    optional: bool = False
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("Video", "select", "csa", "CSA"),
-    Column("Video", "sort", "cra", "CRA"),
-    Column("Video", "sort", "pairwise", "Pairwise"),
-    Column("Video", "sort", "kendall_tau", "τ"),
-    Column("Video", None, "vsc", "VSC", optional=True),
-    Column("Script", None, "sq", "SQ", digits=2, optional=True),
-    Column("Script", "script", "wcd", "WCD", higher_is_better=False),
-    Column("Script", "script", "wcd_ad", "WCD/ad", higher_is_better=False, digits=2),
-    Column("Script", "script", "line_agreement", "Lines"),
-    Column("Audio", "music", "hit@1", "Hit@1"),
-    Column("Audio", "music", "hit@3", "Hit@3"),
-    Column("Audio", "music", "mrr", "MRR"),
-    Column("Audio", "music", "mss_proxy", "MSS-proxy"),
-)
 
 NOTES = (
     "↑ higher is better, ↓ lower is better; **bold** best, <u>underlined</u> second; "
@@ -59,44 +29,6 @@ NOTES = (
     "embeddings, a stand-in for the paper's Music Flamingo MSS (not available offline).",
     "WCD counts Chinese/Japanese characters and the words of space-separated text.",
 )
-
-
-def value_of(system: SystemSummary, column: Column) -> float | None:
-    if column.task is not None:
-        return system.value(column.task, column.metric)
-    for metrics in system.metrics.values():
-        if column.metric in metrics:
-            return metrics[column.metric]
-    return None
-
-
-def columns_for(systems: Sequence[SystemSummary]) -> list[Column]:
-    return [
-        column
-        for column in COLUMNS
-        if not column.optional or any(value_of(s, column) is not None for s in systems)
-    ]
-
-
-def ranks(systems: Sequence[SystemSummary], column: Column) -> list[int | None]:
-    """1 for the best value (ties share it), 2 for the second best, None otherwise."""
-    values = [value_of(system, column) for system in systems]
-    present = sorted(
-        {round(v, 9) for v in values if v is not None}, reverse=column.higher_is_better
-    )
-    if len(systems) < 2 or len(present) < 1:
-        return [None] * len(systems)
-    places = {value: place for place, value in enumerate(present[:2], start=1)}
-    return [None if v is None else places.get(round(v, 9)) for v in values]
-
-
-def unique_names(systems: Sequence[SystemSummary]) -> list[str]:
-    """Row labels; a name used twice is told apart by its folder."""
-    names = [system.system for system in systems]
-    return [
-        f"{name} ({Path(system.folder).name})" if names.count(name) > 1 and system.folder else name
-        for name, system in zip(names, systems, strict=True)
-    ]
 
 
 def _format(value: float | None, digits: int) -> str:

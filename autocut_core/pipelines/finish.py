@@ -10,7 +10,7 @@ from autocut_core.types import EditPlan
 
 def render_plan(plan: EditPlan, output: Path, settings: AutocutSettings) -> dict[str, Path]:
     """Render ``plan`` to ``output``; return every file written, keyed by what it is."""
-    from autocut_core.deliverables import write_side_outputs
+    from autocut_core.output.deliverables import write_side_outputs
 
     renderer = settings.create("renderer")
     output.parent.mkdir(parents=True, exist_ok=True)

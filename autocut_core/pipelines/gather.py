@@ -14,14 +14,14 @@ import numpy as np
 
 from autocut_core.components import Backbone, Tokenizer
 from autocut_core.errors import InputError
-from autocut_core.indexing import (
+from autocut_core.materials.database import MaterialDB, PathStat, from_db_path
+from autocut_core.materials.indexing import (
     AUDIO_EXTENSIONS,
     VIDEO_EXTENSIONS,
     discover,
     index,
     options_from_settings,
 )
-from autocut_core.materials import MaterialDB, PathStat, from_db_path
 from autocut_core.media.errors import display_path
 from autocut_core.pipelines.request import EditRequest
 from autocut_core.types import Candidate, Clip, MusicCandidate, Source, Track
@@ -97,7 +97,7 @@ def file_candidates(material: Material) -> list[Candidate]:
 
 
 def _candidate(material: Material, clip: Clip) -> Candidate:
-    from autocut_core.captions import caption_for
+    from autocut_core.materials.captions import caption_for
 
     path = material.source_path(clip.source_id)
     return Candidate(clip=clip, caption=caption_for(path, clip.start, clip.end), source_path=path)
@@ -118,15 +118,15 @@ def add_tokens(
     """Fill in tokens for backbones that read them (the paper's frame tokens per clip).
 
     A clip's tokens are the codes of its 1 fps frames, chosen exactly as the training corpus
-    chooses them (:func:`autocut_core.dataset.clips.frames_in_span`, then at most the
-    backbone's ``max_frames_per_clip`` by :func:`~autocut_core.dataset.clips.thin`, as
+    chooses them (:func:`autocut_core.tokens.frames.frames_in_span`, then at most the
+    backbone's ``max_frames_per_clip`` by :func:`~autocut_core.tokens.frames.thin`, as
     ``dataset build --max-frames-per-clip`` does); a track's the codes of
     its embedding. Backbones that do not read tokens get the candidates unchanged.
     """
     from dataclasses import replace
 
-    from autocut_core.dataset.clips import frames_in_span, thin
-    from autocut_core.tokens import format_codes, format_frames
+    from autocut_core.tokens.frames import frames_in_span, thin
+    from autocut_core.tokens.strings import format_codes, format_frames
 
     if not backbone.needs_tokens:
         return list(candidates), list(tracks)

@@ -12,9 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from autocut_core.components import Voice
+from autocut_core.editing.timeline import fit_plan_to_voice
 from autocut_core.errors import InputError
 from autocut_core.text import count_units, detect_language
-from autocut_core.timeline import fit_plan_to_voice
 from autocut_core.types import (
     Candidate,
     EditPlan,

@@ -7,7 +7,7 @@
 Six steps, each skipped when its result is already there, so an interrupted run continues
 where it stopped (training resumes from its last checkpoint with ``--resume``):
 
-1. ``world``: the demo world of synthetic ads (:func:`autocut_core.synthetic_ads.make_demo_world`);
+1. ``world``: the demo world of synthetic ads (:func:`autocut_core.testing.synthetic_ads.make_demo_world`);
 2. ``dataset``: ``autocut dataset build`` with the pretrained EfficientNet-Lite0 frames, one
    frame per clip, and small RQ-VAE tokenizers trained on the training ads;
 3. ``align``: ``autocut train align`` (only the new token rows);
@@ -185,7 +185,7 @@ def _flags(options: dict[str, Any]) -> list[str]:
 def step_world(recipe: Recipe) -> bool:
     """Render the synthetic ads (skipped when ``world.json`` says they are all written)."""
     from autocut_core.fsutil import atomic_write_text
-    from autocut_core.synthetic_ads import make_demo_world
+    from autocut_core.testing.synthetic_ads import make_demo_world
 
     scale = recipe.scale
     marker = recipe.ads / "world.json"

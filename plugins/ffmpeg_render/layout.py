@@ -1,6 +1,6 @@
 """The plan's timeline in whole output frames and samples.
 
-:func:`autocut_core.timeline.place` says in seconds where each slot starts and ends. A video
+:func:`autocut_core.editing.timeline.place` says in seconds where each slot starts and ends. A video
 has whole frames, so every boundary is rounded to the nearest frame *once*, here, and every
 length is a difference of rounded boundaries: lengths add up to the rounded total exactly, no
 error accumulates over many slots, and picture, voice and subtitles never drift apart by more
@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from autocut_core.editing.timeline import place
 from autocut_core.errors import InputError
-from autocut_core.timeline import place
 from autocut_core.types import EditPlan, Slot
 
 #: Rates written as decimals that mean the NTSC fractions.

@@ -43,7 +43,7 @@ from autocut_core.errors import InputError
 from autocut_core.fsutil import atomic_path, atomic_write_text
 from autocut_core.media import MediaError, probe
 from autocut_core.media.errors import display_path
-from autocut_core.subtitles import ass_text, cues_for, srt_text
+from autocut_core.output.subtitles import ass_text, cues_for, srt_text
 from autocut_core.types import EditPlan, RenderSettings
 
 log = logging.getLogger(__name__)

@@ -90,7 +90,7 @@ def _check_voice(plan: EditPlan, layout: FrameLayout, index: int) -> ProbeResult
         raise InputError(
             f"{display_path(slot.voice_path)}: {role} lasts {result.duration:.2f} s but its slot "
             f"is {available:.2f} s long, so the voice would be cut; fit the plan to its voice "
-            "lines first (autocut_core.timeline.fit_plan_to_voice) or lengthen the slot"
+            "lines first (autocut_core.editing.timeline.fit_plan_to_voice) or lengthen the slot"
         )
     return result
 

@@ -1,13 +1,13 @@
 """The ``lm`` backbone: AutoCut's own trained language model answers the four tasks (paper §3.5).
 
-Each task is asked exactly as the model was trained: :func:`autocut_core.prompts.build_prompt`
+Each task is asked exactly as the model was trained: :func:`autocut_core.editing.prompts.build_prompt`
 (the clips as their frame tokens), the tokenizer's chat template (:mod:`.chat`), and the
 answer decoded under a constraint (:mod:`.constrained`) so that it is always valid: distinct
 in-range indices for ``select``, a permutation for ``sort``, exactly one non-blank line per
 clip for ``write_script``, one audio token per head for ``pick_music``. The answer text is
-then read by the strict :func:`~autocut_core.prompts.parse_answer`, as a last guard in
+then read by the strict :func:`~autocut_core.editing.prompts.parse_answer`, as a last guard in
 constrained mode and as the only check with ``constrained = false`` (where a malformed answer
-is an :class:`~autocut_core.prompts.AnswerParseError` saying what and where).
+is an :class:`~autocut_core.editing.prompts.AnswerParseError` saying what and where).
 
 Music: the written audio codes are decoded to a vector by the audio tokenizer and grounded in
 the offered tracks (their own codes decoded the same way) by a retriever, by cosine
@@ -33,8 +33,8 @@ from pydantic import Field
 from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import Backbone, ComponentSettings
+from autocut_core.editing.prompts import build_prompt, parse_answer, prompt_language
 from autocut_core.errors import AutocutError, InputError, MissingWeightsError
-from autocut_core.prompts import build_prompt, parse_answer, prompt_language
 from autocut_core.types import (
     Candidate,
     MusicCandidate,
@@ -447,7 +447,7 @@ class LMBackbone(Backbone):
 
     def _check_clips(self, session: Session, candidates: Sequence[Candidate]) -> None:
         """Frame tokens of another grid would reach the model as meaningless text pieces."""
-        from autocut_core.tokens import TokenParseError, parse_codes
+        from autocut_core.tokens.strings import TokenParseError, parse_codes
 
         heads, size = session.video_grid
         for candidate in candidates:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from autocut_plugins.lm.config import CodeSpec, Stage, resolve
 
-from autocut_core.cli_flags import uses_settings
+from autocut_core.cli.flags import uses_settings
 from autocut_core.settings import AutocutSettings
 
 Data = Annotated[Path, typer.Option("--data", help="Training corpus (JSONL).")]

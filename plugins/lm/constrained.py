@@ -7,7 +7,7 @@ sampled); everything else is masked out. A constraint is a small automaton over 
 a state from which a valid end is still reachable, decoding never gets stuck and never ends
 with an invalid answer, whatever the logits say (an untrained model included).
 
-The answers are those of :func:`autocut_core.prompts.format_answer`, in exactly its canonical
+The answers are those of :func:`autocut_core.editing.prompts.format_answer`, in exactly its canonical
 spelling (what the model was trained on):
 
 - :class:`IndexAnswer`: ``[a, b, c]``, ``count`` distinct indices below ``pool`` written in

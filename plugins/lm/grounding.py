@@ -3,7 +3,7 @@
 The model writes one track's codes, which rarely equal any library track's codes exactly.
 Both are decoded by the audio tokenizer into vectors of the audio encoder's space, and the
 tracks are ranked by cosine to the written one through a retriever (``exact`` by default),
-the same grounding :func:`autocut_core.retrieval.ground_tokens` does for clips.
+the same grounding :func:`autocut_core.tokens.grounding.ground_tokens` does for clips.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def track_codes(tracks: Sequence[MusicCandidate], heads: int, codebook_size: int
     """Each track's ``[heads]`` codes from its tokens (bare ``<a_h_c>``, as the pipeline writes)."""
     import numpy as np
 
-    from autocut_core.tokens import TokenParseError, parse_codes
+    from autocut_core.tokens.strings import TokenParseError, parse_codes
 
     rows = []
     seen: set[str] = set()
@@ -64,7 +64,7 @@ def vector_scores(
     import numpy as np
 
     from autocut_core.plugins import get_registry
-    from autocut_core.retrieval import decode_tokens
+    from autocut_core.tokens.grounding import decode_tokens
 
     query = decode_tokens(written, tokenizer)
     vectors = np.asarray(tokenizer.decode_batch(codes), dtype=np.float32)

@@ -8,7 +8,7 @@ asking the model to write indices: every (sentence, clip) pair is scored by the 
 log-probability of the clip's frame codes after the sentence (each head renormalised over its
 own codes, as constrained decoding would choose them), less that clip's mean over the
 script's sentences, and the optimal assignment of
-sentences to clips (:mod:`autocut_core.assignment`) gives the selection or the order.
+sentences to clips (:mod:`autocut_core.editing.assignment`) gives the selection or the order.
 
 Why both exist: writing ``[2, 0, 1]`` asks the model to find, for each sentence, the clip
 whose codes match it and copy that clip's number, a two-step lookup that a small model
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from autocut_core.dataset.alignment import ad_opening
-from autocut_core.prompts import clip_block
+from autocut_core.editing.prompts import clip_block
 from autocut_core.types import Candidate, Product
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def fit_over_prior(scores: np.ndarray) -> np.ndarray:
 
 def select(scores: np.ndarray, count: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """``count`` distinct clips covering the sentences, best first, with their scores."""
-    from autocut_core import assignment
+    from autocut_core.editing import assignment
 
     chosen = assignment.select(scores, count)
     return tuple(column for column, _, _ in chosen), tuple(score for _, _, score in chosen)
@@ -91,7 +91,7 @@ def select(scores: np.ndarray, count: int) -> tuple[tuple[int, ...], tuple[float
 
 def order(scores: np.ndarray) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """The clips in playing order (the i-th under sentence i), with their scores."""
-    from autocut_core import assignment
+    from autocut_core.editing import assignment
 
     placed = assignment.order(scores)
     return tuple(column for column, _ in placed), tuple(score for _, score in placed)

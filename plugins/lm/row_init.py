@@ -23,7 +23,7 @@ from typing import Any
 
 from autocut_plugins.lm.vocab import row_matrices
 
-from autocut_core.tokens import MARKERS
+from autocut_core.tokens.strings import MARKERS
 
 #: Contexts needed before a code's offset counts fully (see ``shrink`` above).
 SHRINK_PRIOR = 2.0

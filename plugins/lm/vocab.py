@@ -1,8 +1,8 @@
 """The vocabulary extension: modality tokens and markers, added to a tokenizer and a model.
 
 The new tokens are, in this order, the video codes ``<v_h_c>`` (head-major), the markers of
-:data:`autocut_core.tokens.MARKERS` and the audio codes ``<a_h_c>`` (as
-:func:`autocut_core.tokens.token_strings` lists them). They are added as ordinary (not
+:data:`autocut_core.tokens.strings.MARKERS` and the audio codes ``<a_h_c>`` (as
+:func:`autocut_core.tokens.strings.token_strings` lists them). They are added as ordinary (not
 "special") tokens that the tokenizer matches whole before its own pre-tokenisation, so
 ``<v_0_12>`` is one id and ``decode(skip_special_tokens=True)`` keeps them.
 
@@ -25,7 +25,7 @@ from typing import Any
 from autocut_plugins.lm.config import CodeSpec
 
 from autocut_core.errors import InputError
-from autocut_core.tokens import MARKERS, token_strings
+from autocut_core.tokens.strings import MARKERS, token_strings
 
 #: ChatML, used when a base tokenizer has no chat template (Qwen3 and SmolLM2 have one).
 CHATML_TEMPLATE = (

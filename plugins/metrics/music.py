@@ -221,7 +221,7 @@ class MusicEvaluator(Evaluator):
             return None
         import numpy as np
 
-        from autocut_core.materials import MaterialDB
+        from autocut_core.materials.database import MaterialDB
 
         with MaterialDB(settings.db, create=False, write=False) as database:
             try:

@@ -20,9 +20,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autocut_core.chat import TokenLogprob
+from autocut_core.editing.prompts import AnswerParseError, parse_answer
 from autocut_core.errors import AutocutError
-from autocut_core.prompts import AnswerParseError, parse_answer
+from autocut_core.llm.chat import TokenLogprob
 
 _FENCE = re.compile(r"```[\w+-]*[ \t]*\n?(.*?)```", re.DOTALL)
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")

@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from autocut_core.chat import ChatClient, ChatResponse, ChatSettings, image_part
 from autocut_core.checks import Check
 from autocut_core.components import Backbone, ComponentSettings
+from autocut_core.editing.prompts import prompt_language
 from autocut_core.errors import AutocutError
-from autocut_core.prompts import prompt_language
+from autocut_core.llm.chat import ChatClient, ChatResponse, ChatSettings, image_part
 from autocut_core.types import (
     Candidate,
     MusicCandidate,
@@ -270,7 +270,7 @@ class OpenAIBackbone(Backbone):
         ]
 
     def _image(self, index: int, candidate: Candidate) -> dict[str, Any]:
-        from autocut_core.frame_grab import frame_jpeg
+        from autocut_core.media.frame_grab import frame_jpeg
 
         if not candidate.source_path:
             raise AutocutError(

@@ -2,7 +2,7 @@
 
 The contract suite instantiates every backbone with its ``example_options()`` and calls all
 four tasks. A real chat model is out of reach offline, so ``example_options`` points the
-backbone at a :class:`~autocut_core.chat_testing.LocalChatServer` whose responder follows the
+backbone at a :class:`~autocut_core.testing.chat_server.LocalChatServer` whose responder follows the
 prompt's closing request sentence (the ``REQUEST_*`` patterns of :mod:`.task_prompts`): the
 first ``count`` clips, the clips in the order shown, one plain line per clip, the first track.
 The answers are dull on purpose; what the contract exercises is the real path: prompt
@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from autocut_core.chat_testing import LocalChatServer
+from autocut_core.testing.chat_server import LocalChatServer
 
 from .task_prompts import REQUEST_MUSIC, REQUEST_SCRIPT, REQUEST_SELECT, REQUEST_SORT
 

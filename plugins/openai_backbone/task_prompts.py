@@ -2,7 +2,7 @@
 
 The paper evaluates general models (GPT-4o, Qwen3) with "the same instruction templates" as
 AutoCut, each clip shown to text-only models as a caption (§4.3). The templates in
-:mod:`autocut_core.prompts` write clips as trained ``<v_h_c>`` tokens, which a general model
+:mod:`autocut_core.editing.prompts` write clips as trained ``<v_h_c>`` tokens, which a general model
 cannot read, and ask for music as audio tokens, which it cannot write; so this module keeps
 their task definitions and answer formats (a list of indices for ``select`` and ``sort``, one
 line per clip for ``script``) and their product-facts block, and shows each clip as its
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autocut_core.prompts import product_facts
+from autocut_core.editing.prompts import product_facts
 from autocut_core.types import MusicCandidate, Product
 
 Part = str | dict[str, Any]
@@ -94,7 +94,7 @@ class TaskPrompt:
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        from autocut_core.chat import user_message
+        from autocut_core.llm.chat import user_message
 
         return [{"role": "system", "content": self.system}, user_message(list(self.user))]
 

@@ -1,7 +1,7 @@
 """``similarity``: the zero-shot backbone. Selects, orders, writes and picks music by similarity.
 
 - ``select`` / ``sort``: script sentences vs clips, through the clips' captions (see
-  :mod:`autocut_core.captions`) in a text encoder's space (``minilm`` by default, word overlap
+  :mod:`autocut_core.materials.captions`) in a text encoder's space (``minilm`` by default, word overlap
   without one) and, when ``image_encoder`` names a joint text-image model (``clip``), through
   their frames; then an optimal assignment, so every sentence gets its own best clip.
 - ``write_script``: the product's selling points (then description sentences) assigned to the

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from autocut_core.types import Candidate
 
-    from .backbone import SimilaritySettings
+    from .settings import SimilaritySettings
 
 #: Clip looks (frames + statistics) kept between calls: select, then sort, then pick_music
 #: usually see the same clips.

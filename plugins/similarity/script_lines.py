@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from autocut_core.assignment import assign
+from autocut_core.editing.assignment import assign
 from autocut_core.inputs import split_sentences
 from autocut_core.text import detect_language
 from autocut_core.types import Candidate, Product, Script

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autocut_core import assignment
+from autocut_core.editing import assignment
 
 
 def _best_total(scores: np.ndarray) -> float:

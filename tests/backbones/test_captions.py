@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from autocut_core import captions
-from autocut_core.captions import caption_for, words_from_filename
 from autocut_core.errors import InputError
+from autocut_core.materials import captions
+from autocut_core.materials.captions import caption_for, words_from_filename
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 from autocut_plugins.clip import TINY_MODEL
 from autocut_plugins.similarity import SimilarityBackbone
 
-from autocut_core import samples
 from autocut_core.errors import InputError
+from autocut_core.testing import samples
 from autocut_core.types import Candidate, Clip, Product, Script
 
 TINY_CLIP = {"model": TINY_MODEL, "random_init": True}

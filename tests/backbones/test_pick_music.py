@@ -8,9 +8,9 @@ import pytest
 from autocut_plugins.similarity import mood
 from autocut_plugins.similarity.footage import look_at_clips
 
-from autocut_core import samples
 from autocut_core.errors import AutocutError, InputError
 from autocut_core.media import MediaError
+from autocut_core.testing import samples
 from autocut_core.types import Candidate, Clip, MusicCandidate, Product, Script, Track
 
 PRODUCT = Product(name="Trail Runner 2")

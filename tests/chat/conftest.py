@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from autocut_core.chat import ChatSettings
-from autocut_core.chat_testing import LocalChatServer
+from autocut_core.llm.chat import ChatSettings
+from autocut_core.testing.chat_server import LocalChatServer
 
 #: Small enough that the whole directory runs in seconds, large enough for a loaded machine.
 FAST = {"timeout": 1.0, "max_retries": 2, "backoff": 0.01, "backoff_max": 2.0}

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from autocut_core.chat import (
+from autocut_core.llm.chat import (
     ChatClient,
     ChatConnectionError,
     ChatError,
@@ -23,7 +23,7 @@ from autocut_core.chat import (
     image_part,
     user_message,
 )
-from autocut_core.chat_testing import LocalChatServer, Reply
+from autocut_core.testing.chat_server import LocalChatServer, Reply
 
 HELLO = [user_message("Say hi.")]
 

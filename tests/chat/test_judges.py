@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from autocut_core.chat import ChatClient
-from autocut_core.chat_testing import Reply
-from autocut_core.judges import (
+from autocut_core.llm.chat import ChatClient
+from autocut_core.llm.judges import (
     Judge,
     JudgeError,
     LengthStatistic,
@@ -18,6 +17,7 @@ from autocut_core.judges import (
     read_sq,
     read_vsc,
 )
+from autocut_core.testing.chat_server import Reply
 from autocut_core.types import Product
 
 PRODUCT = Product(name="Trail Runner 2", brand="Acme", selling_points=("light", "waterproof"))
@@ -39,7 +39,7 @@ def judge(fast_settings) -> Judge:
 
 @pytest.fixture
 def frame(tmp_path, tiny_video):
-    from autocut_core.frame_grab import frame_jpeg
+    from autocut_core.media.frame_grab import frame_jpeg
 
     path = tmp_path / "frame.jpg"
     path.write_bytes(frame_jpeg(tiny_video, 1.0, 96))
@@ -193,7 +193,7 @@ def test_sq_invalid_answers(server, judge, answer, reason):
 
 
 def test_sq_reask_then_cache_then_summary(server, fast_options):
-    from autocut_core.chat import ChatSettings
+    from autocut_core.llm.chat import ChatSettings
 
     settings = ChatSettings(
         **fast_options, price_per_1k_prompt=0.0025, price_per_1k_completion=0.01

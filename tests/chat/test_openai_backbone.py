@@ -10,10 +10,10 @@ from autocut_plugins import openai_backbone
 from autocut_plugins.openai_backbone import OpenAIBackbone
 from autocut_plugins.openai_backbone.answers import AnswerError, read_indices, read_lines
 
-from autocut_core.chat_testing import Reply
 from autocut_core.contracts import check_backbone
 from autocut_core.errors import AutocutError, ComponentSettingsError
 from autocut_core.plugins import get_registry
+from autocut_core.testing.chat_server import Reply
 from autocut_core.types import Candidate, Clip, MusicCandidate, Product, Script, Track
 
 PRODUCT = Product(name="Trail Runner 2", brand="Acme", category="shoes",

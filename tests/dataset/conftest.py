@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from autocut_core.synthetic_ads import SyntheticCorpus, make_synthetic_ads
+from autocut_core.testing.synthetic_ads import SyntheticCorpus, make_synthetic_ads
 
 #: Small on purpose: a few hundred frame vectors cannot feed the paper's 2x512 MLP.
 VIDEO_TOKENIZER = [

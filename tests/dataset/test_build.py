@@ -10,13 +10,13 @@ from collections import Counter
 import pytest
 
 from autocut_core.dataset.transcripts import load_sentences
+from autocut_core.editing.prompts import ANSWER_KEYS, format_answer, parse_answer
 from autocut_core.errors import InputError
 from autocut_core.evaluation.records import read_samples
 from autocut_core.inputs import load_product
 from autocut_core.media import probe
-from autocut_core.prompts import ANSWER_KEYS, format_answer, parse_answer
-from autocut_core.synthetic_ads import write_corpus
-from autocut_core.tokens import parse_codes
+from autocut_core.testing.synthetic_ads import write_corpus
+from autocut_core.tokens.strings import parse_codes
 
 from .conftest import AUDIO_TOKENIZER, VIDEO_TOKENIZER, autocut, read_jsonl
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autocut_core.prompts import (
+from autocut_core.editing.prompts import (
     ANSWER_KEYS,
     TASKS,
     AnswerParseError,
@@ -16,7 +16,7 @@ from autocut_core.prompts import (
     prompt_language,
     system_prompt,
 )
-from autocut_core.tokens import parse_codes
+from autocut_core.tokens.strings import parse_codes
 from autocut_core.types import Candidate, Clip, Product
 
 PRODUCT = Product("sparkling juice", "Luma", "drinks", ("light and fresh", "no added sugar"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from autocut_core.media import probe
-from autocut_core.synthetic_ads import (
+from autocut_core.testing.synthetic_ads import (
     BAD_KINDS,
     CATEGORIES,
     CONCEPTS,

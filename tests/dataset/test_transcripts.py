@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from autocut_core.captions import TimedCaption
-from autocut_core.dataset.clips import ClipSpan, cut_at_sentences, frames_in_span, thin
+from autocut_core.dataset.clips import ClipSpan, cut_at_sentences
 from autocut_core.dataset.transcripts import Sentence, load_sentences, sentences_from_cues
 from autocut_core.errors import InputError
-from autocut_core.synthetic_ads import subtitle_text
+from autocut_core.materials.captions import TimedCaption
+from autocut_core.testing.synthetic_ads import subtitle_text
+from autocut_core.tokens.frames import frames_in_span, thin
 
 CUES = [
     (0.5, 2.5, "Here you see a red apple."),

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autocut_core import samples
-from autocut_core.samples import Scene
+from autocut_core.testing import samples
+from autocut_core.testing.samples import Scene
 from autocut_core.types import EditPlan, MusicCue, Product, RenderSettings, Slot
 
 #: Shot colours in the footage, one per 2-second shot, as RGB.

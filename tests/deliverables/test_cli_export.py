@@ -10,9 +10,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from autocut_core import cli_export
-from autocut_core.deliverables import write_side_outputs
+from autocut_core.cli import export as cli_export
 from autocut_core.errors import InputError
+from autocut_core.output.deliverables import write_side_outputs
 
 from .conftest import Media, make_plan
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFont
 
-from autocut_core import contact_sheet
-from autocut_core.contact_sheet import write_contact_sheet
-from autocut_core.timeline import place
+from autocut_core.editing.timeline import place
+from autocut_core.output import contact_sheet
+from autocut_core.output.contact_sheet import write_contact_sheet
 
 from .conftest import COLOURS, Media, make_plan, nearest_colour
 

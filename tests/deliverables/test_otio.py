@@ -12,10 +12,10 @@ from xml.etree import ElementTree
 import opentimelineio as otio
 import pytest
 
-from autocut_core import otio_export
+from autocut_core.editing.timeline import place, total_duration, transition_overlap
 from autocut_core.errors import AutocutError, InputError
-from autocut_core.plan_media import media_durations
-from autocut_core.timeline import place, total_duration, transition_overlap
+from autocut_core.output import otio as otio_export
+from autocut_core.output.plan_media import media_durations
 from autocut_core.types import EditPlan
 
 from .conftest import FPS, Media, make_plan
@@ -160,7 +160,7 @@ def test_voice_and_music_tracks(media: Media, tmp_path: Path) -> None:
 
 
 def test_short_music_loops_like_the_render(media: Media, tmp_path: Path) -> None:
-    from autocut_core import samples
+    from autocut_core.testing import samples
 
     short = samples.make_music(tmp_path / "short.ogg", 2.0)
     plan = make_plan(media)
@@ -179,7 +179,7 @@ def test_short_music_loops_like_the_render(media: Media, tmp_path: Path) -> None
 
 
 def test_overlapping_voice_lines_get_a_second_track(media: Media, tmp_path: Path) -> None:
-    from autocut_core import samples
+    from autocut_core.testing import samples
 
     long_line = samples.make_music(tmp_path / "long voice.wav", 3.0)
     plan = make_plan(media, music=False)

@@ -13,8 +13,8 @@ import opentimelineio as otio
 import pytest
 from PIL import Image
 
-from autocut_core.contact_sheet import grab_frame
-from autocut_core.deliverables import write_side_outputs
+from autocut_core.output.contact_sheet import grab_frame
+from autocut_core.output.deliverables import write_side_outputs
 
 from .conftest import COLOURS, Media, make_plan, nearest_colour
 

@@ -14,9 +14,10 @@ from xml.etree import ElementTree
 import opentimelineio as otio
 import pytest
 
-from autocut_core import otio_export, serde
-from autocut_core.deliverables import SIDE_OUTPUTS, side_output_paths, write_side_outputs
+from autocut_core import serde
 from autocut_core.media import MediaError
+from autocut_core.output import otio as otio_export
+from autocut_core.output.deliverables import SIDE_OUTPUTS, side_output_paths, write_side_outputs
 from autocut_core.types import EditPlan
 
 from .conftest import Media, make_plan
@@ -157,8 +158,8 @@ def test_hostile_file_names(media: Media, tmp_path: Path, name: str) -> None:
 def test_importing_the_side_output_modules_stays_light() -> None:
     code = (
         "import sys\n"
-        "import autocut_core.deliverables, autocut_core.otio_export, autocut_core.contact_sheet\n"
-        "import autocut_core.cli_export, autocut_core.plan_media\n"
+        "import autocut_core.output.deliverables, autocut_core.output.otio, autocut_core.output.contact_sheet\n"
+        "import autocut_core.cli.export, autocut_core.output.plan_media\n"
         "heavy = [m for m in ('opentimelineio', 'PIL', 'numpy', 'pydantic') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autocut_core.synthetic_ads import (
+from autocut_core.testing.synthetic_ads import (
     BASIC_WORLD,
     DEMO_CATEGORIES,
     DEMO_CONCEPTS,
@@ -182,9 +182,9 @@ def test_product_lines_and_moods_are_told_apart_by_their_sound(tmp_path):
 def test_the_music_moves_like_the_footage(tmp_path):
     """Measured with the ``similarity`` backbone's own instruments (two ads per category):
     the more a category's footage moves, the more energetic its music; sports most of all."""
-    from autocut_plugins.similarity.backbone import SimilaritySettings
     from autocut_plugins.similarity.footage import look_at_clips
     from autocut_plugins.similarity.mood import footage_mood, listen, track_moods
+    from autocut_plugins.similarity.settings import SimilaritySettings
 
     from autocut_core.types import Candidate, Clip
 

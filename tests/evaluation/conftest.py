@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autocut_core import ids, samples
-from autocut_core.prompts import build_prompt, format_answer
+from autocut_core import ids
+from autocut_core.editing.prompts import build_prompt, format_answer
 from autocut_core.serde import to_data
-from autocut_core.tokens import format_codes, format_frames
+from autocut_core.testing import samples
+from autocut_core.tokens.strings import format_codes, format_frames
 from autocut_core.types import Candidate, Clip, Product, Script
 
 PRODUCTS = {
@@ -183,20 +184,8 @@ def _line(
 
 
 @pytest.fixture
-def cli_eval(cli, monkeypatch):
-    """`autocut ...` with `eval` on the app, registered here until cli.py does it."""
-    from autocut_core import cli as cli_module
-    from autocut_core import cli_eval
-
-    built = cli_module.build_app
-
-    def build_app():
-        app = built()
-        if "eval" not in cli_module._command_names(app):
-            cli_eval.register(app)
-        return app
-
-    monkeypatch.setattr(cli_module, "build_app", build_app)
+def cli_eval(cli):
+    """`autocut ...` in-process (the core app registers `eval`)."""
     return cli
 
 

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from autocut_core.evaluation.report import COLUMNS, html_page, markdown, ranks
+from autocut_core.evaluation.columns import COLUMNS, ranks
+from autocut_core.evaluation.report import html_page, markdown
 from autocut_core.evaluation.summary import SystemSummary
 
 from .conftest import table

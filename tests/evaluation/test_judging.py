@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from autocut_core.chat_testing import LocalChatServer
 from autocut_core.evaluation.harness import evaluate
 from autocut_core.evaluation.results import read_results
-from autocut_core.judges import Judge
+from autocut_core.llm.judges import Judge
 from autocut_core.plugins import get_registry
+from autocut_core.testing.chat_server import LocalChatServer
 
 from .conftest import table
 

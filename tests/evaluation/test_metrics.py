@@ -203,7 +203,7 @@ class TestMusicRanks:
 
 @pytest.fixture(scope="module")
 def three_tracks(tmp_path_factory):
-    from autocut_core import samples
+    from autocut_core.testing import samples
 
     folder = tmp_path_factory.mktemp("music")
     return {
@@ -239,8 +239,8 @@ class TestMssProxy:
         assert -1.0 <= expected < 0.999
 
     def test_stored_track_vectors_are_used_before_files(self, three_tracks, tmp_path):
-        from autocut_core.indexing import index, options_from_settings
-        from autocut_core.materials import MaterialDB
+        from autocut_core.materials.database import MaterialDB
+        from autocut_core.materials.indexing import index, options_from_settings
         from autocut_core.settings import load_settings
 
         settings = load_settings(None, audio_encoder="logmel")

@@ -178,8 +178,8 @@ def test_bad_corpus_lines_name_file_and_line(tmp_path):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_records_written_with_the_shared_prompt_builder_encode_cleanly(tokenizer, tmp_path, lang):
-    """The four tasks as autocut_core.prompts writes them (the dataset builder's source)."""
-    from autocut_core import prompts
+    """The four tasks as autocut_core.editing.prompts writes them (the dataset builder's source)."""
+    from autocut_core.editing import prompts
     from autocut_core.types import Candidate, Clip, Product, Script
 
     product = Product(

@@ -1,7 +1,7 @@
 """The ``lm`` backbone end to end: a tiny Qwen3 trained here (LoRA) answers the four tasks.
 
-The SFT corpus is written with the real prompts (:func:`autocut_core.prompts.build_prompt`)
-and answers (:func:`~autocut_core.prompts.format_answer`); its music answer is always the
+The SFT corpus is written with the real prompts (:func:`autocut_core.editing.prompts.build_prompt`)
+and answers (:func:`~autocut_core.editing.prompts.format_answer`); its music answer is always the
 same two codes, so the trained model writes them, and grounding must then pick the library
 track that has exactly those codes. Unconstrained decoding is driven to garbage, partial and
 over-long answers by a logits bias, and the strict parser must say precisely what is wrong.
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autocut_core.editing.prompts import AnswerParseError, build_prompt, format_answer
 from autocut_core.errors import AutocutError, InputError, MissingWeightsError
-from autocut_core.prompts import AnswerParseError, build_prompt, format_answer
 from autocut_core.types import Candidate, Clip, MusicCandidate, Product, Script, Track
 
 from .conftest import CODES, HEADS, train_config, video_tokens, write_jsonl
@@ -313,11 +313,11 @@ def test_script_driven_dry_run_with_the_lm_backbone(trained, cli, tmp_path, monk
     """`autocut run --backbone lm`: real indexing, real tokens, the trained model decides."""
     from autocut_plugins.lm import backbone as lm_backbone
 
-    from autocut_core import samples
-    from autocut_core.indexing import index, options_from_settings
-    from autocut_core.materials import MaterialDB
+    from autocut_core.materials.database import MaterialDB
+    from autocut_core.materials.indexing import index, options_from_settings
     from autocut_core.plugins import get_registry
     from autocut_core.settings import load_settings
+    from autocut_core.testing import samples
 
     monkeypatch.chdir(tmp_path)
     footage, music, db = tmp_path / "footage", tmp_path / "music", tmp_path / "db"

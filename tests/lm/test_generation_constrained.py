@@ -4,7 +4,7 @@ The model is the tiny RANDOM Qwen3 of the lm tests (untrained, so its logits are
 extended with a 2 x 8 audio grid, and for every example hypothesis draws a prompt, a bias
 added to every logit (up to +-30: some tokens then dominate, e.g. the end of turn or a
 newline from the first step) and greedy or hot sampling. Every answer must then pass the
-strict parser of :mod:`autocut_core.prompts` with the pool, count and line number asked for.
+strict parser of :mod:`autocut_core.editing.prompts` with the pool, count and line number asked for.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autocut_core.prompts import parse_answer
+from autocut_core.editing.prompts import parse_answer
 
 from .conftest import CODES, HEADS
 

@@ -10,7 +10,7 @@ from autocut_plugins.lm import modeling, vocab
 from autocut_plugins.lm.config import STAGE_DEFAULTS, CodeSpec, resolve
 
 from autocut_core.errors import InputError, MissingWeightsError, SettingsError
-from autocut_core.tokens import MARKERS
+from autocut_core.tokens.strings import MARKERS
 
 
 def test_modality_tokens_follow_the_reference_grid():

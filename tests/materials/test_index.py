@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autocut_core.indexing import ComponentSpec, IndexOptions, index, segment_video
-from autocut_core.materials import MaterialDB, PathStat
-from autocut_core.samples import make_corrupt_files, make_scene_video, scenes_for
+from autocut_core.materials.database import MaterialDB, PathStat
+from autocut_core.materials.indexing import ComponentSpec, IndexOptions, index, segment_video
+from autocut_core.testing.samples import make_corrupt_files, make_scene_video, scenes_for
 
 pytestmark = pytest.mark.slow
 
@@ -246,7 +246,7 @@ def test_segment_exports_an_otio_timeline(footage, tmp_path):
 
 
 def test_music_is_indexed_as_tracks_with_the_audio_encoder(footage, tmp_path):
-    from autocut_core.samples import make_music, real_sample_music
+    from autocut_core.testing.samples import make_music, real_sample_music
 
     music = tmp_path / "music"
     music.mkdir()

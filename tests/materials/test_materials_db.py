@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autocut_core.errors import InputError
-from autocut_core.materials import (
+from autocut_core.materials.database import (
     DatabaseLockedError,
     Embedded,
     MaterialDB,

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from autocut_core.indexing import ComponentSpec, IndexOptions, index
-from autocut_core.materials import MaterialDB
-from autocut_core.retrieval import clip_for_frame, index_path, material_index
-from autocut_core.samples import make_scene_video, scenes_for
+from autocut_core.materials.database import MaterialDB
+from autocut_core.materials.indexing import ComponentSpec, IndexOptions, index
 from autocut_core.testing import FakeTokenizer
-from autocut_core.tokens import format_codes
+from autocut_core.testing.samples import make_scene_video, scenes_for
+from autocut_core.tokens.grounding import clip_for_frame, index_path, material_index
+from autocut_core.tokens.strings import format_codes
 
 pytestmark = pytest.mark.slow
 

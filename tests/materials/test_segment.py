@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from autocut_core.segment import (
+from autocut_core.materials.segment import (
     SegmentSettings,
     clip_vectors,
     clips_between,

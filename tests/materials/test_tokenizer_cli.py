@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autocut_core.indexing import IndexOptions, index
-from autocut_core.materials import MaterialDB
+from autocut_core.materials.database import MaterialDB
+from autocut_core.materials.indexing import IndexOptions, index
 from autocut_core.plugins import get_registry
-from autocut_core.retrieval import ground_tokens, material_index
-from autocut_core.samples import Scene, make_scene_video
-from autocut_core.tokens import format_codes
+from autocut_core.testing.samples import Scene, make_scene_video
+from autocut_core.tokens.grounding import ground_tokens, material_index
+from autocut_core.tokens.strings import format_codes
 
 pytestmark = pytest.mark.slow
 

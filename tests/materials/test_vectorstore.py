@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autocut_core.vectorstore import VectorFile
+from autocut_core.materials.vectorstore import VectorFile
 
 
 def test_uncommitted_tail_is_dropped_on_recovery(tmp_path):

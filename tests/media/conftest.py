@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autocut_core import samples
-from autocut_core.samples import MusicSample, Scene, SceneVideo
+from autocut_core.testing import samples
+from autocut_core.testing.samples import MusicSample, Scene, SceneVideo
 
 #: The shots of most sample videos: cuts at 1.2 s and 2.0 s, 4.0 s in all.
 SHOTS = (1.2, 0.8, 2.0)

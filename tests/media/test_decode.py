@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autocut_core.media import MediaError, decode_audio, iter_frames, probe, sample_every
-from autocut_core.samples import MusicSample, SceneVideo
+from autocut_core.testing.samples import MusicSample, SceneVideo
 
 ChildLister = Callable[[], list[tuple[int, str]]]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from autocut_core import samples
 from autocut_core.errors import AutocutError
 from autocut_core.media import MediaError, ProbeResult, check_video, probe
-from autocut_core.samples import MusicSample, SceneVideo
+from autocut_core.testing import samples
+from autocut_core.testing.samples import MusicSample, SceneVideo
 
 # --- facts of generated files ------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autocut_core import samples
 from autocut_core.media import decode_audio, iter_frames, probe
-from autocut_core.samples import MusicSample, Scene, SceneVideo
+from autocut_core.testing import samples
+from autocut_core.testing.samples import MusicSample, Scene, SceneVideo
 
 
 def test_cuts_and_duration_are_exact(scene_video: SceneVideo) -> None:
@@ -200,7 +200,7 @@ def test_real_sample_media_lists_only_existing_files() -> None:
 
 def test_importing_the_media_layer_stays_light() -> None:
     code = (
-        "import sys, autocut_core.media, autocut_core.samples;"
+        "import sys, autocut_core.media, autocut_core.testing.samples;"
         "print(sorted(m for m in ('numpy', 'torch', 'cv2') if m in sys.modules))"
     )
     result = subprocess.run(

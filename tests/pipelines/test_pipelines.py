@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autocut_core import samples
 from autocut_core.components import Backbone
-from autocut_core.testing import FakeBackbone
+from autocut_core.testing import FakeBackbone, samples
 from autocut_core.types import Ordering, Selection
 
 

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from autocut_core import samples
 from autocut_core.components import Backbone, Tokenizer
-from autocut_core.indexing import index, options_from_settings
-from autocut_core.materials import MaterialDB
+from autocut_core.materials.database import MaterialDB
+from autocut_core.materials.indexing import index, options_from_settings
 from autocut_core.pipelines.gather import Material, add_tokens
 from autocut_core.settings import load_settings
+from autocut_core.testing import samples
 from autocut_core.types import Candidate
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autocut_core import samples
-from autocut_core.samples import Scene, SceneVideo, solid_color
+from autocut_core.testing import samples
+from autocut_core.testing.samples import Scene, SceneVideo, solid_color
 from autocut_core.types import EditPlan, MusicCue, RenderSettings, Slot
 
 #: Characters that mean something in ffmpeg's filter graphs, option lists and protocols.

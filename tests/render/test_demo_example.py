@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from autocut_core import serde
-from autocut_core.timeline import place, total_duration
+from autocut_core.editing.timeline import place, total_duration
 from autocut_core.types import EditPlan
 
 from .conftest import loudness, streams

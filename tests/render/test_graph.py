@@ -11,9 +11,9 @@ from autocut_plugins.ffmpeg_render.layout import frame_layout, frame_rate
 from autocut_plugins.ffmpeg_render.sources import CheckedInputs
 from autocut_plugins.ffmpeg_render.video import video_graph
 
+from autocut_core.editing.timeline import total_duration
 from autocut_core.errors import InputError
 from autocut_core.media import ProbeResult
-from autocut_core.timeline import total_duration
 from autocut_core.types import EditPlan, MusicCue, RenderSettings, Slot
 
 from .conftest import AWKWARD

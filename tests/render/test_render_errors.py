@@ -119,7 +119,7 @@ def test_a_failed_render_keeps_the_old_output_and_leaves_no_partial_file(tmp_pat
 
 _INTERRUPTED_RENDER = """
 import sys
-from autocut_core.samples import make_scene_video, scenes_for
+from autocut_core.testing.samples import make_scene_video, scenes_for
 from autocut_core.types import EditPlan, RenderSettings, Slot
 from autocut_plugins.ffmpeg_render import FfmpegRenderer
 source = make_scene_video(sys.argv[1], scenes_for([20.0]), size=(320, 240))

@@ -6,7 +6,7 @@ import pytest
 from autocut_plugins.ffmpeg_render import FfmpegRenderer
 
 from autocut_core.components import RenderResult
-from autocut_core.timeline import fit_plan_to_voice, total_duration
+from autocut_core.editing.timeline import fit_plan_to_voice, total_duration
 from autocut_core.types import MusicCue
 
 from .conftest import AWKWARD, frame_count, loudness, slot, small_plan, streams

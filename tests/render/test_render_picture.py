@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from autocut_plugins.ffmpeg_render import FfmpegRenderer
 
-from autocut_core import samples
-from autocut_core.samples import Scene, solid_color
-from autocut_core.timeline import total_duration
+from autocut_core.editing.timeline import total_duration
+from autocut_core.testing import samples
+from autocut_core.testing.samples import Scene, solid_color
 
 from .conftest import COLORS, frame_count, frames, is_color, slot, small_plan, streams
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from autocut_plugins.ffmpeg_render import FfmpegRenderer
 
+from autocut_core.editing.timeline import fit_plan_to_voice, place
 from autocut_core.media import decode_audio
-from autocut_core.timeline import fit_plan_to_voice, place
 from autocut_core.types import SubtitleStyle
 
 from .conftest import frames, rms_db, slot, small_plan

@@ -1,4 +1,4 @@
-"""autocut_core.subtitles: cue timing, SRT and ASS text, escaping, wrapping, fonts."""
+"""autocut_core.output.subtitles: cue timing, SRT and ASS text, escaping, wrapping, fonts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pytest
 
 from autocut_core.errors import InputError
-from autocut_core.subtitles import (
+from autocut_core.output.subtitles import (
     WORD_JOINER,
     Cue,
     ass_color,

@@ -15,13 +15,14 @@ import pytest
 from autocut_core.contracts import check_component
 from autocut_core.errors import CapabilityError, InputError, MissingWeightsError, SettingsError
 from autocut_core.plugins import get_registry
-from autocut_core.tokens import format_codes, parse_codes
+from autocut_core.tokens.strings import format_codes, parse_codes
 
 from .conftest import clustered
 
 pytest.importorskip("vector_quantize_pytorch")
 
-from autocut_plugins.rqvae import CodebookCollapseError, RQVAEAudioTokenizer, RQVAETokenizer
+from autocut_plugins.rqvae import RQVAEAudioTokenizer, RQVAETokenizer
+from autocut_plugins.rqvae_files import CodebookCollapseError
 
 #: A small model that trains in about a second on 2 cores.
 TINY = {

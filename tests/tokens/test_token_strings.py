@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autocut_core.errors import AutocutError, InputError
-from autocut_core.tokens import (
+from autocut_core.tokens.strings import (
     MARKERS,
     TokenParseError,
     format_audio,

@@ -2,7 +2,7 @@
 
 One folder holds ``materials.sqlite`` (SQLite in WAL mode: sources, frames, clips, tracks and
 which vector row belongs to which id) and ``vectors/<encoder>/<level>.f32`` (append-only
-float32 rows, see :mod:`autocut_core.vectorstore`). The layout is documented in
+float32 rows, see :mod:`autocut_core.materials.vectorstore`). The layout is documented in
 docs/materials.md. Several encoders' vectors live side by side; each source records which
 encoders have embedded it, so re-indexing does only what is missing.
 
@@ -27,8 +27,8 @@ import numpy as np
 
 from autocut_core import ids
 from autocut_core.errors import AutocutError, InputError
+from autocut_core.materials.vectorstore import VectorFile
 from autocut_core.types import Clip, Source, Track
-from autocut_core.vectorstore import VectorFile
 
 DB_FILE = "materials.sqlite"
 LOCK_FILE = ".lock"

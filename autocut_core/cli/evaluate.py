@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from autocut_core.cli_flags import uses_settings
+from autocut_core.cli.flags import uses_settings
 from autocut_core.errors import SettingsError
 from autocut_core.settings import AutocutSettings
 
@@ -136,7 +136,7 @@ def eval_command(
 
 
 def _judge(pairs: list[str] | None) -> Any:
-    from autocut_core.judges import Judge
+    from autocut_core.llm.judges import Judge
     from autocut_core.settings import parse_option_flags
 
     options = parse_option_flags(pairs or [], "--judge-opt")

@@ -1,7 +1,7 @@
 """A chat-completions server on loopback, for tests and offline contract checks.
 
 It speaks enough of the OpenAI protocol (``POST /v1/chat/completions``) for
-:class:`autocut_core.chat.ChatClient`, and can be told to misbehave the ways real servers do:
+:class:`autocut_core.llm.chat.ChatClient`, and can be told to misbehave the ways real servers do:
 malformed JSON, bodies of the wrong shape, prose around an answer, 429 with ``Retry-After``,
 5xx, hanging past the client's timeout, refusing requests without the right
 ``Authorization`` header. Plugin authors can test their own chat-based components with it::

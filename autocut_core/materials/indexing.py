@@ -27,9 +27,9 @@ import numpy as np
 
 from autocut_core import ids
 from autocut_core.components import Encoder
-from autocut_core.materials import Embedded, MaterialDB, PathStat
+from autocut_core.materials.database import Embedded, MaterialDB, PathStat
+from autocut_core.materials.segment import SegmentSettings, clip_vectors, clips_between, find_cuts
 from autocut_core.media.errors import MediaError, display_path
-from autocut_core.segment import SegmentSettings, clip_vectors, clips_between, find_cuts
 from autocut_core.types import Source
 
 if TYPE_CHECKING:

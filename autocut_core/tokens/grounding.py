@@ -20,7 +20,7 @@ import numpy as np
 from autocut_core import ids
 from autocut_core.components import Hit, Retriever, Tokenizer
 from autocut_core.errors import AutocutError, InputError
-from autocut_core.materials import MaterialDB, from_db_path
+from autocut_core.materials.database import MaterialDB, from_db_path
 from autocut_core.types import Clip
 
 INDEX_FOLDER = "indexes"
@@ -67,7 +67,7 @@ def material_index(
 
 def decode_tokens(text: str, tokenizer: Tokenizer) -> np.ndarray:
     """Generated token text -> one decoded vector per complete group of ``heads`` tokens."""
-    from autocut_core.tokens import parse_codes
+    from autocut_core.tokens.strings import parse_codes
 
     codes = parse_codes(text, tokenizer.token_prefix, tokenizer.heads, tokenizer.codebook_size)
     return np.asarray(tokenizer.decode_batch(codes), dtype=np.float32)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from autocut_core.cli_flags import uses_settings
+from autocut_core.cli.flags import uses_settings
 from autocut_core.settings import AutocutSettings
 
 if TYPE_CHECKING:
-    from autocut_core.indexing import IndexReport
+    from autocut_core.materials.indexing import IndexReport
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 DbOption = Annotated[
@@ -41,7 +41,7 @@ def index_command(
 
     Re-running does only new or changed files; a killed run resumes where it stopped.
     """
-    from autocut_core.indexing import index, options_from_settings
+    from autocut_core.materials.indexing import index, options_from_settings
 
     options = options_from_settings(settings, jobs)
     folder = db or settings.db
@@ -128,8 +128,8 @@ def segment_command(
     as_json: JsonOption = False,
 ) -> None:
     """Print where VIDEO cuts into visual clips (the cut detector `index` uses)."""
-    from autocut_core import cut_export
-    from autocut_core.indexing import options_from_settings, segment_video
+    from autocut_core.materials.indexing import options_from_settings, segment_video
+    from autocut_core.output import cut_list as cut_export
 
     options = options_from_settings(settings, jobs=1)
     result = segment_video(video, options)
@@ -154,7 +154,7 @@ def segment_command(
 
 def materials_stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Counts, durations and disk size of a material database."""
-    from autocut_core.materials import MaterialDB
+    from autocut_core.materials.database import MaterialDB
     from autocut_core.settings import load_settings
 
     folder = db or load_settings().db
@@ -228,7 +228,7 @@ def _query_vectors(database: Any, settings: AutocutSettings, encoder: str, level
                 f"(clip); '{encoder}' has none. Use --like or --tokens, or index with --encoder clip."
             )
         return component.encode_text([text])
-    from autocut_core.retrieval import decode_tokens
+    from autocut_core.tokens.grounding import decode_tokens
 
     tokenizer = settings.create("tokenizer")
     tokenizer.check_encoder(encoder, database.vectors(encoder, level)[1].shape[1])
@@ -252,8 +252,8 @@ def search_command(
 ) -> None:
     """The nearest materials to a sentence, a material id or generated tokens."""
     from autocut_core.errors import SettingsError
-    from autocut_core.materials import LEVELS, MaterialDB
-    from autocut_core.retrieval import describe, material_index
+    from autocut_core.materials.database import LEVELS, MaterialDB
+    from autocut_core.tokens.grounding import describe, material_index
 
     if level not in LEVELS:
         raise SettingsError(f"--level must be one of {', '.join(LEVELS)}, not '{level}'")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from autocut_core.cli_flags import uses_settings
+from autocut_core.cli.flags import uses_settings
 from autocut_core.errors import InputError
 from autocut_core.settings import AutocutSettings
 from autocut_core.types import EditPlan, RenderSettings, Slot
@@ -177,9 +177,9 @@ def load_plan(path: Path) -> EditPlan:
 
 def revoiced(plan: EditPlan, settings: AutocutSettings, output: Path, everything: bool) -> EditPlan:
     """The plan with missing (or all) voice lines spoken again and every slot refitted."""
+    from autocut_core.editing.timeline import fit_plan_to_voice
     from autocut_core.media import probe
     from autocut_core.pipelines.plan_builder import add_voice
-    from autocut_core.timeline import fit_plan_to_voice
 
     stale = [
         i
@@ -207,8 +207,8 @@ def _stale(voice_path: str, slot: Slot) -> bool:
 
 
 def _report(result: EditResult, as_json: bool) -> None:
+    from autocut_core.editing.timeline import place, total_duration
     from autocut_core.serde import to_data
-    from autocut_core.timeline import place, total_duration
 
     plan = result.plan
     if as_json:

@@ -1,7 +1,7 @@
 """Subtitles of an :class:`EditPlan`: a styled ASS file to burn in and an SRT sidecar.
 
 Every renderer needs the same two files, so they are written here, from the same cues, with
-timings from :func:`autocut_core.timeline.place` (the picture, the voice and the text agree).
+timings from :func:`autocut_core.editing.timeline.place` (the picture, the voice and the text agree).
 
 Cues
 ----
@@ -44,10 +44,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autocut_core.editing.timeline import place
 from autocut_core.errors import InputError
 from autocut_core.fsutil import atomic_write_text
 from autocut_core.text import cjk_language
-from autocut_core.timeline import place
 from autocut_core.types import EditPlan, RenderSettings, SubtitleStyle
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def ass_text(cues: Sequence[Cue], render: RenderSettings) -> str:
     return "\n".join(
         [
             "[Script Info]",
-            "; written by AutoCut (autocut_core.subtitles)",
+            "; written by AutoCut (autocut_core.output.subtitles)",
             "ScriptType: v4.00+",
             f"PlayResX: {render.width}",
             f"PlayResY: {render.height}",

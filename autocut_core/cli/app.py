@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from autocut_core import __version__
-from autocut_core.cli_flags import uses_settings
+from autocut_core.cli.flags import uses_settings
 from autocut_core.errors import AutocutError
 from autocut_core.plugins import PluginHost
 from autocut_core.settings import AutocutSettings
@@ -54,7 +54,7 @@ def plugins_list(
     """Every component by kind, with the package and version that provides it."""
     if ctx.invoked_subcommand is not None:
         return
-    from autocut_core import plugin_report
+    from autocut_core.cli import plugin_report
 
     report = plugin_report.build(show_all)
     if as_json:
@@ -70,7 +70,7 @@ def plugins_show(
     as_json: JsonOption = False,
 ) -> None:
     """One component in detail: provider, capabilities and every option it accepts."""
-    from autocut_core import plugin_report
+    from autocut_core.cli import plugin_report
     from autocut_core.plugins import get_registry
 
     detail = plugin_report.describe(get_registry().get(kind, name))
@@ -86,7 +86,7 @@ def plugins_show(
 @uses_settings()
 def doctor(settings: AutocutSettings, as_json: JsonOption = False) -> None:
     """Check ffmpeg, fonts, TTS, Python extras, plugins and configured weights."""
-    from autocut_core.doctor import run_checks
+    from autocut_core.cli.doctor import run_checks
     from autocut_core.serde import to_data
 
     checks = run_checks(settings)
@@ -167,16 +167,18 @@ def build_app() -> typer.Typer:
     config_app.command("show")(config_show)
     app.add_typer(config_app, name="config")
     app.command()(doctor)
-    from autocut_core import cli_run
+    from autocut_core.cli import run as cli_run
 
     cli_run.register(app)
-    from autocut_core import cli_materials
+    from autocut_core.cli import materials as cli_materials
 
     cli_materials.register(app, _typer)
-    from autocut_core import cli_tokens
+    from autocut_core.cli import tokenizer as cli_tokens
 
     cli_tokens.register(app, _typer)
-    from autocut_core import cli_dataset, cli_eval, cli_export
+    from autocut_core.cli import dataset as cli_dataset
+    from autocut_core.cli import evaluate as cli_eval
+    from autocut_core.cli import export as cli_export
 
     cli_dataset.register(app, _typer)
     cli_eval.register(app)
@@ -216,7 +218,3 @@ def main(argv: list[str] | None = None) -> None:
     except AutocutError as error:
         typer.echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)
-
-
-if __name__ == "__main__":
-    main()

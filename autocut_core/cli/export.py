@@ -19,7 +19,7 @@ def export_command(
     ] = None,
 ) -> None:
     """Write SOURCE as an EDL, FCPXML or OTIO timeline for DaVinci Resolve, Premiere or FCP."""
-    from autocut_core.otio_export import export_file
+    from autocut_core.output.otio import export_file
 
     written = export_file(source, to.lower(), output)
     typer.echo(str(written))

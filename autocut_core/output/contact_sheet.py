@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autocut_core.editing.timeline import Placement, place, total_duration
 from autocut_core.errors import AutocutError
 from autocut_core.fsutil import atomic_path
-from autocut_core.labels import one_line
 from autocut_core.media import MediaError
 from autocut_core.media.probe import find_tool, input_arguments, quote_ffmpeg, stderr_lines
+from autocut_core.output.labels import one_line
 from autocut_core.text import detect_language
-from autocut_core.timeline import Placement, place, total_duration
 from autocut_core.types import EditPlan
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ fence, text around the one number or the one JSON object, a number written as a 
 recorded in ``flags``. A total that is not the sum of the categories is replaced by the sum
 and flagged, so a judge's arithmetic slip never changes the metric.
 
-Requests go through :class:`autocut_core.chat.ChatClient`, so the judges share its retries,
+Requests go through :class:`autocut_core.llm.chat.ChatClient`, so the judges share its retries,
 its response cache (a re-run costs nothing) and its usage/cost summary (:meth:`Judge.summary`).
 """
 
@@ -34,8 +34,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from autocut_core.chat import ChatClient, ChatResponse, ChatSettings, Message, Usage, image_part
 from autocut_core.errors import AutocutError
+from autocut_core.llm.chat import ChatClient, ChatResponse, ChatSettings, Message, Usage, image_part
 from autocut_core.types import Product
 
 #: Category -> maximum score, in the order of the rubric.
@@ -147,7 +147,7 @@ def length_statistic(reference: Sequence[str], generated: Sequence[str]) -> Leng
 @cache
 def judge_prompt(name: str) -> str:
     """The text of ``judge_prompts/<name>_prompt.txt`` (``vsc`` or ``sq``)."""
-    resource = resources.files("autocut_core").joinpath("judge_prompts", f"{name}_prompt.txt")
+    resource = resources.files("autocut_core.llm").joinpath("judge_prompts", f"{name}_prompt.txt")
     return resource.read_text(encoding="utf-8").strip()
 
 
@@ -184,7 +184,7 @@ class Judge:
 
     def vsc(self, frame: str | os.PathLike[str] | bytes, line: str) -> int:
         """0, 1 or 2: how well the frame (an image file, or JPEG bytes) shows the line."""
-        from autocut_core.frame_grab import image_bytes
+        from autocut_core.media.frame_grab import image_bytes
 
         if not line.strip():
             raise ValueError("VSC needs a non-empty script line")
@@ -204,7 +204,7 @@ class Judge:
 
     def vsc_clip(self, video: str | os.PathLike[str], start: float, end: float, line: str) -> int:
         """VSC of a clip of ``video``, judged on its middle frame."""
-        from autocut_core.frame_grab import frame_jpeg
+        from autocut_core.media.frame_grab import frame_jpeg
 
         frame = frame_jpeg(Path(video), (start + end) / 2, self.image_max_side)
         return self.vsc(frame, line)
@@ -219,7 +219,7 @@ class Judge:
         statistic: LengthStatistic | None = None,
     ) -> SQResult:
         """Score ``generated`` against ``reference`` with the 100-point rubric."""
-        from autocut_core.prompts import product_facts, prompt_language
+        from autocut_core.editing.prompts import product_facts, prompt_language
 
         if not generated or not any(line.strip() for line in generated):
             raise ValueError("SQ needs a generated script with at least one line")

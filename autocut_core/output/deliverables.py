@@ -5,7 +5,7 @@
 - ``ad.plan.json``: the :class:`EditPlan` exactly as :func:`autocut_core.serde.dumps` writes
   it, so ``autocut render ad.plan.json`` renders a hand-edited plan again;
 - ``ad.otio``: the edit as an OpenTimelineIO timeline for Resolve, Premiere or FCP (and, through
-  :func:`autocut_core.otio_export.export_timeline`, as CMX 3600 EDL or FCPXML);
+  :func:`autocut_core.output.otio.export_timeline`, as CMX 3600 EDL or FCPXML);
 - ``ad.contact.png``: one thumbnail per slot with its number, output time and sentence.
 
 The plan file is named ``<stem>.plan.json`` rather than ``plan.json`` so that several ads
@@ -74,16 +74,16 @@ def write_side_outputs(
     written = {"plan": write_plan(plan, paths["plan"])}
     if not (timeline or contact_sheet):
         return written
-    from autocut_core.plan_media import media_durations
+    from autocut_core.output.plan_media import media_durations
 
     durations = media_durations(plan)
     stem = Path(video_path).stem
     if timeline:
-        from autocut_core.otio_export import write_timeline
+        from autocut_core.output.otio import write_timeline
 
         written["otio"] = write_timeline(plan, paths["otio"], durations, name=stem)
     if contact_sheet:
-        from autocut_core.contact_sheet import write_contact_sheet
+        from autocut_core.output.contact_sheet import write_contact_sheet
 
         written["contact_sheet"] = write_contact_sheet(plan, paths["contact_sheet"], stem).path
     return written

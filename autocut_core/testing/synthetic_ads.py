@@ -4,7 +4,7 @@ Each ad sells a made-up product (name, brand, category, selling points) and is m
 clips whose pictures differ by what their sentence says: a real photo (the ``opencv-doc``
 sample images: an apple, a footballer, a starry sky, an aloe plant...) zoomed or panned with
 ffmpeg, so pretrained image encoders see real objects; where those photos are missing, a
-generated scene from :data:`autocut_core.samples.SCENE_SOURCES` stands in. One sentence per
+generated scene from :data:`autocut_core.testing.samples.SCENE_SOURCES` stands in. One sentence per
 clip describes the picture; espeak-ng speaks it (:class:`autocut_plugins.espeak.EspeakVoice`);
 a transcript sidecar records when each sentence is spoken; and background music whose
 character matches the footage (``samples.make_music``: bright fruit, energetic sport, dark
@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autocut_core.samples import (
+from autocut_core.testing.samples import (
     SCENE_SOURCES,
     MusicCharacter,
     _deterministic_args,
@@ -403,7 +403,7 @@ class AdPlan:
     #: Whether the ad has background music (mixed in and written as ``ID.bgm.ogg``).
     music: bool = True
     #: The music when the world makes it per product; None: the mood's one character
-    #: (:func:`autocut_core.samples.make_music`).
+    #: (:func:`autocut_core.testing.samples.make_music`).
     tune: Tune | None = None
 
     @property

@@ -195,7 +195,7 @@ def clip_block(tokens: str, text: str | None = None) -> str:
     """One clip as the model reads it: ``<|clip_start|>`` [``<|text_start|>`` sentence
     ``<|text_end|>``] ``<|video_start|>`` frames ``<|video_end|><|clip_end|>``.
 
-    ``tokens`` is the clip's frames as :func:`autocut_core.tokens.format_frames` writes them
+    ``tokens`` is the clip's frames as :func:`autocut_core.tokens.strings.format_frames` writes them
     (``<|frame_start|><v_0_1>...<|frame_end|>`` per frame). The same layout is used in the
     alignment corpus, so a clip looks the same in both training stages.
     """
@@ -387,7 +387,7 @@ def _parse_music(text: str, heads: int | None, codebook_size: int | None) -> str
     inner = body[len(AUDIO_START) : len(body) - len(AUDIO_END)]
     inner_start = begin + len(AUDIO_START)
     if heads is not None or codebook_size is not None:
-        from autocut_core.tokens import TokenParseError, format_codes, parse_codes
+        from autocut_core.tokens.strings import TokenParseError, format_codes, parse_codes
 
         if heads is None or codebook_size is None:
             raise ValueError("music answer: give both heads and codebook_size, or neither")

@@ -1,7 +1,7 @@
 """The rendered ad's timeline as OpenTimelineIO, and its conversion to CMX 3600 EDL and FCPXML.
 
 An editor who opens ``ad.otio`` in DaVinci Resolve or Premiere must see the cut that was
-rendered, frame for frame, so every time here comes from :func:`autocut_core.timeline.place`
+rendered, frame for frame, so every time here comes from :func:`autocut_core.editing.timeline.place`
 (the renderer's own placement) rounded once to frames of the plan's rate.
 
 How the render maps onto OTIO
@@ -50,10 +50,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autocut_core.editing.timeline import Placement, place, transition_overlap
 from autocut_core.errors import AutocutError, InputError
 from autocut_core.fsutil import atomic_write_text
-from autocut_core.labels import clean_text, one_line, safe_name
-from autocut_core.timeline import Placement, place, transition_overlap
+from autocut_core.output.labels import clean_text, one_line, safe_name
 from autocut_core.types import EditPlan, Slot
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ def build_timeline(
     plan: EditPlan, durations: Mapping[str, float], name: str = "autocut"
 ) -> otio.schema.Timeline:
     """The plan as an OTIO timeline; ``durations`` maps each referenced file to its seconds
-    (:func:`autocut_core.plan_media.media_durations`)."""
+    (:func:`autocut_core.output.plan_media.media_durations`)."""
     otio = import_otio()
     if not plan.slots:
         raise InputError("the plan has no slots: there is no timeline to write")
@@ -531,7 +531,7 @@ def export_file(source: Path, fmt: str, output: Path | None = None) -> Path:
         timeline = read_timeline(source)
     else:
         from autocut_core import serde
-        from autocut_core.plan_media import media_durations
+        from autocut_core.output.plan_media import media_durations
         from autocut_core.types import EditPlan
 
         plan = serde.load_json(EditPlan, source)

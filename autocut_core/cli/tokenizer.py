@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from autocut_core.cli_flags import uses_settings
-from autocut_core.cli_materials import DbOption, JsonOption
+from autocut_core.cli.flags import uses_settings
+from autocut_core.cli.materials import DbOption, JsonOption
 from autocut_core.errors import InputError, SettingsError
 from autocut_core.settings import AutocutSettings
 
@@ -123,7 +123,7 @@ def train_command(
     """Train an RQ-VAE tokenizer on the database's vectors (resumable; reports held-out quality)."""
     import numpy as np
 
-    from autocut_core.materials import MaterialDB
+    from autocut_core.materials.database import MaterialDB
 
     if modality not in MODALITIES:
         raise SettingsError(f"--modality must be video or audio, not '{modality}'")
@@ -190,7 +190,7 @@ def encode_command(
     """Store the codes of every frame, clip and track so prompts need no model run."""
     import numpy as np
 
-    from autocut_core.materials import MaterialDB
+    from autocut_core.materials.database import MaterialDB
 
     if settings.tokenizer is None:
         raise SettingsError(

@@ -1,0 +1,22 @@
+"""The ``autocut`` command line: ``app`` builds the Typer app (core commands, then every
+plugin's ``register_commands``); one module per command group (``materials``, ``tokenizer``,
+``run``, ``dataset``, ``evaluate``, ``export``), ``flags`` for the shared component options,
+``doctor`` and ``plugin_report`` for what ``autocut doctor`` and ``autocut plugins`` print.
+
+``build_app`` and ``main`` are imported from :mod:`autocut_core.cli.app` on first use, so that
+importing one command module (``autocut_core.cli.export``) does not build the whole app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["build_app", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from autocut_core.cli import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module 'autocut_core.cli' has no attribute {name!r}")
