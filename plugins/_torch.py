@@ -37,12 +37,16 @@ def available_cores() -> int:
 
 @functools.cache
 def device() -> torch.device:
-    """CUDA when a GPU is visible, else the CPU; torch's CPU threads set to every core, once."""
+    """CUDA when a GPU is visible, else the CPU; torch's CPU threads set to every core, once,
+    unless ``OMP_NUM_THREADS`` says how many (then torch already uses that many)."""
     import torch
 
     # torch defaults to the physical cores of the whole machine; a container or a taskset may
     # give us fewer (or hyper-threads that help convolutions), so follow the affinity mask.
-    torch.set_num_threads(available_cores())
+    # An explicit OMP_NUM_THREADS wins: the thread count changes the order of floating-point
+    # sums, so a run that must repeat bit for bit (the test suite, a resumed training) pins it.
+    if not os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(available_cores())
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 

@@ -1,14 +1,25 @@
-"""Shared fixtures: a clean plugin host and environment for every test."""
+"""Shared fixtures: a clean plugin host and environment for every test.
+
+Every numeric result must be the same on every run and machine, and the number of threads
+changes the order of floating-point sums (BLAS, torch, faiss). So each test process, and
+every process it starts, computes with one thread: set here, before numpy or torch load.
+pytest-xdist gives each core a worker process, so one thread each is also the fastest.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
+import os
 
-import pytest
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
 
-from autocut_core import plugins
+import json  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from autocut_core import plugins  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

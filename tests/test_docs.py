@@ -69,3 +69,24 @@ def test_hook_example_runs(hook):
         assert added, f"the {hook} example registered no {kind}"
         for name in added:
             check_component(get_registry().get(kind, name))
+
+
+def _documents() -> list[Path]:
+    return sorted([ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("examples/*/README.md")])
+
+
+_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+_REPO_PATH = re.compile(r"`((?:autocut_core|plugins|tests|bench|examples|scripts)/[\w/.-]+\.\w+)`")
+
+
+@pytest.mark.parametrize("document", _documents(), ids=lambda path: path.name)
+def test_every_path_a_document_names_exists(document):
+    """Links and `repo/paths.py` in the docs follow the code when files move."""
+    text = document.read_text(encoding="utf-8")
+    missing = [
+        target
+        for target in _LINK.findall(text)
+        if "://" not in target and not (document.parent / target).exists()
+    ]
+    missing += [path for path in _REPO_PATH.findall(text) if not (ROOT / path).exists()]
+    assert missing == [], f"{document.relative_to(ROOT)} names missing files: {missing}"

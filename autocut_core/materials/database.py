@@ -293,7 +293,12 @@ class MaterialDB:
     def vectors(
         self, encoder: str, level: str, source_ids: Sequence[str] | None = None
     ) -> tuple[list[str], np.ndarray]:
-        """All ``(ids, vectors)`` of one encoder and level, optionally for some sources only."""
+        """All ``(ids, vectors)`` of one encoder and level, optionally for some sources only.
+
+        In material-id order, not in the order the rows were written: sources are committed
+        as worker processes finish them, so row order differs from run to run, and a
+        tokenizer trained or an index built on the same database must not.
+        """
         name = f"{encoder}.{level}"
         vector_file = self._files.get(name)
         if vector_file is None:
@@ -307,13 +312,13 @@ class MaterialDB:
         if source_ids is not None:
             query += f" AND source_id IN ({','.join('?' * len(source_ids))})"
             params.extend(source_ids)
-        rows = self.connection.execute(query + " ORDER BY row", params).fetchall()
+        rows = self.connection.execute(query + " ORDER BY material_id", params).fetchall()
         return [row["material_id"] for row in rows], vector_file.rows([row["row"] for row in rows])
 
     def material_ids(self, encoder: str, level: str) -> list[str]:
-        """Ids of one encoder and level in row order (cheap: no vectors are read)."""
+        """Ids of one encoder and level in :meth:`vectors`' order (cheap: no vectors are read)."""
         rows = self.connection.execute(
-            "SELECT material_id FROM vectors WHERE vector_set = ? ORDER BY row",
+            "SELECT material_id FROM vectors WHERE vector_set = ? ORDER BY material_id",
             (f"{encoder}.{level}",),
         ).fetchall()
         return [row["material_id"] for row in rows]

@@ -1,25 +1,17 @@
 """Test helpers for AutoCut and for plugin authors.
 
-``fakes`` (deterministic fake components; re-exported here, so ``from autocut_core.testing
-import FakePlugin`` works), ``pytest_plugin`` (the ``autocut_plugin`` and ``autocut_fakes``
-fixtures), ``samples`` (synthetic media with known facts), ``synthetic_ads`` (finished ads for
-the dataset and the demo world) and ``chat_server`` (a loopback chat-completions server).
+- ``fakes``: deterministic fake components, re-exported here on first use, so ``from
+  autocut_core.testing import FakePlugin`` works while the pytest plugin (which every pytest
+  run in an environment with autocut loads) imports nothing until a fixture is used;
+- ``pytest_plugin``: the ``autocut_plugin`` and ``autocut_fakes`` fixtures;
+- ``samples``: synthetic media with known facts;
+- ``synthetic_ads``: finished ads for the dataset builder and the demo world;
+- ``chat_server``: a loopback chat-completions server.
 """
 
-from autocut_core.testing.fakes import (
-    FAKE_DIM,
-    FakeAudioEncoder,
-    FakeBackbone,
-    FakeEncoder,
-    FakeEvaluator,
-    FakePipeline,
-    FakePlugin,
-    FakeRenderer,
-    FakeTextEncoder,
-    FakeTokenizer,
-    FakeVoice,
-    hash_vector,
-)
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "FAKE_DIM",
@@ -35,3 +27,11 @@ __all__ = [
     "FakeVoice",
     "hash_vector",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from autocut_core.testing import fakes
+
+        return getattr(fakes, name)
+    raise AttributeError(f"module 'autocut_core.testing' has no attribute {name!r}")

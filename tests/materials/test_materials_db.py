@@ -29,7 +29,7 @@ def _add(db, tag, encoder="histogram", dim=4):
     source = _source(tag)
     seconds = [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0)]
     clips = [(0.0, 1.6), (1.6, 3.5)]
-    rng = np.random.default_rng(len(tag))
+    rng = np.random.default_rng([ord(letter) for letter in tag])
     embedded = Embedded(encoder, "1", rng.standard_normal((4, dim)).astype(np.float32),
                         rng.standard_normal((2, dim)).astype(np.float32))  # fmt: skip
     db.add_video(source, PathStat(source.path, 100, 1), seconds, clips, "{}", embedded)
@@ -54,6 +54,21 @@ def test_store_and_read_back(tmp_path):
         )
         assert db.known_path(PathStat(source.path, 100, 1)) == source.source_id
         assert db.known_path(PathStat(source.path, 100, 2)) is None  # touched: re-check
+
+
+def test_reads_do_not_depend_on_the_order_sources_were_committed_in(tmp_path):
+    """Worker processes commit sources as they finish; what the database reads back (and so
+    every tokenizer trained and index built on it) must not change with that order."""
+    reads = []
+    for name, tags in (("forward", "abc"), ("backward", "cba")):
+        with MaterialDB(tmp_path / name) as db:
+            for tag in tags:
+                _add(db, tag)
+            ids, vectors = db.vectors("histogram", "frame")
+            assert ids == sorted(ids) == db.material_ids("histogram", "frame")
+            reads.append((ids, vectors))
+    assert reads[0][0] == reads[1][0]
+    assert np.array_equal(reads[0][1], reads[1][1])
 
 
 def test_several_encoders_side_by_side(tmp_path):

@@ -136,11 +136,18 @@ def test_ctrl_c_stops_ffmpeg_and_leaves_no_partial_file(tmp_path):
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not (output.parent.is_dir() and any(output.parent.iterdir())):
+
+    def encoding() -> bool:
+        """ffmpeg has started writing the temporary output: the render is under way."""
+        try:
+            return any(path.stat().st_size > 0 for path in output.parent.iterdir())
+        except FileNotFoundError:  # the folder is not made yet, or a file just went
+            return False
+
+    while not encoding():  # a state to wait for, not a fixed sleep: the same under any load
         assert child.poll() is None, child.stderr.read().decode()
         assert time.monotonic() < deadline, "the render never started"
         time.sleep(0.05)
-    time.sleep(0.3)
     os.killpg(child.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
     child.wait(timeout=30)
     assert child.returncode != 0
