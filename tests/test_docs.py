@@ -90,3 +90,32 @@ def test_every_path_a_document_names_exists(document):
     ]
     missing += [path for path in _REPO_PATH.findall(text) if not (ROOT / path).exists()]
     assert missing == [], f"{document.relative_to(ROOT)} names missing files: {missing}"
+
+
+def _resolve(dotted: str) -> object:
+    """Import the longest module prefix of ``dotted``, then take the rest as attributes."""
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute)
+        return found
+    raise ModuleNotFoundError(dotted)
+
+
+def test_every_core_name_the_plugin_guide_uses_is_importable_there():
+    """Plugin authors import from where docs/plugin-hooks.md says; a re-laid core keeps it."""
+    text = HOOK_DOCS.read_text(encoding="utf-8")
+    names = sorted(set(re.findall(r"autocut_core(?:\.[A-Za-z_]\w*)+", text)))
+    imports = re.findall(r"^from (autocut_core[\w.]*) import ([\w, ]+)$", text, flags=re.MULTILINE)
+    names += [
+        f"{module}.{name.strip()}" for module, listed in imports for name in listed.split(",")
+    ]
+    assert len(names) > 20
+    for name in names:
+        assert _resolve(name) is not None, name
