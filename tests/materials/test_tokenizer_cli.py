@@ -94,7 +94,11 @@ def test_tokens_round_trip_to_the_original_clip(trained):
         np.mean([found[0].id == clip_id for found, clip_id in zip(hits, clip_ids, strict=True)])
     )
     print(f"token round trip: top-1 = {top1:.3f} over {len(clip_ids)} clips")
-    assert top1 >= 0.95
+    # Measured over 20 training seeds (seed=0..19, this data): top-1 min 0.854, median 0.917,
+    # max 0.979 (chance 0.021); seed 0, which this test trains with, gives 0.9375. The
+    # threshold sits below the 20-seed minimum: it fails when the round trip breaks, not when
+    # floating-point sums come out in another order on another machine.
+    assert top1 >= 0.80
 
 
 def test_a_held_out_split_is_by_source_and_reports_recall(trained, tmp_path):
