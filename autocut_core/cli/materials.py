@@ -68,25 +68,12 @@ class _progress:
     def __enter__(self) -> Any:
         if not self.enabled:
             return None
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import TextColumn
 
-        self.bar = Progress(
-            TextColumn("indexing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]:>7.1f} frames/s"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[current]}"),
-            transient=True,
-        )
+        from autocut_core.cli import display
+
+        rate = TextColumn("{task.fields[rate]:>7.1f} frames/s", markup=False)
+        self.bar = display.progress_bar("indexing", rate, current=True)
         self.bar.start()
         self.task = self.bar.add_task("index", total=None, rate=0.0, current="")
         return self.update

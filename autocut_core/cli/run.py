@@ -221,35 +221,34 @@ def _report(result: EditResult, as_json: bool) -> None:
         }
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from autocut_core.cli import display
 
-    table = Table(title=f"{plan.pipeline or 'plan'}: {len(plan.slots)} slots", show_lines=False)
-    for column in ("#", "time", "source", "in-out", "sentence", "score"):
-        table.add_column(column, overflow="fold")
+    table = display.table(f"{plan.pipeline or 'plan'}: {len(plan.slots)} slots",
+                          ["#", "time", "source", "in-out", "sentence", "score"])  # fmt: skip
     for placed in place(plan):
         slot = placed.slot
         held = f" +{slot.hold:.2f} hold" if slot.hold else ""
-        table.add_row(
-            str(placed.index + 1),
+        display.row(
+            table,
+            placed.index + 1,
             f"{placed.start:6.2f}-{placed.end:6.2f}",
             Path(slot.source_path).name,
             f"{slot.source_in:.2f}-{slot.source_out:.2f}{held}",
             slot.sentence,
             "" if slot.score is None else f"{slot.score:.3f}",
         )
-    console = Console(soft_wrap=True)
+    console = display.console()
     console.print(table)
     music = Path(plan.music.path).name if plan.music else "none"
     console.print(f"music: {music}   length: {total_duration(plan):.2f} s")
     for note in result.notes:
-        console.print(f"note: {note}", markup=False)
+        console.print(f"note: {note}")
     if result.video is None:
         console.print("dry run: nothing rendered")
         return
-    console.print(f"wrote {result.video}", markup=False)
+    console.print(f"wrote {result.video}")
     for key, path in result.side_outputs.items():
-        console.print(f"  {key}: {path}", markup=False)
+        console.print(f"  {key}: {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -140,12 +140,11 @@ def _fmt(value: Any, digits: int = 4) -> str:
 
 def print_summary(summary: dict[str, Any]) -> None:
     """The end-of-run table: throughput, losses, artefact size."""
-    from rich.console import Console
-    from rich.table import Table
+    from autocut_core.cli import display
 
-    table = Table(title=f"train {summary['stage']} ({summary['mode']}): {summary['status']}")
-    table.add_column("")
-    table.add_column("", justify="right")
+    title = f"train {summary['stage']} ({summary['mode']}): {summary['status']}"
+    table = display.table(title, ["", ""])
+    table.columns[1].justify = "right"
     size = summary["artefact_bytes"]
     rows = [
         ("steps", f"{summary['steps']} / {summary['total_steps']}"),
@@ -166,8 +165,8 @@ def print_summary(summary: dict[str, Any]) -> None:
         ("artefact size", "-" if size is None else f"{size / 2**20:.2f} MiB"),
     ]
     for name, value in rows:
-        table.add_row(name, str(value))
-    Console().print(table)
+        display.row(table, name, value)
+    display.console().print(table)
 
 
 @uses_settings("tokenizer", "audio_tokenizer")

@@ -514,25 +514,13 @@ class Trainer:
         return summary
 
     def _progress(self, total: int, done: int) -> tuple[Any, Any]:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import TextColumn
 
-        progress = Progress(
-            TextColumn(f"train {self.config.stage}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[status]}"),
-            console=Console(stderr=True),
-            disable=not self.main,
+        from autocut_core.cli import display
+
+        status = TextColumn("{task.fields[status]}", markup=False)
+        progress = display.progress_bar(
+            f"train {self.config.stage}", status, transient=False, disable=not self.main
         )
         task = progress.add_task("steps", total=total, completed=done, status="")
         return progress, task
