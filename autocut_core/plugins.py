@@ -169,23 +169,41 @@ def _env_names(variable: str) -> set[str] | None:
     return {part.strip() for part in value.split(",") if part.strip()}
 
 
-def _distribution(entry_point: metadata.EntryPoint) -> tuple[str, str]:
+def _distribution(
+    entry_point: metadata.EntryPoint, known: dict[int, tuple[Any, str, str]]
+) -> tuple[str, str]:
+    """The (name, version) of the distribution that provides ``entry_point``.
+
+    Reading them parses the distribution's whole metadata file, so ``known`` remembers the
+    answer for each distribution object (the entry points of one distribution share it); it
+    holds the object too, so that its ``id`` cannot be reused while ``known`` lives.
+    """
     dist = entry_point.dist
     if dist is None:
         return "unknown", ""
-    return dist.metadata["Name"] or dist.name, dist.version
+    if id(dist) not in known:
+        meta = dist.metadata
+        known[id(dist)] = (dist, meta["Name"] or dist.name, meta["Version"] or dist.version)
+    _, name, version = known[id(dist)]
+    return name, version
 
 
-def _entry_points() -> list[metadata.EntryPoint]:
+def _entry_points() -> list[tuple[metadata.EntryPoint, str, str]]:
+    """The ``autocut`` entry points, each with its distribution's name and version.
+
+    One entry per (distribution, name), even when a distribution is on ``sys.path`` twice;
+    the core distribution's come first, then the rest by name.
+    """
+    known: dict[int, tuple[Any, str, str]] = {}
     seen: set[tuple[str, str]] = set()
     unique = []
     for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        package, _ = _distribution(entry_point)
+        package, version = _distribution(entry_point, known)
         key = (package.lower(), entry_point.name)
         if key not in seen:  # the same distribution seen twice on sys.path
             seen.add(key)
-            unique.append(entry_point)
-    return sorted(unique, key=lambda ep: (_distribution(ep)[0] != CORE_DISTRIBUTION, ep.name))
+            unique.append((entry_point, package, version))
+    return sorted(unique, key=lambda found: (found[1] != CORE_DISTRIBUTION, found[0].name))
 
 
 def load_host(entrypoints: bool = True) -> PluginHost:
@@ -195,8 +213,7 @@ def load_host(entrypoints: bool = True) -> PluginHost:
         return host
     allowed = _env_names(LOAD_ENV)
     disabled = _env_names(DISABLE_ENV) or set()
-    for entry_point in _entry_points():
-        package, version = _distribution(entry_point)
+    for entry_point, package, version in _entry_points():
         labels = {entry_point.name, package}
         if labels & disabled:
             host.blocked.append(

@@ -6,11 +6,17 @@ import subprocess
 import sys
 import time
 
+from autocut_core import plugins
 from autocut_core.plugins import get_registry
 
 
 def test_version(cli):
     assert cli("--version") == (0, "autocut 0.1.0\n", "")
+    assert plugins._host is None  # answered without loading a plugin
+
+
+def test_version_with_other_arguments_goes_through_the_app(cli):
+    assert cli("--version", "plugins") == (0, "autocut 0.1.0\n", "")
 
 
 def test_plugins_json_lists_builtins_by_kind_and_provider(cli_json):

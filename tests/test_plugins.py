@@ -7,6 +7,9 @@ a hook has none.
 from __future__ import annotations
 
 import json
+import os
+from importlib import metadata
+from pathlib import Path
 
 import pytest
 import typer
@@ -237,3 +240,65 @@ def test_inline_plugin_failures_do_not_outlive_the_block():
         get_registry()
         assert get_host().failures
     assert get_host().failures == []
+
+
+class _FakeDistribution(metadata.Distribution):
+    """A distribution in memory that counts how often its metadata file is read."""
+
+    def __init__(self, name: str, version: str, entry_points: dict[str, str]) -> None:
+        self.metadata_reads = 0
+        self._texts = {
+            "METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nLong text.\n",
+            "entry_points.txt": "[autocut]\n"
+            + "".join(f"{key} = {value}\n" for key, value in entry_points.items()),
+        }
+
+    def read_text(self, filename: str) -> str | None:
+        if filename in ("METADATA", "PKG-INFO"):
+            self.metadata_reads += 1
+        return self._texts.get(filename)
+
+    def locate_file(self, path: str | os.PathLike[str]) -> Path:
+        return Path(path)
+
+
+def _install(monkeypatch: pytest.MonkeyPatch, *dists: _FakeDistribution) -> None:
+    def entry_points(group: str) -> list[metadata.EntryPoint]:
+        return [ep for dist in dists for ep in dist.entry_points if ep.group == group]
+
+    monkeypatch.setattr(plugins.metadata, "entry_points", entry_points)
+    plugins.reset()
+
+
+def test_entry_points_read_each_distribution_once_dedupe_and_put_core_first(monkeypatch):
+    extra = _FakeDistribution(
+        "Autocut-Extra", "2.0", {"zeta": "autocut_plugins.histogram", "alpha": "x.y"}
+    )
+    again = _FakeDistribution("autocut-extra", "1.0", {"zeta": "autocut_plugins.histogram"})
+    core = _FakeDistribution("autocut", "0.1.0", {"exact": "autocut_plugins.exact_retriever"})
+    _install(monkeypatch, extra, again, core)
+
+    found = [(ep.name, package, version) for ep, package, version in plugins._entry_points()]
+
+    assert found == [
+        ("exact", "autocut", "0.1.0"),  # the core distribution first
+        ("alpha", "Autocut-Extra", "2.0"),  # then by name; the display name, not the folder's
+        ("zeta", "Autocut-Extra", "2.0"),  # the second copy of the distribution is left out
+    ]
+    assert [dist.metadata_reads for dist in (extra, again, core)] == [1, 1, 1]
+
+
+def test_loaded_plugins_carry_their_distribution(monkeypatch):
+    extra = _FakeDistribution("autocut-extra", "2.0", {"hist": "autocut_plugins.histogram"})
+    core = _FakeDistribution("autocut", "0.1.0", {"exact": "autocut_plugins.exact_retriever"})
+    _install(monkeypatch, extra, core)
+    monkeypatch.setenv("AUTOCUT_DISABLE_PLUGINS", "autocut")
+
+    host = get_host()
+
+    assert list(host.plugins) == ["hist"]
+    info = host.plugins["hist"]
+    assert (info.package, info.version, info.builtin) == ("autocut-extra", "2.0", False)
+    assert host.blocked == [
+        plugins.BlockedPlugin("exact", "autocut", "listed in AUTOCUT_DISABLE_PLUGINS")
+    ]

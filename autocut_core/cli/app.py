@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from autocut_core import __version__
 from autocut_core.cli.flags import uses_settings
 from autocut_core.errors import AutocutError
-from autocut_core.plugins import PluginHost
 from autocut_core.settings import AutocutSettings
+
+if TYPE_CHECKING:
+    from autocut_core.plugins import PluginHost
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -106,7 +108,12 @@ def doctor(settings: AutocutSettings, as_json: JsonOption = False) -> None:
 @uses_settings()
 def config_show(settings: AutocutSettings, as_json: JsonOption = False) -> None:
     """The merged configuration: defaults < autocut.toml < AUTOCUT_* < flags."""
-    data = _masked(settings.model_dump(mode="json", exclude_none=True))
+    from autocut_core.cli.redaction import redacted
+    from autocut_core.plugins import get_registry
+    from autocut_core.settings import OPTION_TABLES
+
+    tables = {table: kind for kind, table in OPTION_TABLES.items()}
+    data = redacted(settings.model_dump(mode="json", exclude_none=True), tables, get_registry())
     source = data.pop("config_file", None)
     data = {key: value for key, value in data.items() if value != {}}
     if as_json:
@@ -116,28 +123,6 @@ def config_show(settings: AutocutSettings, as_json: JsonOption = False) -> None:
 
     typer.echo(f"# config file: {source or '(none; defaults and AUTOCUT_* only)'}")
     typer.echo(tomli_w.dumps(data).rstrip())
-
-
-#: Option names whose values are credentials: shown as "***" so a pasted config leaks nothing.
-_SECRET_WORDS = ("key", "token", "secret", "password")
-
-
-def _masked(data: Any) -> Any:
-    """``data`` with every credential-like option value replaced (names ending ``_env`` name a
-    variable, not a secret, and are shown)."""
-    if isinstance(data, dict):
-        return {
-            key: "***"
-            if isinstance(value, str) and value and _is_secret(str(key))
-            else _masked(value)
-            for key, value in data.items()
-        }
-    return data
-
-
-def _is_secret(name: str) -> bool:
-    lowered = name.lower()
-    return not lowered.endswith("_env") and any(word in lowered for word in _SECRET_WORDS)
 
 
 # --- the application -----------------------------------------------------------------------
@@ -213,6 +198,10 @@ def _add_plugin_commands(app: typer.Typer, host: PluginHost) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app, turning AutoCut errors into clean exits."""
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # The answer needs no plugin, so none is loaded for it (the same line, the same exit).
+        typer.echo(f"autocut {__version__}")
+        sys.exit(0)
     try:
         build_app()(args=argv, prog_name="autocut")
     except AutocutError as error:

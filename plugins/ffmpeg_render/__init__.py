@@ -4,18 +4,33 @@ One ffmpeg run with one filter graph renders the whole ad; see docs/rendering.md
 ``layout`` (timeline in frames), ``sources`` (input checks), ``video`` and ``audio`` (the two
 halves of the graph), ``graph`` (inputs and chains), ``encoders`` (hardware or libx264),
 ``ffmpeg`` (running it), ``renderer`` (the component). Importing this package is cheap: it
-starts no process and imports nothing heavy.
+starts no process and imports nothing heavy, not even ``renderer``, which loads on first use
+(``FfmpegRenderer`` is looked up lazily), so ``autocut --help`` does not pay for it.
 """
 
 from __future__ import annotations
 
-from autocut_plugins.ffmpeg_render.renderer import FfmpegRenderer
+from typing import TYPE_CHECKING, Any
 
 from autocut_core import hookimpl
+
+if TYPE_CHECKING:
+    from autocut_plugins.ffmpeg_render.renderer import FfmpegRenderer
 
 __all__ = ["FfmpegRenderer"]
 
 
+def __getattr__(name: str) -> Any:
+    if name == "FfmpegRenderer":
+        from autocut_plugins.ffmpeg_render.renderer import FfmpegRenderer
+
+        globals()[name] = FfmpegRenderer
+        return FfmpegRenderer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @hookimpl
 def register_renderers(register):
+    from autocut_plugins.ffmpeg_render.renderer import FfmpegRenderer
+
     register(FfmpegRenderer)

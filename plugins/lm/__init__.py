@@ -8,7 +8,8 @@ rebuilds into a model, which the generation side uses.
 
 Importing this package registers nothing and imports neither typer nor torch: plugin modules
 are imported every time ``autocut`` starts, and ``autocut --help`` must stay fast. The
-commands module is imported inside the hook, torch only when a command runs.
+commands module is imported inside its hook, the backbone module inside its hook (when the
+registry is built), torch only when a command runs.
 """
 
 from __future__ import annotations
@@ -29,5 +30,9 @@ def register_commands(app: typer.Typer) -> None:
     add_train_commands(app)
 
 
-# The backbone's hook lives with the backbone; importing it loads neither torch nor numpy.
-from autocut_plugins.lm.backbone import register_backbones  # noqa: E402, F401
+@hookimpl
+def register_backbones(register) -> None:
+    """Register the ``lm`` backbone (the hook itself lives with the backbone)."""
+    from autocut_plugins.lm import backbone
+
+    backbone.register_backbones(register)

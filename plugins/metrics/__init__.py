@@ -11,12 +11,15 @@ scored as wrong; ``docs/evaluation.md`` gives each formula.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from autocut_core import hookimpl
 from autocut_core.text import count_units
 
-from .indices import OrderingEvaluator, SelectionEvaluator
-from .music import MusicEvaluator
-from .script import ScriptEvaluator
+if TYPE_CHECKING:
+    from .indices import OrderingEvaluator, SelectionEvaluator
+    from .music import MusicEvaluator
+    from .script import ScriptEvaluator
 
 __all__ = [
     "MusicEvaluator",
@@ -26,9 +29,32 @@ __all__ = [
     "count_units",
 ]
 
+# The evaluator modules load on first use (the registry, or a name looked up here), so that
+# ``autocut --help``, which imports every plugin, does not pay for them.
+_MODULES = {
+    "MusicEvaluator": "music",
+    "OrderingEvaluator": "indices",
+    "ScriptEvaluator": "script",
+    "SelectionEvaluator": "indices",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 @hookimpl
 def register_evaluators(register):
+    from .indices import OrderingEvaluator, SelectionEvaluator
+    from .music import MusicEvaluator
+    from .script import ScriptEvaluator
+
     register(SelectionEvaluator)
     register(OrderingEvaluator)
     register(ScriptEvaluator)

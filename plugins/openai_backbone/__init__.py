@@ -6,18 +6,34 @@ The general-model baseline of the paper (GPT-4o, §4.3): clips are shown as capt
 client, its retries, cache and cost accounting are :mod:`autocut_core.llm.chat`.
 
 Importing this package registers nothing and sends nothing; the client connects on the first
-task.
+task. It does not import :mod:`.backbone` either: that loads when the registry is built or a
+name below is first looked up, so ``autocut --help`` does not pay for it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from autocut_core import hookimpl
 
-from .backbone import OpenAIBackbone, OpenAISettings
+if TYPE_CHECKING:
+    from .backbone import OpenAIBackbone, OpenAISettings
 
 __all__ = ["OpenAIBackbone", "OpenAISettings"]
 
 
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import backbone
+
+        value = getattr(backbone, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @hookimpl
 def register_backbones(register):
+    from .backbone import OpenAIBackbone
+
     register(OpenAIBackbone)

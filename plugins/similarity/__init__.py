@@ -10,18 +10,35 @@
   onsets, loudness and spectral centroid, in one small mood space.
 
 Nothing here is trained, so it is the baseline a trained backbone must beat, and the backbone
-that works on a fresh machine. Heavy libraries (torch via the encoders, SciPy) load on first use.
+that works on a fresh machine. Heavy libraries (torch via the encoders, SciPy) load on first use,
+and so does :mod:`.backbone` itself (when the registry is built or a name below is first looked
+up), so ``autocut --help`` does not pay for it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from autocut_core import hookimpl
 
-from .backbone import SimilarityBackbone, SimilaritySettings
+if TYPE_CHECKING:
+    from .backbone import SimilarityBackbone, SimilaritySettings
 
 __all__ = ["SimilarityBackbone", "SimilaritySettings"]
 
 
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import backbone
+
+        value = getattr(backbone, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @hookimpl
 def register_backbones(register):
+    from .backbone import SimilarityBackbone
+
     register(SimilarityBackbone)
