@@ -44,6 +44,18 @@ def test_plugins_all_adds_plugins_and_options(cli_json, cli):
     assert code == 0 and "plugins:" in out and "histogram" in out
 
 
+def test_plugins_all_shows_real_defaults_and_how_each_option_is_set(cli_json, cli):
+    """A default made by a factory is shown as its value, and evaluators (which no command
+    takes a flag for) are shown with their autocut.toml table."""
+    report = cli_json("plugins", "--all", "--json")
+    openai = next(e for e in report["components"]["backbone"] if e["name"] == "openai")
+    assert openai["options"]["extra_body"]["default"] == {}
+    code, out, _ = cli("plugins", "--all")
+    assert code == 0 and "PydanticUndefined" not in out and "--evaluator-opt" not in out
+    assert "--backbone-opt extra_body (dict = {})" in out
+    assert "[evaluators.music] ks" in out
+
+
 def test_plugins_table(cli):
     code, out, _ = cli("plugins")
     assert code == 0

@@ -46,14 +46,20 @@ def test_hook_has_a_test(hook):
     assert f"def test_hook_{hook}(" in sources, f"no test named test_hook_{hook}"
 
 
-@pytest.mark.parametrize("hook", hookspecs.ALL_HOOKS)
-def test_hook_example_runs(hook):
-    """Each section's python block is a complete plugin module that really registers."""
+def _example(hook: str) -> types.ModuleType:
+    """The plugin module a hook's section of docs/plugin-hooks.md shows, executed."""
     section = _sections()[_signature(hook)]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
     assert len(blocks) == 1, f"'{hook}' needs exactly one ```python example, found {len(blocks)}"
     module = types.ModuleType(f"doc_example_{hook}")
     exec(compile(blocks[0], f"docs/plugin-hooks.md ({hook})", "exec"), module.__dict__)
+    return module
+
+
+@pytest.mark.parametrize("hook", hookspecs.ALL_HOOKS)
+def test_hook_example_runs(hook):
+    """Each section's python block is a complete plugin module that really registers."""
+    module = _example(hook)
     if hook == "register_commands":
         from autocut_core.cli import build_app
 
@@ -119,3 +125,101 @@ def test_every_core_name_the_plugin_guide_uses_is_importable_there():
     assert len(names) > 20
     for name in names:
         assert _resolve(name) is not None, name
+
+
+_SHELL_BLOCK = re.compile(r"```(bash|sh|shell|console|text)\n(.*?)```", flags=re.DOTALL)
+#: Words that call a command missing; a sentence naming an existing command must not use them.
+_MISSING = re.compile(
+    r"not (?:written|implemented|available) yet|coming in (?:a )?later release|is being built"
+    r"|no command reads|will (?:accept|be added)",
+    flags=re.IGNORECASE,
+)
+
+
+def _autocut_command_lines() -> list[tuple[str, str]]:
+    """``(document, command line)`` for every ``autocut ...`` a doc's code block shows: every
+    line of a bash block, the ``$ `` lines of a text block."""
+    found = []
+    for document in _documents():
+        for language, block in _SHELL_BLOCK.findall(document.read_text(encoding="utf-8")):
+            lines = block.replace("\\\n", " ").splitlines()
+            if language == "text":
+                lines = [line[2:] for line in lines if line.startswith("$ ")]
+            for line in lines:
+                for command in re.split(r"&&|\|\||\||;", line.split(" #")[0]):
+                    words = command.split()
+                    while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):
+                        words.pop(0)  # VARIABLE=value before the command
+                    if words and words[0].rsplit("/", 1)[-1] == "autocut":
+                        found.append((document.name, " ".join(words)))
+    return found
+
+
+def _resolve_command(words: list[str]):
+    """The click command a command line reaches, the sub-command path, and the rest."""
+    from typer.main import get_command
+
+    from autocut_core.cli import build_app
+
+    command = get_command(build_app())
+    path: list[str] = []
+    for word in words:
+        if word not in getattr(command, "commands", {}):  # a group has sub-commands
+            break
+        command = command.commands[word]
+        path.append(word)
+    return command, path, words[len(path) :]
+
+
+def test_the_docs_show_autocut_commands():
+    assert len(_autocut_command_lines()) > 40
+
+
+def test_every_command_the_docs_show_exists_with_its_options(cli):
+    """A doc cannot promise a command or an option that the CLI does not have (the plugin
+    guide's `register_commands` example is installed: its command is shown in use)."""
+    with inline_plugin(_example("register_commands"), name="doc-register_commands"):
+        problems = _command_problems(cli)
+    assert problems == [], "\n".join(problems)
+
+
+def _command_problems(cli) -> list[str]:
+    import shlex
+
+    problems, paths = [], set()
+    for document, line in _autocut_command_lines():
+        command, path, rest = _resolve_command(shlex.split(line)[1:])
+        if rest and not rest[0].startswith("-") and hasattr(command, "commands"):
+            problems.append(f"{document}: `{line}`: no command `{' '.join([*path, rest[0]])}`")
+            continue
+        known = {option for parameter in command.params for option in parameter.opts}
+        known |= {option for parameter in command.params for option in parameter.secondary_opts}
+        for word in rest:
+            option = word.split("=", 1)[0]
+            if option.startswith("--") and option != "--" and option not in known | {"--help"}:
+                problems.append(f"{document}: `{line}`: `{' '.join(path)}` has no {option}")
+        paths.add(tuple(path))
+    for path in sorted(paths):
+        code, out, err = cli(*path, "--help")
+        if code != 0 or "Usage" not in out:
+            problems.append(f"`autocut {' '.join(path)} --help` failed: {err.strip()}")
+    return problems
+
+
+def test_no_document_calls_an_existing_command_missing():
+    """A sentence that names a command the CLI has must not say it is not there yet."""
+    from typer.main import get_command
+
+    from autocut_core.cli import build_app
+
+    commands = set(get_command(build_app()).commands)
+    stale = []
+    for document in _documents():
+        prose = _SHELL_BLOCK.sub("", document.read_text(encoding="utf-8"))
+        for sentence in re.split(r"(?<=[.!?])\s+|\n\n", prose):
+            named = set(re.findall(r"autocut (\w[\w-]*)", sentence)) & commands
+            named |= {word for word in commands if f"`{word}`" in sentence}
+            if named and _MISSING.search(sentence):
+                stale.append(f"{document.name}: {' '.join(sentence.split())[:160]}")
+    assert {"run", "render", "train"} <= commands
+    assert stale == [], "\n".join(stale)

@@ -33,7 +33,9 @@ def describe(registration: Registration, with_options: bool = True) -> dict[str,
         detail["options"] = {
             name: {
                 "type": _type_name(field.annotation),
-                "default": None if field.is_required() else _jsonable(field.default),
+                "default": None
+                if field.is_required()
+                else _jsonable(field.get_default(call_default_factory=True)),
                 "required": field.is_required(),
                 "description": field.description or "",
             }
@@ -51,6 +53,8 @@ def _jsonable(value: Any) -> Any:
         return value
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
     return str(value)
 
 
@@ -77,6 +81,16 @@ def build(show_all: bool) -> dict[str, Any]:
     return report
 
 
+def _option_label(kind: str, name: str, option: str) -> str:
+    """How a user sets the option: a ``--KIND-opt`` flag where commands have one, else the
+    autocut.toml table (evaluators are configured only there)."""
+    from autocut_core.settings import COMPONENT_CHOICES, OPTION_TABLES
+
+    if kind in {choice_kind for choice_kind, _ in COMPONENT_CHOICES.values()}:
+        return f"--{kind}-opt {option}"
+    return f"[{OPTION_TABLES[kind]}.{name}] {option}"
+
+
 def print_table(report: dict[str, Any], show_all: bool) -> None:
     for kind, entries in report["components"].items():
         if not entries and not show_all:
@@ -91,7 +105,7 @@ def print_table(report: dict[str, Any], show_all: bool) -> None:
             for option, spec in entry.get("options", {}).items():
                 default = "required" if spec["required"] else f"= {spec['default']!r}"
                 typer.echo(
-                    f"  {'':<{width}}    --{kind}-opt {option} ({spec['type']} {default}) {spec['description']}".rstrip()
+                    f"  {'':<{width}}    {_option_label(kind, entry['name'], option)} ({spec['type']} {default}) {spec['description']}".rstrip()
                 )
     if show_all:
         typer.echo("plugins:")

@@ -143,7 +143,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     from autocut_core.cli import display
 
     title = f"train {summary['stage']} ({summary['mode']}): {summary['status']}"
-    table = display.table(title, ["", ""])
+    table = display.table(title, ["", ""], show_header=False)
     table.columns[1].justify = "right"
     size = summary["artefact_bytes"]
     rows = [
