@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from autocut_core.errors import AutocutError, CapabilityError, ComponentSettingsError
+from autocut_core.errors import (
+    AutocutError,
+    BackboneAnswerError,
+    CapabilityError,
+    ComponentSettingsError,
+)
 from autocut_core.types import (
     Candidate,
     EditPlan,
@@ -216,14 +221,46 @@ class Tokenizer(Component):
 class Backbone(Component):
     """The editing model: selects, orders, writes and picks music (paper §3.5).
 
-    A backbone declares which of ``select``, ``sort``, ``write_script`` and ``pick_music`` it
-    can do in ``capabilities``; the others raise :class:`CapabilityError`.
+    A backbone declares which of ``select``, ``sort``, ``write_script``, ``pick_music`` and
+    ``rank_music`` it can do in ``capabilities`` and implements the matching ``_select``,
+    ``_sort``, ``_write_script``, ``_pick_music``, ``_rank_music``. The public methods are
+    template methods: they refuse what the backbone cannot do, guard the inputs (a count
+    larger than the pool, an empty music library) and check the answer before anyone builds
+    on it (:class:`~autocut_core.errors.BackboneAnswerError` names the backbone and the
+    problem), so the pipelines and the evaluation harness get the same checked answers.
     """
 
     kind = "backbone"
     #: Whether the backbone reads ``Candidate.tokens`` / ``MusicCandidate.tokens``: the
     #: pipelines run the trained tokenizers only for backbones that do.
     needs_tokens: ClassVar[bool] = False
+    #: The template methods; a subclass implements the underscored twin of each instead.
+    TEMPLATE_METHODS: ClassVar[tuple[str, ...]] = (
+        "select",
+        "sort",
+        "write_script",
+        "pick_music",
+        "rank_music",
+    )
+
+    @classmethod
+    def class_problems(cls) -> list[str]:
+        problems = super().class_problems()
+        for method in cls.TEMPLATE_METHODS:
+            if getattr(cls, method) is not getattr(Backbone, method):
+                problems.append(
+                    f"overrides {method}(); implement _{method}() instead (the base class "
+                    "checks its inputs and answer)"
+                )
+            implemented = getattr(cls, f"_{method}") is not getattr(Backbone, f"_{method}")
+            if (method in cls.capabilities) != implemented:
+                state = "declares" if method in cls.capabilities else "does not declare"
+                problems.append(
+                    f"{state} the capability '{method}' but "
+                    f"{'does not implement' if method in cls.capabilities else 'implements'} "
+                    f"_{method}()"
+                )
+        return problems
 
     @property
     def max_frames_per_clip(self) -> int:
@@ -232,28 +269,51 @@ class Backbone(Component):
         clips the way it learned them."""
         return 0
 
+    # -- the template methods: what callers use ---------------------------------------------
+
     def select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
         """Choose ``count`` distinct candidates that fit the script."""
         self.require("select")
-        raise NotImplementedError
-
-    @staticmethod
-    def check_count(count: int, candidates: Sequence[Candidate]) -> None:
-        """Refuse a selection of more candidates than the pool holds (or a negative count)."""
-        if not 0 <= count <= len(candidates):
-            raise AutocutError(f"cannot select {count} of {len(candidates)} candidates")
+        self.check_count(count, candidates)
+        selection = self._select(product, script, candidates, count)
+        indices = list(selection.indices)
+        problem = None
+        if len(indices) != count:
+            problem = f"{len(indices)} indices instead of {count}"
+        elif len(set(indices)) != len(indices):
+            problem = f"repeated indices {indices}"
+        elif any(not 0 <= i < len(candidates) for i in indices):
+            problem = f"indices {indices} outside 0..{len(candidates) - 1}"
+        elif selection.scores and len(selection.scores) != count:
+            problem = f"{len(selection.scores)} scores for {count} indices"
+        if problem:
+            raise BackboneAnswerError(f"backbone '{self.name}' selected {problem}")
+        return selection
 
     def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
         """Order the candidates so that the i-th plays under the i-th sentence."""
         self.require("sort")
-        raise NotImplementedError
+        ordering = self._sort(product, script, candidates)
+        if sorted(ordering.order) != list(range(len(candidates))):
+            raise BackboneAnswerError(
+                f"backbone '{self.name}' returned {list(ordering.order)}, "
+                f"not a permutation of 0..{len(candidates) - 1}"
+            )
+        return ordering
 
     def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
-        """Write one sentence per candidate clip, in candidate order."""
+        """Write one sentence per candidate clip, in candidate order (lines stripped)."""
         self.require("write_script")
-        raise NotImplementedError
+        script = self._write_script(product, candidates)
+        lines = [line.strip() for line in script.sentences]
+        if len(lines) != len(candidates) or not all(lines):
+            raise BackboneAnswerError(
+                f"backbone '{self.name}' wrote {len(lines)} lines for {len(candidates)} clips "
+                "(one non-empty line per clip is required)"
+            )
+        return Script(sentences=tuple(lines), language=script.language)
 
     def pick_music(
         self,
@@ -262,8 +322,83 @@ class Backbone(Component):
         clips: Sequence[Candidate],
         tracks: Sequence[MusicCandidate],
     ) -> MusicChoice:
-        """Choose the background track for the ordered clips."""
+        """Choose the background track (one of ``tracks``) for the ordered clips."""
         self.require("pick_music")
+        self.check_library(tracks)
+        choice = self._pick_music(product, script, clips, tracks)
+        if choice.track_id not in {track.track.track_id for track in tracks}:
+            raise BackboneAnswerError(
+                f"backbone '{self.name}' picked track '{choice.track_id}', "
+                "which is not in the music library"
+            )
+        return choice
+
+    def rank_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> list[float]:
+        """One finite score per track, higher is better (the evaluation's Hit@k and MRR)."""
+        import math
+
+        self.require("rank_music")
+        self.check_library(tracks)
+        scores = [float(score) for score in self._rank_music(product, script, clips, tracks)]
+        if len(scores) != len(tracks) or not all(math.isfinite(score) for score in scores):
+            raise BackboneAnswerError(
+                f"backbone '{self.name}': rank_music must give one finite score per "
+                f"track ({len(tracks)}), got {scores}"
+            )
+        return scores
+
+    @staticmethod
+    def check_count(count: int, candidates: Sequence[Candidate]) -> None:
+        """Refuse a selection of more candidates than the pool holds (or a negative count)."""
+        if count < 0:
+            raise AutocutError(f"cannot select {count} candidates")
+        if count and not candidates:
+            raise AutocutError("cannot select from an empty candidate pool")
+        if count > len(candidates):
+            raise AutocutError(
+                f"cannot select {count} distinct candidates from a pool of {len(candidates)}"
+            )
+
+    @staticmethod
+    def check_library(tracks: Sequence[MusicCandidate]) -> None:
+        if not tracks:
+            raise AutocutError("cannot pick music from an empty music library")
+
+    # -- what a backbone implements, one per declared capability ------------------------------
+
+    def _select(
+        self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
+    ) -> Selection:
+        raise NotImplementedError
+
+    def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+        raise NotImplementedError
+
+    def _write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+        raise NotImplementedError
+
+    def _pick_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> MusicChoice:
+        raise NotImplementedError
+
+    def _rank_music(
+        self,
+        product: Product,
+        script: Script,
+        clips: Sequence[Candidate],
+        tracks: Sequence[MusicCandidate],
+    ) -> Sequence[float]:
         raise NotImplementedError
 
 

@@ -81,6 +81,11 @@ class CapabilityError(AutocutError):
     exit_code = 2
 
 
+class BackboneAnswerError(AutocutError):
+    """A backbone returned an answer that breaks its contract (a duplicate index, a track
+    that is not in the library): named here, not as a malformed video three stages later."""
+
+
 class InputError(AutocutError):
     """A user file (product, script, plan, media) is missing or malformed."""
 

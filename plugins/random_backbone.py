@@ -13,7 +13,6 @@ from pydantic import Field
 
 from autocut_core import hookimpl
 from autocut_core.components import Backbone, ComponentSettings
-from autocut_core.errors import AutocutError
 from autocut_core.types import (
     Candidate,
     MusicCandidate,
@@ -39,26 +38,23 @@ class RandomBackbone(Backbone):
         super().__init__(settings)
         self._random = random.Random(self.settings.seed)  # type: ignore[attr-defined]
 
-    def select(
+    def _select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
-        self.check_count(count, candidates)
         return Selection(indices=tuple(self._random.sample(range(len(candidates)), count)))
 
-    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+    def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
         order = list(range(len(candidates)))
         self._random.shuffle(order)
         return Ordering(order=tuple(order))
 
-    def pick_music(
+    def _pick_music(
         self,
         product: Product,
         script: Script,
         clips: Sequence[Candidate],
         tracks: Sequence[MusicCandidate],
     ) -> MusicChoice:
-        if not tracks:
-            raise AutocutError("cannot pick music from an empty music library")
         return MusicChoice(track_id=self._random.choice(tracks).track.track_id)
 
 

@@ -18,8 +18,14 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 from autocut_core import plugins  # noqa: E402
+
+# Property tests draw the same examples on every run (derandomize) and have no per-example
+# deadline: a loaded machine must not turn a slow example into a failure.
+settings.register_profile("autocut", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("autocut")
 
 
 @pytest.fixture(autouse=True)

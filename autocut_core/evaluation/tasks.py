@@ -12,10 +12,9 @@ own transcript sentence is shown only in the select prompt (paper §3.1). For ``
 
 from __future__ import annotations
 
-import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -159,9 +158,9 @@ def _music(
 ) -> dict[str, Any]:
     """The pick (scored by mss_proxy) and a ranking of the pool (scored by Hit@k and MRR).
 
-    A backbone that has ``rank_music(product, script, clips, tracks) -> scores`` (one float
-    per track, higher is better) is ranked by it, equal scores tied; otherwise its pick is
-    rank 1 and the rest of the pool is tied behind it (the evaluator does that part).
+    A backbone with the ``rank_music`` capability (one checked, finite score per track, higher
+    is better) is ranked by it, equal scores tied; otherwise its pick is rank 1 and the rest
+    of the pool is tied behind it (the evaluator does that part).
     """
     choice = backbone.pick_music(sample.product, script, clips, tracks)
     paths = {track.track.track_id: track.track.path for track in tracks}
@@ -172,16 +171,8 @@ def _music(
     }
     if choice.score is not None:
         prediction["score"] = choice.score
-    ranker: Callable[..., Sequence[float]] | None = getattr(backbone, "rank_music", None)
-    if callable(ranker):
-        scores = [float(s) for s in ranker(sample.product, script, clips, tracks)]
-        if len(scores) != len(tracks) or not all(math.isfinite(s) for s in scores):
-            from autocut_core.errors import AutocutError
-
-            raise AutocutError(
-                f"backbone '{backbone.name}': rank_music must give one finite score per "
-                f"track ({len(tracks)}), got {scores}"
-            )
+    if "rank_music" in backbone.capabilities:
+        scores = backbone.rank_music(sample.product, script, clips, tracks)
         prediction["ranking"] = tiers_by_score([t.track.track_id for t in tracks], scores)
         prediction["scores"] = scores
     return prediction

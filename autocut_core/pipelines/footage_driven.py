@@ -23,32 +23,17 @@ class FootageDrivenPipeline(Pipeline):
         backbone = steps.make_backbone(request, set() if request.script else {"write_script"})
         with steps.offered(request, backbone, gather.file_candidates) as (material, given, tracks):
             clips = list(given)
-            script = request.script or _written(backbone, request, clips)
+            script = request.script or backbone.write_script(request.product, clips)
             if len(script) != len(clips):
                 raise InputError(
                     f"the script has {len(script)} sentences but there are {len(clips)} "
                     "clips: footage-driven ads speak one sentence per clip"
                 )
             if not request.keep_order:
-                ordering = steps.checked_ordering(
-                    backbone, backbone.sort(request.product, script, clips), len(clips)
-                )
+                ordering = backbone.sort(request.product, script, clips)
                 clips = [clips[i] for i in ordering.order]
                 if request.script is None:
                     # Written lines describe their own clip: they move with it.
                     lines = tuple(script.sentences[i] for i in ordering.order)
                     script = Script(sentences=lines, language=script.language)
             return steps.conclude(request, material, backbone, self.name, script, clips, tracks)
-
-
-def _written(backbone, request: EditRequest, candidates) -> Script:  # type: ignore[no-untyped-def]
-    from autocut_core.pipelines import steps
-
-    script = backbone.write_script(request.product, candidates)
-    lines = [line.strip() for line in script.sentences]
-    if len(lines) != len(candidates) or not all(lines):
-        raise steps.BackboneAnswerError(
-            f"backbone '{backbone.name}' wrote {len(lines)} lines for {len(candidates)} clips "
-            "(one non-empty line per clip is required)"
-        )
-    return Script(sentences=tuple(lines), language=script.language)

@@ -32,10 +32,7 @@ class ScriptDrivenPipeline(Pipeline):
                     f"the script has {count} sentences but the footage has only "
                     f"{len(candidates)} clips: add footage or shorten the script"
                 )
-            selection = steps.checked_selection(
-                backbone, backbone.select(request.product, script, candidates, count),
-                len(candidates), count,
-            )  # fmt: skip
+            selection = backbone.select(request.product, script, candidates, count)
             indices = list(selection.indices)
             scores = list(selection.scores) if len(selection.scores) == count else []
             if request.keep_order:
@@ -44,9 +41,7 @@ class ScriptDrivenPipeline(Pipeline):
                 scores = [s for _, s in pairs] if scores else []
             chosen = [candidates[i] for i in indices]
             if not request.keep_order:
-                ordering = steps.checked_ordering(
-                    backbone, backbone.sort(request.product, script, chosen), count
-                )
+                ordering = backbone.sort(request.product, script, chosen)
                 chosen = [chosen[i] for i in ordering.order]
                 scores = [scores[i] for i in ordering.order] if scores else []
             return steps.conclude(

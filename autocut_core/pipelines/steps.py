@@ -1,8 +1,7 @@
 """Steps both pipelines take the same way: components, answer checks, music, the finish.
 
-A backbone's answer is checked here before anything is built on it, so a third-party
-backbone that returns a duplicate index fails with a message naming it, not with a
-malformed video three stages later.
+A backbone's answers come checked from its template methods
+(:class:`~autocut_core.components.Backbone`), the same checks the evaluation harness gets.
 """
 
 from __future__ import annotations
@@ -12,23 +11,17 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from autocut_core.components import Backbone, Tokenizer, Voice
-from autocut_core.errors import AutocutError, InputError
+from autocut_core.errors import InputError
 from autocut_core.pipelines.gather import Material, add_tokens, gather, music_candidates
 from autocut_core.pipelines.request import EditRequest, EditResult
 from autocut_core.types import (
     Candidate,
     EditPlan,
     MusicCandidate,
-    Ordering,
     Product,
     Script,
-    Selection,
     Track,
 )
-
-
-class BackboneAnswerError(AutocutError):
-    """A backbone returned an answer that breaks its contract."""
 
 
 def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
@@ -91,29 +84,6 @@ def offered(
         material.db.close()
 
 
-def checked_selection(backbone: Backbone, selection: Selection, pool: int, count: int) -> Selection:
-    indices = list(selection.indices)
-    problem = None
-    if len(indices) != count:
-        problem = f"{len(indices)} indices instead of {count}"
-    elif len(set(indices)) != len(indices):
-        problem = f"repeated indices {indices}"
-    elif any(not 0 <= i < pool for i in indices):
-        problem = f"indices {indices} outside 0..{pool - 1}"
-    if problem:
-        raise BackboneAnswerError(f"backbone '{backbone.name}' selected {problem}")
-    return selection
-
-
-def checked_ordering(backbone: Backbone, ordering: Ordering, count: int) -> Ordering:
-    if sorted(ordering.order) != list(range(count)):
-        raise BackboneAnswerError(
-            f"backbone '{backbone.name}' returned {list(ordering.order)}, "
-            f"not a permutation of 0..{count - 1}"
-        )
-    return ordering
-
-
 def choose_music(
     request: EditRequest,
     backbone: Backbone,
@@ -128,13 +98,8 @@ def choose_music(
     if not tracks:
         note = [] if not request.music else ["no usable music in the library: the ad is silent"]
         return None, note
-    choice = backbone.pick_music(product, script, clips, tracks)
+    choice = backbone.pick_music(product, script, clips, tracks)  # checked: one of the tracks
     by_id = {track.track.track_id: track.track for track in tracks}
-    if choice.track_id not in by_id:
-        raise BackboneAnswerError(
-            f"backbone '{backbone.name}' picked track '{choice.track_id}', "
-            "which is not in the music library"
-        )
     return by_id[choice.track_id], []
 
 

@@ -136,19 +136,19 @@ class FakeBackbone(Backbone):
     description = "Test double: first-come selection, identity order, captions as script"
     capabilities = frozenset({"select", "sort", "write_script", "pick_music"})
 
-    def select(
+    def _select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
         return Selection(indices=tuple(range(count)), scores=tuple(1.0 for _ in range(count)))
 
-    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+    def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
         return Ordering(order=tuple(range(len(candidates))))
 
-    def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+    def _write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
         lines = [c.caption or f"{product.name}, shot {i + 1}." for i, c in enumerate(candidates)]
         return Script(sentences=tuple(lines))
 
-    def pick_music(
+    def _pick_music(
         self,
         product: Product,
         script: Script,

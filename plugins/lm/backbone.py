@@ -137,7 +137,7 @@ class MusicRanking:
 class LMBackbone(Backbone):
     name = "lm"
     description = "AutoCut's trained language model on frame tokens, with constrained decoding"
-    capabilities = frozenset({"select", "sort", "write_script", "pick_music"})
+    capabilities = frozenset({"select", "sort", "write_script", "pick_music", "rank_music"})
     needs_tokens = True
     Settings = LMSettings
 
@@ -181,10 +181,9 @@ class LMBackbone(Backbone):
 
     # -- the four tasks -----------------------------------------------------------------------
 
-    def select(
+    def _select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
-        self.check_count(count, candidates)
         if count == 0:
             return Selection(indices=())
         from autocut_plugins.lm.constrained import IndexAnswer
@@ -214,7 +213,7 @@ class LMBackbone(Backbone):
         )
         return Selection(indices=tuple(i for i, _ in scored), scores=tuple(s for _, s in scored))
 
-    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+    def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
         if not candidates:
             raise AutocutError("cannot order an empty list of clips")
         from autocut_plugins.lm.constrained import IndexAnswer
@@ -240,7 +239,7 @@ class LMBackbone(Backbone):
         scores = () if constraint is None else tuple(constraint.item_logprobs)
         return Ordering(order=tuple(order), scores=scores)  # type: ignore[arg-type]
 
-    def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+    def _write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
         if not candidates:
             raise AutocutError("cannot write a script for no clips")
         from autocut_plugins.lm.constrained import ScriptAnswer
@@ -261,7 +260,7 @@ class LMBackbone(Backbone):
         written = parse_answer("script", text, lines=lines)
         return Script(sentences=tuple(written), language=lang)  # type: ignore[arg-type]
 
-    def pick_music(
+    def _pick_music(
         self,
         product: Product,
         script: Script,
@@ -275,7 +274,7 @@ class LMBackbone(Backbone):
             track_id=tracks[best].track.track_id, score=ranking.scores[best], tokens=written
         )
 
-    def rank_music(
+    def _rank_music(
         self,
         product: Product,
         script: Script,
@@ -328,8 +327,6 @@ class LMBackbone(Backbone):
         tracks: Sequence[MusicCandidate],
     ) -> MusicRanking:
         """The ranking of ``tracks``; the same question twice (pick, then rank) is asked once."""
-        if not tracks:
-            raise AutocutError("cannot pick music from an empty music library")
         from autocut_plugins.lm import grounding
 
         session = self._session()

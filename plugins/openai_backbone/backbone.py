@@ -110,10 +110,9 @@ class OpenAIBackbone(Backbone):
 
     # -- the four tasks -----------------------------------------------------------------------
 
-    def select(
+    def _select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
-        self.check_count(count, candidates)
         if count == 0:
             return Selection(indices=())
         lang = self._language(product, script.sentences)
@@ -140,7 +139,7 @@ class OpenAIBackbone(Backbone):
         indices = reading.value
         return Selection(indices=tuple(indices), scores=self._scores(response, reading))  # type: ignore[arg-type]
 
-    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+    def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
         if not candidates:
             raise AutocutError("cannot order an empty list of clips")
         if len(candidates) == 1:
@@ -162,7 +161,7 @@ class OpenAIBackbone(Backbone):
         )
         return Ordering(order=tuple(reading.value), scores=self._scores(response, reading))  # type: ignore[arg-type]
 
-    def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+    def _write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
         if not candidates:
             raise AutocutError("cannot write a script for no clips")
         lang = self._language(product, [c.caption for c in candidates])
@@ -178,15 +177,13 @@ class OpenAIBackbone(Backbone):
         )
         return Script(sentences=tuple(reading.value), language=lang)  # type: ignore[arg-type]
 
-    def pick_music(
+    def _pick_music(
         self,
         product: Product,
         script: Script,
         clips: Sequence[Candidate],
         tracks: Sequence[MusicCandidate],
     ) -> MusicChoice:
-        if not tracks:
-            raise AutocutError("cannot pick music from an empty music library")
         lang = self._language(product, script.sentences)
         prompt = task_prompts.music_prompt(
             product,

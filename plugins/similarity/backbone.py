@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from autocut_core.components import Backbone, ComponentSettings
 from autocut_core.editing import assignment
-from autocut_core.errors import AutocutError
 from autocut_core.materials.captions import words_from_name
 from autocut_core.types import (
     Candidate,
@@ -55,17 +54,9 @@ class SimilarityBackbone(Backbone):
         # Overlap only: the contract checks the interface and must not need the text extra.
         return {"text_encoder": "none"}
 
-    def select(
+    def _select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
     ) -> Selection:
-        if count < 0:
-            raise AutocutError(f"cannot select {count} candidates")
-        if count and not candidates:
-            raise AutocutError("cannot select from an empty candidate pool")
-        if count > len(candidates):
-            raise AutocutError(
-                f"cannot select {count} distinct candidates from a pool of {len(candidates)}"
-            )
         if count == 0:
             return Selection(indices=())
         queries = _queries(product, script)
@@ -75,7 +66,7 @@ class SimilarityBackbone(Backbone):
             scores=tuple(score for _, _, score in picked),
         )
 
-    def sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
+    def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
         if not candidates:
             return Ordering(order=())
         if not script.sentences:
@@ -86,10 +77,10 @@ class SimilarityBackbone(Backbone):
             scores=tuple(score for _, score in placed),
         )
 
-    def write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
+    def _write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
         return write_lines(product, candidates, self.scorer)
 
-    def pick_music(
+    def _pick_music(
         self,
         product: Product,
         script: Script,
@@ -101,8 +92,6 @@ class SimilarityBackbone(Backbone):
         without either the first track is returned with no score (there is nothing to go on)."""
         import numpy as np
 
-        if not tracks:
-            raise AutocutError("cannot pick music from an empty music library")
         if len(tracks) == 1:
             return MusicChoice(track_id=tracks[0].track.track_id)
         settings: SimilaritySettings = self.settings  # type: ignore[assignment]

@@ -23,12 +23,14 @@ ENERGETIC_FOOTAGE = {
     "life": samples.SCENE_SOURCES[4],
     "bands": "rgbtestsrc=size={size}:rate={rate},scroll=horizontal=0.02",
 }
-#: Dark, still footage: flat or slowly changing dim colours, one with sensor noise.
+#: Dark, still footage: flat or slowly changing dim colours, one with sensor noise. Every
+#: generator is seeded: ``gradients`` without a seed places its colours at random on every
+#: run (``noise`` has a fixed default seed).
 CALM_FOOTAGE = {
     "grey": samples.solid_color("0x303030"),
     "night": "color=c=0x102030:size={size}:rate={rate},noise=alls=5:allf=t",
     "umber": samples.solid_color("0x3a2a10"),
-    "dusk": "gradients=size={size}:rate={rate}:c0=0x000000:c1=0x202840:speed=0.001",
+    "dusk": "gradients=size={size}:rate={rate}:c0=0x000000:c1=0x202840:speed=0.001:seed=1",
 }
 
 
@@ -82,7 +84,11 @@ def _hit_rate(backbone, clips, tracks, wanted):
 def test_energetic_footage_gets_energetic_music(lexical, media):
     """Measured: fast colourful footage gets the energetic track in 28 of 28 tries (4 footage
     files x the 7 pools of 2-4 tracks that offer it; chance 0.39); dark still footage gets the
-    calm or the dark track in 40 of 40 (4 files x 10 pools; chance 0.55)."""
+    calm or the dark track in 40 of 40 (4 files x 10 pools; chance 0.55).
+
+    The media are fixed; the one seed in them is the ``dusk`` gradient's. Calm hit rate
+    measured over 20 seeds (seed s of dusk's gradients = 0..19): min 1.0, median 1.0, max
+    1.0; threshold 0.9 (energetic: 1.0, no seed in its footage; threshold 0.9)."""
     footage, tracks, _ = media
     energetic = [
         _hit_rate(lexical, footage[name], tracks, {"energetic"}) for name in ENERGETIC_FOOTAGE

@@ -141,7 +141,7 @@ def test_reask_failing_again_reports_both(server, fast_options):
 def test_select_nothing_or_too_much_asks_no_one(server, fast_options):
     chosen = backbone(fast_options)
     assert chosen.select(PRODUCT, SCRIPT, clips(), 0).indices == ()
-    with pytest.raises(AutocutError, match="cannot select 7 of 6"):
+    with pytest.raises(AutocutError, match="cannot select 7 distinct candidates from a pool of 6"):
         chosen.select(PRODUCT, SCRIPT, clips(), 7)
     assert server.requests == []
 

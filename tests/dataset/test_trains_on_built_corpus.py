@@ -59,4 +59,9 @@ def test_both_stages_train_on_the_built_corpora(built, tmp_path, monkeypatch):
     print(f"held-out SFT loss {sft['first_val_loss']:.3f} -> {sft['last_val_loss']:.3f}")
     # 7 training ads: the answers it can learn (indices, permutations, line structure) pull the
     # held-out loss down by more than a nat; the rest (new sentences, other ads' codes) cannot.
+    # Measured over 10 seeds (seed s of the ads = 3..12, of the tiny base = 0..9, training
+    # seed 42 + s; ~30 s a run): the drop min -0.81, median 0.92, max 2.16 nats (this seed
+    # 1.44); threshold 1.0, NOT below the minimum: 5 of 10 seeds fall short, 2 end above where
+    # they started (the held-out loss swings by up to a nat between epochs at lr 5e-3). The
+    # fixed seeds keep this test stable; its recipe needs retuning before the margin is real.
     assert sft["last_val_loss"] < sft["first_val_loss"] - 1.0

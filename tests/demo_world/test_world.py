@@ -59,6 +59,9 @@ def test_every_sentence_names_what_its_shot_shows():
             assert clip.framing == "fit" and clip.zoom == category.zoom
             shown[clip.concept] += 1
     assert set(shown) == set(DEMO_CONCEPTS)  # every concept is used ...
+    # Measured over 20 seeds (seed s of the plans = 0..19): the rarest concept is shown min
+    # 15, median 18, max 20 times (this seed 19); threshold 15. The floor is what the demo
+    # needs, not a margin: a planner that shows a concept less often should fail here.
     assert min(shown.values()) >= 15  # ... often enough to be learnt
     assert {clip.flip for plan in plans for clip in plan.clips} == {True, False}
     assert {plan.ad_id for plan in plans} == {f"ad{n:03d}" for n in range(1, 241)}
@@ -181,7 +184,8 @@ def test_product_lines_and_moods_are_told_apart_by_their_sound(tmp_path):
 @pytest.mark.slow
 def test_the_music_moves_like_the_footage(tmp_path):
     """Measured with the ``similarity`` backbone's own instruments (two ads per category):
-    the more a category's footage moves, the more energetic its music; sports most of all."""
+    the more a category's footage moves, the more energetic its music; sports' music most
+    of all, and the three most energetic moods have the three busiest kinds of footage."""
     from autocut_plugins.similarity.footage import look_at_clips
     from autocut_plugins.similarity.mood import footage_mood, listen, track_moods
     from autocut_plugins.similarity.settings import SimilaritySettings
@@ -212,8 +216,15 @@ def test_the_music_moves_like_the_footage(tmp_path):
     footage_rank, music_rank = pairs[:, 0].argsort().argsort(), pairs[:, 1].argsort().argsort()
     spearman = np.corrcoef(footage_rank, music_rank)[0, 1]
     loudest = max(by_category, key=lambda key: by_category[key][1])
-    busiest = max(by_category, key=lambda key: by_category[key][0])
-    assert spearman >= 0.7 and loudest == busiest == "sports", by_category
+    busiest = sorted(by_category, key=lambda key: -by_category[key][0])[:3]
+    # Measured over 20 seeds (seed s of the plans = 1..20): spearman min 0.771, median 0.914,
+    # max 1.0, threshold 0.7 (this seed 0.829); the loudest music was sports' on 20 of 20;
+    # the three busiest footages were sports, games and snacks (in some order) on 20 of 20.
+    # Not asserted: that sports' footage is the busiest. It was on 13 of 20 seeds (its lead
+    # over the next min -0.36, median +0.05, max +0.35): games' footage moves about as much
+    # (over 60 other ads, mean energy 0.47 for games, 0.42 for sports).
+    assert spearman >= 0.7 and loudest == "sports", by_category
+    assert set(busiest) == {"sports", "games", "snacks"}, by_category
 
 
 def _starts(shots: tuple[float, ...]) -> list[tuple[float, float]]:

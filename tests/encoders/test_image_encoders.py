@@ -64,6 +64,9 @@ class TestEfficientNet:
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
         similarity = vectors @ vectors.T
         same = [similarity[0, 1], similarity[0, 2], similarity[1, 2]]
+        # Measured over 20 seeds (seed s of _scene = 3..22): min(same) min 0.818, median 0.900,
+        # max 0.926, threshold 0.8 (this seed 0.899); its gap over the stripes min 0.53,
+        # median 0.59, max 0.68, threshold 0.3.
         assert min(same) > 0.8
         assert max(similarity[:3, 3]) < min(same) - 0.3
 

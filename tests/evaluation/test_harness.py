@@ -150,7 +150,7 @@ class TestScoring:
         class Refusing(FakeBackbone):
             name = "refusing"
 
-            def sort(self, product, script, candidates) -> Ordering:
+            def _sort(self, product, script, candidates) -> Ordering:
                 raise AutocutError("sort answer: the list is empty at offset 1")
 
         autocut_plugin(_plugin(Refusing), name="refusing")
@@ -165,8 +165,9 @@ class TestScoring:
     def test_a_ranking_backbone_is_scored_by_its_ranking(self, sft, autocut_plugin, tmp_path):
         class Ranking(FakeBackbone):
             name = "ranking"
+            capabilities = FakeBackbone.capabilities | {"rank_music"}
 
-            def rank_music(self, product, script, clips, tracks) -> Sequence[float]:
+            def _rank_music(self, product, script, clips, tracks) -> Sequence[float]:
                 # the first two tracks of each pool tie at the top
                 return [0.5, 0.5, 0.1][: len(tracks)]
 
@@ -187,9 +188,9 @@ class TestResume:
         class Counting(FakeBackbone):
             name = "counting"
 
-            def select(self, product, script, candidates, count):
+            def _select(self, product, script, candidates, count):
                 calls.append(product.name)
-                return super().select(product, script, candidates, count)
+                return super()._select(product, script, candidates, count)
 
         autocut_plugin(_plugin(Counting), name="counting")
         out = tmp_path / "out"
@@ -209,10 +210,10 @@ class TestResume:
             name = "interrupted"
             interrupt = True
 
-            def write_script(self, product, candidates):
+            def _write_script(self, product, candidates):
                 if Interrupted.interrupt:
                     raise KeyboardInterrupt  # Ctrl-C in the middle of the third sample
-                return super().write_script(product, candidates)
+                return super()._write_script(product, candidates)
 
         autocut_plugin(_plugin(Interrupted), name="interrupted")
         out = tmp_path / "out"

@@ -84,11 +84,14 @@ def test_invalid_answers_score_zero_and_unreadable_judges_are_left_out(
     class Sloppy(FakeBackbone):
         name = "sloppy"
 
-        def sort(self, product, script, candidates):
+        def _sort(self, product, script, candidates):
             return Ordering(order=(0, 0, 1))  # not a permutation: VSC 0, no request
 
-        def write_script(self, product, candidates):
-            lines = ["BROKEN line."] if product.name == "Juice" else ["新鲜", "冰爽"]
+        def _write_script(self, product, candidates):
+            # one line per clip (a wrong count is refused before any judge sees it)
+            lines = (
+                ["BROKEN line."] * len(candidates) if product.name == "Juice" else ["新鲜", "冰爽"]
+            )
             return Script(sentences=tuple(lines))
 
     class Plugin:

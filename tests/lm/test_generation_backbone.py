@@ -107,7 +107,9 @@ def test_select_returns_count_distinct_indices_with_scores(trained):
     assert all(score <= 1e-6 for score in selection.scores)  # log-probabilities, best first
     assert json.loads(backbone.last_text) == sorted(selection.indices)
     assert backbone.select(PRODUCT, SCRIPT, candidates, 0).indices == ()
-    with pytest.raises(AutocutError, match="cannot select 13 of 12"):
+    with pytest.raises(
+        AutocutError, match="cannot select 13 distinct candidates from a pool of 12"
+    ):
         backbone.select(PRODUCT, SCRIPT, candidates, 13)
 
 
@@ -151,6 +153,11 @@ def test_likelihood_grounding_ranks_the_trained_music_first(trained):
     assert backbone.music_method() == "likelihood"
     tracks = _tracks([(6, 0), (3, 4), (3, 5), (1, 2)])
     scores = backbone.rank_music(PRODUCT, SCRIPT, _candidates(3), tracks)
+    # Measured over 20 seeds (seed s of the records = 3..22, of the tiny base's init = 0..19,
+    # of the training = 42..61): the trained music beats the best other track by min 9.7,
+    # median 12.0, max 13.5 nats; the shared first code by min 1.7, median 5.0, max 7.2 nats;
+    # the best score (always the trained music's) min -7e-4, median -1e-4, max -1.8e-5 (the
+    # strictly negative sum of two log-probabilities); the model wrote ECHO on every seed.
     assert np.argmax(scores) == 2 and all(s < 0 for s in scores)
     assert scores[1] > scores[0]  # sharing the first code with the trained music counts
     choice = backbone.pick_music(PRODUCT, SCRIPT, _candidates(3), tracks)

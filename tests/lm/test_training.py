@@ -138,6 +138,9 @@ def test_tiny_sft_learns_the_tasks(tiny_base, corpora, tmp_path):
                                  val=corpora["sft_val"], mode="full", epochs=3))  # fmt: skip
     start, end = summary["first_val_loss"], summary["last_val_loss"]
     print(f"held-out loss {start:.3f} -> {end:.3f}")
+    # Measured over 20 seeds (seed s of the corpora and of the tiny base = 0..19, training
+    # seed 42 + s): end / start min 0.086, median 0.107, max 0.150; threshold 0.4 (this seed
+    # 0.110).
     assert end < 0.4 * start
     records = [
         json.loads(line) for line in (tmp_path / "sft" / "log.jsonl").read_text().splitlines()
@@ -174,4 +177,6 @@ def test_gradient_checkpointing_and_bf16_autocast_run(tiny_base, corpora, tmp_pa
     half = train(train_config("sft", tmp_path / "bf16", corpora["sft_train"], base=str(tiny_base),
                               mode="lora", epochs=1, bf16=True, gradient_checkpointing=True))  # fmt: skip
     assert half["bf16"] and half["status"] == "finished"
+    # Measured over 20 seeds (seed s of the corpora and of the tiny base = 0..19, training
+    # seed 42 + s): last / first loss min 0.824, median 0.850, max 0.876; threshold 1.
     assert half["last_loss"] < half["first_loss"]

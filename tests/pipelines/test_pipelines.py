@@ -180,14 +180,14 @@ def test_script_driven_without_a_script_says_so(cli, inputs, tmp_path):
 class DuplicatingBackbone(FakeBackbone):
     name = "duplicating"
 
-    def select(self, product, script, candidates, count):
+    def _select(self, product, script, candidates, count):
         return Selection(indices=(0,) * count)
 
 
 class NonPermutingBackbone(FakeBackbone):
     name = "non-permuting"
 
-    def sort(self, product, script, candidates):
+    def _sort(self, product, script, candidates):
         return Ordering(order=tuple(0 for _ in candidates))
 
 

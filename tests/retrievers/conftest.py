@@ -11,11 +11,15 @@ from autocut_core.components import Retriever
 from autocut_core.plugins import get_registry
 
 #: Every index the faiss and annoy plugins offer, as (retriever name, options).
+#: Annoy builds on one thread: its default (``threads = 0``) builds on every core, and each
+#: build thread seeds its own trees (seed + thread number), so the forest, and its recall,
+#: would depend on the machine's core count. Faiss takes its thread count from
+#: ``OMP_NUM_THREADS=1`` (tests/conftest.py), which also fixes HNSW's insertion order.
 INDEXES: dict[str, tuple[str, dict[str, Any]]] = {
     "faiss-flat": ("faiss", {"index_type": "flat"}),
     "faiss-hnsw": ("faiss", {"index_type": "hnsw"}),
     "faiss-ivfpq": ("faiss", {"index_type": "ivfpq"}),
-    "annoy": ("annoy", {}),
+    "annoy": ("annoy", {"threads": 1}),
 }
 
 

@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +121,10 @@ def test_training_reports_quality_and_writes_the_files(trained, data):
     for epoch in report["history"]:
         assert {"loss", "held_out_cosine", "utilisation", "perplexity", "lr"} <= set(epoch)
         assert len(epoch["utilisation"]) == len(epoch["perplexity"]) == 3
+    # Measured over 20 seeds (seed s of ``training.seed`` = 0..19, data seed s + 1): last/first
+    # epoch loss min 0.40, median 0.43, max 0.46 (threshold < 1); no collapsed head; least
+    # used head's utilisation min 1.0, median 1.0, max 1.0, threshold 0.5; held-out cosine
+    # min 0.699, median 0.747, max 0.764, threshold 0.6 (this seed 0.743).
     assert report["history"][-1]["loss"] < report["history"][0]["loss"]
     assert report["collapsed_heads"] == []
     assert report["usage_measured_on"] == "held_out"
@@ -291,11 +294,11 @@ def test_resuming_with_other_options_is_refused_and_fresh_starts_over(data, trai
         tiny().fit(data[0][:4000], data[1], folder, encoder="synthetic")
     report = tiny(lr=5e-4, epochs=1).fit(*data, folder, encoder="synthetic", resume=False)
     assert len(report["history"]) == 1
-    # A finished run resumed again only rewrites the tokenizer files.
-    started = time.perf_counter()
-    again = tiny(lr=5e-4, epochs=1).fit(*data, folder, encoder="synthetic")
-    assert again["history"] == report["history"]
-    assert time.perf_counter() - started < 5
+    # A finished run resumed again only rewrites the tokenizer files: no epoch is trained (no
+    # progress call; counted rather than timed, so that a busy machine cannot fail it).
+    seen = []
+    again = tiny(lr=5e-4, epochs=1).fit(*data, folder, encoder="synthetic", progress=seen.append)
+    assert seen == [] and again["history"] == report["history"]
 
 
 def test_a_collapsed_codebook_fails_the_run(tmp_path):
@@ -343,6 +346,11 @@ SLOW = {"epochs": 5, "batch_size": 1024}
 #: cosine 0.705 after 5 epochs (0.568, 0.641, 0.685, 0.701, 0.705), heads using 49-96 % of
 #: their codes at perplexity 42-119. For scale: faiss's plain residual k-means (8 x 256 on
 #: the raw vectors, no autoencoder) reaches 0.90.
+#: Measured over 7 seeds (seed s of the data and of ``training.seed`` = 0..6; 55-80 s a run,
+#: so 7 fit the ~6 minutes given to this sweep): held-out cosine min 0.6995, median 0.7029,
+#: max 0.7049, threshold 0.65; least used head's utilisation min 0.488, median 0.500, max
+#: 0.527, threshold 0.3; lowest perplexity min 40.0, median 41.7, max 51.1, threshold 32; the
+#: last epoch's cosine beat the first's by min 0.137; no head collapsed.
 COSINE_FLOOR = 0.65
 
 
