@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 from autocut_core import plugins
 from autocut_core.plugins import get_registry
@@ -128,19 +127,19 @@ def test_doctor_fails_for_a_configured_component_that_does_not_exist(cli, in_tmp
     assert "FAIL  retriever 'faiss2': Unknown retriever 'faiss2'" in out
 
 
-def test_help_starts_quickly_and_imports_nothing_heavy():
+def test_building_the_app_imports_nothing_heavy():
+    """Start-up time is measured by bench/bench_cli_startup.py; what a test can hold on every
+    machine is that building the app (every plugin loaded) imports no heavy library."""
     code = (
-        "import sys, time; t = time.perf_counter();"
-        "from autocut_core.cli import build_app; build_app();"
-        "heavy = [m for m in ('torch', 'faiss', 'annoy', 'transformers', 'cv2') if m in sys.modules];"
-        "print(heavy)"
+        "import sys; from autocut_core.cli import build_app; build_app();"
+        "heavy = ('torch', 'faiss', 'annoy', 'transformers', 'cv2', 'numpy', 'scipy', 'PIL',"
+        " 'opentimelineio', 'matplotlib');"
+        "print([m for m in heavy if m in sys.modules])"
     )
-    started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
-    assert time.perf_counter() - started < 5  # generous bound; bench/ measures the real figure
 
 
 def test_component_flags_are_the_top_layer(cli_json, in_tmp, monkeypatch):

@@ -23,9 +23,17 @@ pytestmark = pytest.mark.slow
 
 
 def _pip_install(package: Path, target: Path) -> None:
+    """Install ``package`` into ``target``, building from a copy: setuptools writes build/
+    and *.egg-info next to the sources it builds, and the source tree must stay clean."""
+    import shutil
+    import tempfile
+
+    ignore = shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
+    copy = Path(tempfile.mkdtemp(prefix="sources-", dir=target.parent)) / package.name
+    sources = shutil.copytree(package, copy, ignore=ignore)
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-        "--no-index", "--target", str(target), str(package),
+        "--no-index", "--target", str(target), str(sources),
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True, cwd=target.parent)
 
