@@ -155,13 +155,10 @@ def _autocut_command_lines() -> list[tuple[str, str]]:
     return found
 
 
-def _resolve_command(words: list[str]):
-    """The click command a command line reaches, the sub-command path, and the rest."""
-    from typer.main import get_command
-
-    from autocut_core.cli import build_app
-
-    command = get_command(build_app())
+def _resolve_command(root, words: list[str]):
+    """The click command a command line reaches from ``root``, the sub-command path, and the
+    rest of the words."""
+    command = root
     path: list[str] = []
     for word in words:
         if word not in getattr(command, "commands", {}):  # a group has sub-commands
@@ -186,9 +183,14 @@ def test_every_command_the_docs_show_exists_with_its_options(cli):
 def _command_problems(cli) -> list[str]:
     import shlex
 
+    from typer.main import get_command
+
+    from autocut_core.cli import build_app
+
+    root = get_command(build_app())
     problems, paths = [], set()
     for document, line in _autocut_command_lines():
-        command, path, rest = _resolve_command(shlex.split(line)[1:])
+        command, path, rest = _resolve_command(root, shlex.split(line)[1:])
         if rest and not rest[0].startswith("-") and hasattr(command, "commands"):
             problems.append(f"{document}: `{line}`: no command `{' '.join([*path, rest[0]])}`")
             continue
