@@ -26,7 +26,6 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -140,9 +139,3 @@ def _words(text: str) -> list[str]:
         else:
             words.append(word)
     return words
-
-
-def count_removed(removed: dict[str, list[str]]) -> dict[str, int]:
-    """``{filter: number removed}`` for every filter, zero included."""
-    counts = Counter({name: len(ads) for name, ads in removed.items()})
-    return {name: counts.get(name, 0) for name in FILTERS}

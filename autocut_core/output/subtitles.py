@@ -206,15 +206,6 @@ def ass_text(cues: Sequence[Cue], render: RenderSettings) -> str:
     )
 
 
-def write_ass(plan: EditPlan, path: Path) -> Path | None:
-    """Write the plan's subtitles as a styled ASS file; None when no slot has a sentence."""
-    cues = cues_for(plan)
-    if not cues:
-        return None
-    atomic_write_text(Path(path), ass_text(cues, plan.render))
-    return Path(path)
-
-
 def escape_ass_text(text: str) -> str:
     """``text`` as ASS dialogue text that libass shows literally (one line, no markup)."""
     text = _printable(_normalise_newlines(text).replace("\n", " "))

@@ -98,10 +98,6 @@ class TextSpace:
         self._unavailable = encoder_name is None
         self._cache = EmbeddingCache()
 
-    @property
-    def uses_encoder(self) -> bool:
-        return not self._unavailable
-
     def similarity(self, queries: Sequence[str], documents: Sequence[str]) -> np.ndarray:
         """``[len(queries), len(documents)]``; an empty text is similar to nothing (0)."""
         import numpy as np
