@@ -8,6 +8,7 @@ process runs the command; only the main one prints.
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -169,96 +170,76 @@ def print_summary(summary: dict[str, Any]) -> None:
     display.console().print(table)
 
 
-@uses_settings("tokenizer", "audio_tokenizer")
-def align_command(
-    settings: AutocutSettings,
-    data: Data,
-    output: Output,
-    val: Val = None,
-    base: Base = None,
-    from_: From = None,
-    preset: Preset = None,
-    cutoff: Cutoff = None,
-    packing: Packing = None,
-    epochs: Epochs = None,
-    lr: Lr = None,
-    batch_size: BatchSize = None,
-    grad_accum: GradAccum = None,
-    warmup_ratio: Warmup = None,
-    weight_decay: WeightDecay = None,
-    max_grad_norm: MaxGradNorm = None,
-    bf16: Bf16 = None,
-    gradient_checkpointing: Checkpointing = None,
-    attn_implementation: Attention = None,
-    resume: Resume = False,
-    seed: Seed = None,
-    save_steps: SaveSteps = None,
-    stop_after: StopAfter = None,
-    keep_checkpoints: KeepCheckpoints = False,
-    log_every: LogEvery = None,
-    video_codes: VideoCodes = None,
-    audio_codes: AudioCodes = None,
-    init_rows: InitRowsOption = None,
-    as_json: JsonOut = False,
-) -> None:
-    """Stage 1: add the modality tokens and train only their new rows (backbone frozen)."""
-    flags = {key: value for key, value in locals().items() if key not in ("settings", "as_json")}
-    _run("align", settings, flags, as_json)
+Lora = Annotated[
+    bool | None,
+    typer.Option("--lora/--full", help="LoRA adapters, or every parameter (--full, the default)."),
+]
+LoraR = Annotated[int | None, typer.Option("--lora-r", min=1)]
+LoraAlpha = Annotated[int | None, typer.Option("--lora-alpha", min=1)]
+LoraDropout = Annotated[float | None, typer.Option("--lora-dropout")]
+LoraTarget = Annotated[
+    str | None, typer.Option("--lora-target", help="all-linear, or module names: q_proj,v_proj")
+]
+TrainNewRows = Annotated[
+    bool | None,
+    typer.Option("--train-new-rows/--freeze-new-rows", help="LoRA: also train the new token rows."),
+]
+
+_REQUIRED = inspect.Parameter.empty
+#: What every run names: corpus, run folder, held-out corpus, where the model starts.
+_INPUTS = (("data", Data, _REQUIRED), ("output", Output, _REQUIRED), ("val", Val, None),
+           ("base", Base, None), ("from_", From, None), ("preset", Preset, None))  # fmt: skip
+#: Only stage 2 has a choice of what is trained.
+_SFT_MODE = (("lora", Lora, None), ("lora_r", LoraR, None), ("lora_alpha", LoraAlpha, None),
+             ("lora_dropout", LoraDropout, None), ("lora_target", LoraTarget, None),
+             ("train_new_rows", TrainNewRows, None))  # fmt: skip
+#: How training runs, the same for both stages.
+_TRAINING = (
+    ("cutoff", Cutoff, None), ("packing", Packing, None), ("epochs", Epochs, None),
+    ("lr", Lr, None), ("batch_size", BatchSize, None), ("grad_accum", GradAccum, None),
+    ("warmup_ratio", Warmup, None), ("weight_decay", WeightDecay, None),
+    ("max_grad_norm", MaxGradNorm, None), ("bf16", Bf16, None),
+    ("gradient_checkpointing", Checkpointing, None), ("attn_implementation", Attention, None),
+    ("resume", Resume, False), ("seed", Seed, None), ("save_steps", SaveSteps, None),
+    ("stop_after", StopAfter, None), ("keep_checkpoints", KeepCheckpoints, False),
+    ("log_every", LogEvery, None), ("video_codes", VideoCodes, None),
+    ("audio_codes", AudioCodes, None), ("init_rows", InitRowsOption, None),
+    ("as_json", JsonOut, False),
+)  # fmt: skip
 
 
-@uses_settings("tokenizer", "audio_tokenizer")
-def sft_command(
-    settings: AutocutSettings,
-    data: Data,
-    output: Output,
-    val: Val = None,
-    base: Base = None,
-    from_: From = None,
-    preset: Preset = None,
-    lora: Annotated[
-        bool | None,
-        typer.Option("--lora/--full", help="LoRA adapters, or every parameter (default)."),
-    ] = None,
-    lora_r: Annotated[int | None, typer.Option("--lora-r", min=1)] = None,
-    lora_alpha: Annotated[int | None, typer.Option("--lora-alpha", min=1)] = None,
-    lora_dropout: Annotated[float | None, typer.Option("--lora-dropout")] = None,
-    lora_target: Annotated[
-        str | None, typer.Option("--lora-target", help="all-linear, or module names: q_proj,v_proj")
-    ] = None,
-    train_new_rows: Annotated[
-        bool | None,
-        typer.Option(
-            "--train-new-rows/--freeze-new-rows", help="LoRA: also train the new token rows."
-        ),
-    ] = None,
-    cutoff: Cutoff = None,
-    packing: Packing = None,
-    epochs: Epochs = None,
-    lr: Lr = None,
-    batch_size: BatchSize = None,
-    grad_accum: GradAccum = None,
-    warmup_ratio: Warmup = None,
-    weight_decay: WeightDecay = None,
-    max_grad_norm: MaxGradNorm = None,
-    bf16: Bf16 = None,
-    gradient_checkpointing: Checkpointing = None,
-    attn_implementation: Attention = None,
-    resume: Resume = False,
-    seed: Seed = None,
-    save_steps: SaveSteps = None,
-    stop_after: StopAfter = None,
-    keep_checkpoints: KeepCheckpoints = False,
-    log_every: LogEvery = None,
-    video_codes: VideoCodes = None,
-    audio_codes: AudioCodes = None,
-    init_rows: InitRowsOption = None,
-    as_json: JsonOut = False,
-) -> None:
-    """Stage 2: supervised fine-tuning on the ShareGPT tasks (loss on the answers only)."""
-    flags = {key: value for key, value in locals().items() if key not in ("settings", "as_json")}
-    lora_flag = flags.pop("lora")
-    flags["mode"] = None if lora_flag is None else ("lora" if lora_flag else "full")
-    _run("sft", settings, flags, as_json)
+def _train_command(stage: Stage, summary: str, options: tuple[tuple[str, Any, Any], ...]):
+    """A ``train STAGE`` command taking ``options`` (declared once, shared by the stages)."""
+
+    def command(settings: AutocutSettings, **flags: Any) -> None:
+        as_json = flags.pop("as_json")
+        if "lora" in flags:
+            lora = flags.pop("lora")
+            flags["mode"] = None if lora is None else ("lora" if lora else "full")
+        _run(stage, settings, flags, as_json)
+
+    keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter("settings", keyword, annotation=AutocutSettings)]
+    parameters += [
+        inspect.Parameter(name, keyword, default=default, annotation=annotation)
+        for name, annotation, default in options
+    ]
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__name__ = command.__qualname__ = f"{stage}_command"
+    command.__doc__ = summary
+    return uses_settings("tokenizer", "audio_tokenizer")(command)
+
+
+align_command = _train_command(
+    "align",
+    "Stage 1: add the modality tokens and train only their new rows (backbone frozen).",
+    _INPUTS + _TRAINING,
+)
+sft_command = _train_command(
+    "sft",
+    "Stage 2: supervised fine-tuning on the ShareGPT tasks (loss on the answers only).",
+    _INPUTS + _SFT_MODE + _TRAINING,
+)
 
 
 def add_train_commands(app: typer.Typer) -> None:
