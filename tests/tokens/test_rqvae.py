@@ -357,7 +357,8 @@ COSINE_FLOOR = 0.65
 @pytest.mark.slow
 def test_default_architecture_learns_100k_clustered_vectors_without_collapse(tmp_path):
     """The paper's video architecture (8 x 256, 128-D, MLP [512, 512]) on 100k vectors around
-    2000 clusters; fewer epochs and a smaller batch than the paper so it fits in a CI minute."""
+    2000 clusters; fewer epochs and a smaller batch than the paper (about a minute on two
+    cores: the one test of the default architecture at the size it is meant for)."""
     vectors = clustered(110_000, dim=128, clusters=2000, noise=0.3, seed=0)
     train, held_out = vectors[:100_000], vectors[100_000:]
     tokenizer = RQVAETokenizer.from_options(SLOW)
