@@ -115,6 +115,9 @@ def run_command(
         settings.render, format=size, fit=fit, fps=fps, crossfade=crossfade, trim=trim,
         crf=crf, preset=preset, subtitles=subtitles,
     )  # fmt: skip
+    missing = [str(path) for path in music or () if not path.exists()]
+    if missing:  # a typo must not become a silent ad
+        raise InputError(f"--music: no such file or folder: {', '.join(missing)}")
     pinned = music[0] if music and len(music) == 1 and music[0].is_file() else None
     request = EditRequest(
         product=load_product(product),

@@ -177,6 +177,15 @@ def test_script_driven_without_a_script_says_so(cli, inputs, tmp_path):
     assert "needs a script" in err
 
 
+def test_a_music_path_that_does_not_exist_is_an_error_not_a_silent_ad(cli, inputs, tmp_path):
+    typo = tmp_path / "musik"
+    code, _, err = _run(cli, inputs, tmp_path, "--script", str(inputs / "script.txt"),
+                        "--music", str(inputs / "music"), "--music", str(typo),
+                        "--backbone", "random")  # fmt: skip
+    assert code == 2
+    assert f"--music: no such file or folder: {typo}" in err
+
+
 class DuplicatingBackbone(FakeBackbone):
     name = "duplicating"
 
