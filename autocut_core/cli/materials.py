@@ -179,16 +179,24 @@ def register(app: typer.Typer, typer_factory: Any) -> None:
 
 
 def _search_encoder(database: Any, settings: AutocutSettings, level: str) -> str:
-    """The encoder whose vectors to search: the configured one if indexed, else the only one."""
+    """The encoder whose vectors to search: the one asked for (flag, environment or config
+    file), which must be indexed; with none asked for, the default if indexed, else the only
+    one indexed."""
+    from autocut_core.errors import SettingsError
+
     indexed = sorted(
         {encoder for encoder, vector_level, _ in database.vector_sets() if vector_level == level}
     )
     if settings.encoder in indexed:
         return settings.encoder
+    if "encoder" in settings.model_fields_set:  # asked for by name: never another encoder
+        raise SettingsError(
+            f"{database.folder}: no '{level}' vectors from encoder '{settings.encoder}' "
+            f"(indexed: {', '.join(indexed) or 'none'}); add them with "
+            f"`autocut index FOOTAGE... --db {database.folder} --encoder {settings.encoder}`"
+        )
     if len(indexed) == 1:
         return indexed[0]
-    from autocut_core.errors import SettingsError
-
     raise SettingsError(
         f"{database.folder}: choose --encoder; '{level}' vectors exist for: {', '.join(indexed) or 'none'}"
     )

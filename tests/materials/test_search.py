@@ -68,6 +68,19 @@ def test_text_search_needs_a_text_tower(library, cli):
     assert "'histogram' has none" in err
 
 
+def test_an_encoder_asked_for_by_name_is_never_swapped_for_another(library, cli, monkeypatch):
+    """The database holds histogram vectors only: --encoder clip (or AUTOCUT_ENCODER) must say
+    so, not search the histogram vectors and then blame histogram."""
+    db = str(library / "db")
+    code, _, err = cli("search", "--db", db, "--encoder", "clip", "--text", "a red shoe")
+    assert code == 2
+    assert "no 'clip' vectors from encoder 'clip' (indexed: histogram)" in err  # level, encoder
+    assert f"autocut index FOOTAGE... --db {db} --encoder clip" in err
+    monkeypatch.setenv("AUTOCUT_ENCODER", "clip")
+    code, _, err = cli("search", "--db", db, "--like", "x")
+    assert code == 2 and "encoder 'clip' (indexed: histogram)" in err
+
+
 def test_exactly_one_query_kind(library, cli):
     code, _, err = cli("search", "--db", str(library / "db"), "--text", "x", "--like", "y")
     assert code == 2 and "exactly one of --text, --like or --tokens" in err
