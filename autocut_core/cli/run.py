@@ -99,7 +99,10 @@ def run_command(
         bool, typer.Option("--keep-order", help="Keep the footage order (no sorting).")
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan; render nothing.")
+        bool,
+        typer.Option(
+            "--dry-run", help="Print and write the plan (-o x.json, or x.plan.json); no video."
+        ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -248,6 +251,8 @@ def _report(result: EditResult, as_json: bool) -> None:
         console.print(f"note: {note}")
     if result.video is None:
         console.print("dry run: nothing rendered")
+        for key, path in result.side_outputs.items():
+            console.print(f"  {key}: {path}")
         return
     console.print(f"wrote {result.video}")
     for key, path in result.side_outputs.items():

@@ -139,9 +139,16 @@ def conclude(
 
 
 def finish(request: EditRequest, plan: EditPlan, notes: Sequence[str]) -> EditResult:
-    """Render (unless this is a dry run) and report everything written."""
+    """Render (unless this is a dry run) and report everything written. A dry run still
+    writes the plan, to the output itself when it is a ``.json`` path, else beside it as
+    ``<stem>.plan.json``, so that ``autocut render`` can take the plan after a look at it."""
     if request.dry_run:
-        return EditResult(plan=plan, notes=tuple(notes))
+        from autocut_core.output.deliverables import side_output_paths, write_plan
+
+        output = Path(request.output)
+        target = output if output.suffix == ".json" else side_output_paths(output)["plan"]
+        written = write_plan(plan, target)
+        return EditResult(plan=plan, side_outputs={"plan": written}, notes=tuple(notes))
     from autocut_core.pipelines.finish import render_plan
 
     files = render_plan(plan, request.output, request.settings)

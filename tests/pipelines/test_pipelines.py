@@ -186,6 +186,27 @@ def test_a_music_path_that_does_not_exist_is_an_error_not_a_silent_ad(cli, input
     assert f"--music: no such file or folder: {typo}" in err
 
 
+def test_a_dry_run_writes_the_plan_for_autocut_render(cli, inputs, tmp_path):
+    from autocut_core import serde
+    from autocut_core.types import EditPlan
+
+    code, result, err = _run(cli, inputs, tmp_path, "--script", str(inputs / "script.txt"),
+                             "--backbone", "random")  # fmt: skip
+    assert code == 0, err
+    beside = tmp_path / "ad.plan.json"  # -o ad.mp4: where a full run puts its plan
+    assert result["side_outputs"] == {"plan": str(beside)}
+    assert serde.to_data(serde.load_json(EditPlan, beside)) == result["plan"]
+    assert not (tmp_path / "ad.mp4").exists()
+    code, out, err = cli(
+        "run", "--product", str(inputs / "product.toml"), "--footage", str(inputs / "footage"),
+        "--db", str(inputs / "db"), "--script", str(inputs / "script.txt"), "--backbone",
+        "random", "--dry-run", "-o", str(tmp_path / "draft.json"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert serde.load_json(EditPlan, tmp_path / "draft.json").slots
+    assert f"plan: {tmp_path / 'draft.json'}" in out
+
+
 class DuplicatingBackbone(FakeBackbone):
     name = "duplicating"
 
