@@ -168,6 +168,42 @@ def materials_stats(db: DbOption = None, as_json: JsonOption = False) -> None:
         )
 
 
+def materials_clips(
+    db: DbOption = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Only clips of files whose path contains this text."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every clip with its id, file, in/out and caption: the ids plans and --like take."""
+    from autocut_core.cli import display
+    from autocut_core.materials.captions import caption_for
+    from autocut_core.materials.database import MaterialDB, from_db_path
+    from autocut_core.settings import load_settings
+
+    folder = db or load_settings().db
+    rows = []
+    with MaterialDB(folder, create=False, write=False) as database:
+        for video in database.sources("video"):
+            path = from_db_path(video.path)
+            if source is not None and source not in str(path):
+                continue
+            for clip in database.clips(video.source_id):
+                rows.append({"id": clip.clip_id, "source": str(path), "start": round(clip.start, 3),
+                             "end": round(clip.end, 3), "caption": caption_for(path, clip.start,
+                             clip.end)})  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = display.table(f"{len(rows)} clip(s) in {folder}",
+                          ["id", "source", "in-out", "caption"])  # fmt: skip
+    for row in rows:
+        display.row(table, row["id"], Path(row["source"]).name,
+                    f"{row['start']:.2f}-{row['end']:.2f}", row["caption"])  # fmt: skip
+    display.console().print(table)
+
+
 def register(app: typer.Typer, typer_factory: Any) -> None:
     """Attach these commands to the root application."""
     app.command("index")(index_command)
@@ -175,6 +211,7 @@ def register(app: typer.Typer, typer_factory: Any) -> None:
     app.command("search")(search_command)
     materials = typer_factory(help="Inspect a material database.", no_args_is_help=True)
     materials.command("stats")(materials_stats)
+    materials.command("clips")(materials_clips)
     app.add_typer(materials, name="materials")
 
 

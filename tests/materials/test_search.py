@@ -139,3 +139,20 @@ def test_by_frame_clip_stops_at_the_end_of_its_source(library):
         frame_id = db.frames(source.source_id)[3][0]
         clip = clip_for_frame(db, frame_id, length=4.0)
     assert (clip.start, clip.end) == (3.0, pytest.approx(5.0, abs=0.05))
+
+
+def test_materials_clips_lists_every_clip_with_its_id_times_and_caption(library, cli_json, cli):
+    rows = cli_json("materials", "clips", "--db", str(library / "db"), "--json")
+    with MaterialDB(library / "db", write=False) as db:
+        stored = [
+            clip.clip_id for source in db.sources("video") for clip in db.clips(source.source_id)
+        ]
+    assert [row["id"] for row in rows] == stored and len(rows) == 6
+    first = next(row for row in rows if row["source"].endswith("a.mp4"))
+    assert first["start"] == 0.0 and first["end"] == pytest.approx(2.0, abs=0.1)
+    assert first["caption"] == "a"  # no sidecar: the file name's words
+    only_b = cli_json("materials", "clips", "--db", str(library / "db"), "--source", "b.mp4",
+                      "--json")  # fmt: skip
+    assert {Path(row["source"]).name for row in only_b} == {"b.mp4"}
+    code, out, _ = cli("materials", "clips", "--db", str(library / "db"))
+    assert code == 0 and "6 clip(s)" in out and rows[0]["id"] in out
