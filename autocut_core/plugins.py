@@ -170,22 +170,20 @@ def _env_names(variable: str) -> set[str] | None:
 
 
 def _distribution(
-    entry_point: metadata.EntryPoint, known: dict[int, tuple[Any, str, str]]
+    entry_point: metadata.EntryPoint, known: dict[Any, tuple[str, str]]
 ) -> tuple[str, str]:
     """The (name, version) of the distribution that provides ``entry_point``.
 
     Reading them parses the distribution's whole metadata file, so ``known`` remembers the
-    answer for each distribution object (the entry points of one distribution share it); it
-    holds the object too, so that its ``id`` cannot be reused while ``known`` lives.
+    answer for each distribution object (the entry points of one distribution share it).
     """
     dist = entry_point.dist
     if dist is None:
         return "unknown", ""
-    if id(dist) not in known:
+    if dist not in known:
         meta = dist.metadata
-        known[id(dist)] = (dist, meta["Name"] or dist.name, meta["Version"] or dist.version)
-    _, name, version = known[id(dist)]
-    return name, version
+        known[dist] = (meta["Name"] or dist.name, meta["Version"] or dist.version)
+    return known[dist]
 
 
 def _entry_points() -> list[tuple[metadata.EntryPoint, str, str]]:
@@ -194,7 +192,7 @@ def _entry_points() -> list[tuple[metadata.EntryPoint, str, str]]:
     One entry per (distribution, name), even when a distribution is on ``sys.path`` twice;
     the core distribution's come first, then the rest by name.
     """
-    known: dict[int, tuple[Any, str, str]] = {}
+    known: dict[Any, tuple[str, str]] = {}
     seen: set[tuple[str, str]] = set()
     unique = []
     for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):

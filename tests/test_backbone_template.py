@@ -73,14 +73,14 @@ class Scripted(Backbone):
 @pytest.mark.parametrize(
     ("answer", "problem"),
     [
-        (Selection((0,)), "selected 1 indices instead of 2"),
-        (Selection((1, 1)), r"selected repeated indices \[1, 1\]"),
-        (Selection((0, 5)), r"selected indices \[0, 5\] outside 0..2"),
+        (Selection((0,)), "1 indices instead of 2"),
+        (Selection((1, 1)), r"repeated indices \[1, 1\]"),
+        (Selection((0, 5)), r"indices \[0, 5\] outside 0..2"),
         (Selection((0, 1), scores=(1.0,)), "1 scores for 2 indices"),
     ],
 )
 def test_a_bad_selection_is_refused_naming_the_backbone(answer, problem):
-    with pytest.raises(BackboneAnswerError, match=f"backbone 'scripted' {problem}|{problem}"):
+    with pytest.raises(BackboneAnswerError, match=f"^backbone 'scripted' selected {problem}$"):
         Scripted(select=answer).select(PRODUCT, SCRIPT, _clips(3), 2)
 
 

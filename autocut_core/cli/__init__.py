@@ -9,14 +9,9 @@ importing one command module (``autocut_core.cli.export``) does not build the wh
 
 from __future__ import annotations
 
-from typing import Any
+from autocut_core.lazy import lazy_exports
 
 __all__ = ["build_app", "main"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from autocut_core.cli import app
-
-        return getattr(app, name)
-    raise AttributeError(f"module 'autocut_core.cli' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {name: "autocut_core.cli.app" for name in __all__})

@@ -25,9 +25,13 @@ if TYPE_CHECKING:
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
+def _print_version() -> None:
+    typer.echo(f"autocut {__version__}")
+
+
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"autocut {__version__}")
+        _print_version()
         raise typer.Exit()
 
 
@@ -199,8 +203,7 @@ def _add_plugin_commands(app: typer.Typer, host: PluginHost) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app, turning AutoCut errors into clean exits."""
     if (sys.argv[1:] if argv is None else argv) == ["--version"]:
-        # The answer needs no plugin, so none is loaded for it (the same line, the same exit).
-        typer.echo(f"autocut {__version__}")
+        _print_version()  # the answer needs no plugin, so none is loaded for it
         sys.exit(0)
     try:
         build_app()(args=argv, prog_name="autocut")

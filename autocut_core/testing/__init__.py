@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from autocut_core.lazy import lazy_exports
 
 __all__ = [
     "FAKE_DIM",
@@ -29,9 +29,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from autocut_core.testing import fakes
-
-        return getattr(fakes, name)
-    raise AttributeError(f"module 'autocut_core.testing' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {name: "autocut_core.testing.fakes" for name in __all__})

@@ -10,9 +10,10 @@ starts no process and imports nothing heavy, not even ``renderer``, which loads 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from autocut_core import hookimpl
+from autocut_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from autocut_plugins.ffmpeg_render.renderer import FfmpegRenderer
@@ -20,13 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["FfmpegRenderer"]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "FfmpegRenderer":
-        from autocut_plugins.ffmpeg_render.renderer import FfmpegRenderer
-
-        globals()[name] = FfmpegRenderer
-        return FfmpegRenderer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {"FfmpegRenderer": ".renderer"})
 
 
 @hookimpl

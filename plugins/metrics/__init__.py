@@ -11,9 +11,10 @@ scored as wrong; ``docs/evaluation.md`` gives each formula.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from autocut_core import hookimpl
+from autocut_core.lazy import lazy_exports
 from autocut_core.text import count_units
 
 if TYPE_CHECKING:
@@ -31,22 +32,15 @@ __all__ = [
 
 # The evaluator modules load on first use (the registry, or a name looked up here), so that
 # ``autocut --help``, which imports every plugin, does not pay for them.
-_MODULES = {
-    "MusicEvaluator": "music",
-    "OrderingEvaluator": "indices",
-    "ScriptEvaluator": "script",
-    "SelectionEvaluator": "indices",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "MusicEvaluator": ".music",
+        "OrderingEvaluator": ".indices",
+        "ScriptEvaluator": ".script",
+        "SelectionEvaluator": ".indices",
+    },
+)
 
 
 @hookimpl

@@ -12,9 +12,10 @@ name below is first looked up, so ``autocut --help`` does not pay for it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from autocut_core import hookimpl
+from autocut_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .backbone import OpenAIBackbone, OpenAISettings
@@ -22,14 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["OpenAIBackbone", "OpenAISettings"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from . import backbone
-
-        value = getattr(backbone, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {"OpenAIBackbone": ".backbone", "OpenAISettings": ".backbone"})
 
 
 @hookimpl

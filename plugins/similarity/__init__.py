@@ -17,9 +17,10 @@ up), so ``autocut --help`` does not pay for it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from autocut_core import hookimpl
+from autocut_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .backbone import SimilarityBackbone, SimilaritySettings
@@ -27,14 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["SimilarityBackbone", "SimilaritySettings"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from . import backbone
-
-        value = getattr(backbone, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__, {"SimilarityBackbone": ".backbone", "SimilaritySettings": ".settings"}
+)
 
 
 @hookimpl
