@@ -23,8 +23,6 @@ from .conftest import CODES, HEADS
 EXAMPLES = 250
 HYPOTHESIS = settings(
     max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

@@ -173,8 +173,7 @@ def formatted(draw):
     return text, prefix, heads, size, codes
 
 
-# derandomize: hypothesis draws the same examples on every run and machine.
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=200)
 @given(formatted())
 def test_format_then_parse_round_trips(case):
     text, prefix, heads, size, codes = case
@@ -187,7 +186,7 @@ PIECES = ["<", ">", "|", "_", "v", "a", "0", "1", "7", "-", " ", "\n", "x", "<v_
           "<v_1_2>", "<a_0_1>", "<|frame_start|>", "<|frame_end|>", "<|", "|>", "é", "\x00"]  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None, derandomize=True)
+@settings(max_examples=400)
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), st.integers(1, 3))
 def test_garbage_never_raises_anything_but_a_token_parse_error(text, heads):
     try:
@@ -199,7 +198,7 @@ def test_garbage_never_raises_anything_but_a_token_parse_error(text, heads):
         assert codes.ndim == 2 and codes.shape[1] == heads and len(codes) >= 1
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=200)
 @given(st.text(max_size=60))
 def test_arbitrary_text_never_raises_anything_but_a_token_parse_error(text):
     with contextlib.suppress(TokenParseError):
