@@ -183,12 +183,6 @@ def _line(
     }
 
 
-@pytest.fixture
-def cli_eval(cli):
-    """`autocut ...` in-process (the core app registers `eval`)."""
-    return cli
-
-
 def table(text: str) -> list[list[str]]:
     """The first Markdown table of ``text`` as rows of cells (header first, rule dropped)."""
     rows = []

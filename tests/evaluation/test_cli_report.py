@@ -21,9 +21,9 @@ BASE_HEADER = [
 ]  # fmt: skip
 
 
-def test_eval_writes_results_report_and_plots(cli_eval, sft, autocut_fakes, tmp_path):
+def test_eval_writes_results_report_and_plots(cli, sft, autocut_fakes, tmp_path):
     out = tmp_path / "fake"
-    code, stdout, stderr = cli_eval("eval", "--data", str(sft.path), "--backbone", "fake",
+    code, stdout, stderr = cli("eval", "--data", str(sft.path), "--backbone", "fake",
                                     "-o", str(out))  # fmt: skip
     assert code == 0, stderr
     assert "8 sample(s) scored, 0 already scored (skipped), 0 failed" in stdout
@@ -43,15 +43,15 @@ def test_eval_writes_results_report_and_plots(cli_eval, sft, autocut_fakes, tmp_
     assert '<th class="group" colspan="4">Audio</th>' in page
     assert '<img src="plots/hits.png" alt="hits">' in page
 
-    again = cli_eval("eval", "--data", str(sft.path), "--backbone", "fake", "-o", str(out))
+    again = cli("eval", "--data", str(sft.path), "--backbone", "fake", "-o", str(out))
     assert "0 sample(s) scored, 8 already scored (skipped)" in again[1]
 
 
-def test_compare_adds_earlier_runs_as_rows(cli_eval, sft, autocut_fakes, tmp_path):
+def test_compare_adds_earlier_runs_as_rows(cli, sft, autocut_fakes, tmp_path):
     fake, chance = tmp_path / "fake", tmp_path / "random"
-    assert cli_eval("eval", "--data", str(sft.path), "--backbone", "fake", "-o", str(fake),
+    assert cli("eval", "--data", str(sft.path), "--backbone", "fake", "-o", str(fake),
                     "--no-plots")[0] == 0  # fmt: skip
-    code, stdout, stderr = cli_eval(
+    code, stdout, stderr = cli(
         "eval", "--data", str(sft.path), "--backbone", "random", "--backbone-opt", "seed=1",
         "--name", "chance", "-o", str(chance), "--compare", str(fake), "--limit", "1",
     )  # fmt: skip
@@ -68,7 +68,7 @@ def test_compare_adds_earlier_runs_as_rows(cli_eval, sft, autocut_fakes, tmp_pat
 
     # without --data only the report is rewritten, from the results on disk
     (chance / "report.md").unlink()
-    code, stdout, _ = cli_eval("eval", "-o", str(chance), "--compare", str(fake), "--json")
+    code, stdout, _ = cli("eval", "-o", str(chance), "--compare", str(fake), "--json")
     assert code == 0
     systems = json.loads(stdout)["systems"]
     assert [s["system"] for s in systems] == ["chance", "fake"]
@@ -86,20 +86,20 @@ def test_compare_adds_earlier_runs_as_rows(cli_eval, sft, autocut_fakes, tmp_pat
         (["--compare", "nowhere"], "nowhere: no results.jsonl here"),
     ],
 )
-def test_mistakes_are_one_line_errors(cli_eval, sft, autocut_fakes, tmp_path, arguments, message):
+def test_mistakes_are_one_line_errors(cli, sft, autocut_fakes, tmp_path, arguments, message):
     args = ["eval", "--data", str(sft.path), "-o", str(tmp_path / "out"), *arguments]
     if "--backbone" not in arguments:
         args += ["--backbone", "fake"]
-    code, _, stderr = cli_eval(*args)
+    code, _, stderr = cli(*args)
     assert code != 0
     assert message in stderr and "Traceback" not in stderr
 
 
-def test_missing_test_set_and_empty_report(cli_eval, tmp_path):
-    code, _, stderr = cli_eval("eval", "--data", str(tmp_path / "no.jsonl"), "--backbone",
+def test_missing_test_set_and_empty_report(cli, tmp_path):
+    code, _, stderr = cli("eval", "--data", str(tmp_path / "no.jsonl"), "--backbone",
                                "random", "-o", str(tmp_path / "out"))  # fmt: skip
     assert code == 2 and "no.jsonl: test set not found" in stderr
-    code, _, stderr = cli_eval("eval", "-o", str(tmp_path / "empty"))
+    code, _, stderr = cli("eval", "-o", str(tmp_path / "empty"))
     assert code == 2 and "nothing to report" in stderr
 
 

@@ -113,13 +113,13 @@ def test_invalid_answers_score_zero_and_unreadable_judges_are_left_out(
     assert failed[0].startswith("script/ad-en/") and "JudgeError" in failed[1]
 
 
-def test_eval_judge_flags(cli_eval, sft, autocut_fakes, tmp_path, judge_options):
+def test_eval_judge_flags(cli, sft, autocut_fakes, tmp_path, judge_options):
     # (an empty value cannot be given as a flag; a local server needs no key anyway)
     flags = [f"--judge-opt={k}={v}" for k, v in judge_options.items() if k != "api_key_env"]
-    code, stdout, stderr = cli_eval("eval", "--data", str(sft.path), "--backbone", "fake",
+    code, stdout, stderr = cli("eval", "--data", str(sft.path), "--backbone", "fake",
                                     "-o", str(tmp_path / "out"), "--no-plots", *flags)  # fmt: skip
     assert code == 0, stderr
     assert "Judged 4 sample(s) (0 already judged, 0 failed)" in stdout
-    code, _, stderr = cli_eval("eval", "--data", str(sft.path), "--backbone", "fake",
+    code, _, stderr = cli("eval", "--data", str(sft.path), "--backbone", "fake",
                                "-o", str(tmp_path / "other"), "--judge-opt", "timeout=-1")  # fmt: skip
     assert code == 2 and "--judge-opt" in stderr
