@@ -36,6 +36,8 @@ Conversions (adapters from the ``otio`` extra): an EDL holds one video track, so
 audio tracks are left out of it; the FCPXML adapter writes no transitions and no effects,
 so there crossfades become cuts at the middle of each fade and a held frame shows the
 source frames that follow it (each is named ``..._hold`` so an editor can apply a hold).
+The FCPXML project (its ``<sequence>``) gets a format of its own with the ad's width, height
+and rate (:func:`with_project_format`); the adapter would give it the first source's.
 """
 
 from __future__ import annotations
@@ -468,7 +470,61 @@ def convert_timeline(timeline: Any, fmt: str) -> str:
         for clip in single.find_clips():
             name_by_file(otio, clip)
         return otio.adapters.write_to_string(single, adapter, rate=rate)
-    return otio.adapters.write_to_string(timeline, adapter)
+    text = otio.adapters.write_to_string(timeline, adapter)
+    if fmt == "fcpxml":
+        return with_project_format(text, timeline.metadata.get(METADATA_KEY, {}))
+    return text
+
+
+def with_project_format(fcpxml: str, facts: Mapping[str, Any]) -> str:
+    """The FCPXML with its project (``<sequence>``) in the ad's own format.
+
+    The FCPXML adapter makes one ``<format>`` per frame rate and names it after the first
+    clip's file (``FFVideoFormat768x576p30.0`` for a PAL source), then gives the sequence that
+    same format, so Final Cut would open a 9:16 ad as a 768x576 project. The ad's width,
+    height and rate are in the timeline's metadata (written by :func:`build_timeline`); the
+    sequence gets a format of its own with them, and the assets keep the adapter's. A
+    timeline made elsewhere (no such metadata) is written as the adapter wrote it.
+    """
+    from xml.etree import ElementTree
+
+    width, height, fps = facts.get("width"), facts.get("height"), facts.get("fps")
+    if not (width and height and fps):
+        return fcpxml
+    header, _, body = fcpxml.partition("<fcpxml")
+    root = ElementTree.fromstring("<fcpxml" + body)  # our adapter's own output, no entities
+    resources = root.find("./resources")
+    sequences = root.findall(".//project/sequence")
+    if resources is None or not sequences:
+        return fcpxml
+    adapters = {element.get("id"): element for element in resources.iter("format")}
+    shared = adapters.get(sequences[0].get("format"))
+    if shared is None:
+        return fcpxml
+    taken = [int(found.group(1)) for element in root.iter()
+             if (found := re.fullmatch(r"r(\d+)", element.get("id", "")))]  # fmt: skip
+    format_id = f"r{max(taken, default=0) + 1}"
+    project = ElementTree.Element("format", {
+        "id": format_id,
+        "name": fcpx_format_name(int(width), int(height), float(fps)),
+        "frameDuration": shared.get("frameDuration", ""),  # the adapter's, for the same rate
+        "width": str(int(width)),
+        "height": str(int(height)),
+    })  # fmt: skip
+    resources.insert(0, project)
+    for sequence in sequences:
+        sequence.set("format", format_id)
+    ElementTree.indent(root, space="    ")
+    return header + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def fcpx_format_name(width: int, height: int, fps: float) -> str:
+    """Final Cut's name for a video format: ``FFVideoFormat1080p30`` for 1920x1080,
+    ``FFVideoFormat720p25`` for 1280x720, else ``FFVideoFormat<W>x<H>p<rate>`` (vertical and
+    square ads); 29.97 is written ``2997`` as Final Cut writes it."""
+    rate = f"{round(fps, 2):g}".replace(".", "")
+    size = {(1920, 1080): "1080", (1280, 720): "720"}.get((width, height), f"{width}x{height}")
+    return f"FFVideoFormat{size}p{rate}"
 
 
 def read_timeline(otio_path: Path) -> Any:
