@@ -5,9 +5,10 @@ Order of work, each step failing early with an error that names what is wrong:
 1. check the render settings and every file the plan names (:mod:`sources`);
 2. round the timeline to frames (:mod:`layout`) and pick the encoder (:mod:`encoders`);
 3. write the ASS subtitles into a private working folder;
-4. measure the loudness of the sound mix (a quick audio-only ffmpeg run);
-5. render picture, subtitles and sound in one ffmpeg run with one filter graph, into a
-   temporary file beside the output that replaces it only when complete;
+4. measure the loudness of the sound mix, encode it and check its true peak (quick
+   audio-only ffmpeg runs, :mod:`.loudness`);
+5. render picture and subtitles in one ffmpeg run with one filter graph, the sound copied
+   in, into a temporary file beside the output that replaces it only when complete;
 6. write the SRT sidecar ``<output stem>.srt``.
 """
 
@@ -18,12 +19,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from autocut_plugins.ffmpeg_render.audio import (
-    SAMPLE_RATE,
-    LoudnessStats,
-    audio_graph,
-    parse_loudness,
-)
 from autocut_plugins.ffmpeg_render.encoders import (
     X264_PRESETS,
     VideoEncoder,
@@ -33,7 +28,8 @@ from autocut_plugins.ffmpeg_render.encoders import (
 from autocut_plugins.ffmpeg_render.ffmpeg import RenderError, listed, run_ffmpeg
 from autocut_plugins.ffmpeg_render.graph import Graph, InputList, rate
 from autocut_plugins.ffmpeg_render.layout import FrameLayout, frame_layout
-from autocut_plugins.ffmpeg_render.sources import CheckedInputs, check_inputs
+from autocut_plugins.ffmpeg_render.loudness import encode_sound
+from autocut_plugins.ffmpeg_render.sources import check_inputs
 from autocut_plugins.ffmpeg_render.video import SUBTITLE_FILE, video_graph
 from pydantic import Field
 
@@ -89,16 +85,17 @@ class FfmpegRenderer(Renderer):
             work = Path(folder)
             if burn:
                 (work / SUBTITLE_FILE).write_text(ass_text(cues, plan.render), encoding="utf-8")
-            loudness = measure_loudness(plan, layout, checked, work, settings.timeout)
+            sound = encode_sound(plan, layout, checked, work, settings.timeout,
+                                 settings.audio_bitrate)  # fmt: skip
             graph, inputs = Graph(), InputList()
             video = video_graph(graph, inputs, layout, plan.render, burn, encoder.upload)
-            audio = audio_graph(graph, inputs, plan, layout, checked, loudness)
+            audio = inputs.add(str(sound))
             (work / "graph.txt").write_text(graph.text(), encoding="utf-8")
             with atomic_path(output) as partial:
                 arguments = [
                     "-loglevel", "warning", "-y", *encoder.global_args, *inputs.arguments,
                     "-filter_complex_script", "graph.txt",
-                    "-map", f"[{video}]", "-map", f"[{audio}]",
+                    "-map", f"[{video}]", "-map", f"{audio}:a:0",
                     *output_arguments(encoder, plan.render, layout, settings),
                     "file:" + str(partial),
                 ]  # fmt: skip
@@ -136,37 +133,18 @@ def output_arguments(
     layout: FrameLayout,
     settings: FfmpegRendererSettings,
 ) -> list[str]:
-    """Codecs and container: H.264 (or the hardware encoder), AAC 48 kHz stereo, MP4 with its
-    index first (``+faststart``: playback starts before the download ends), no metadata
-    copied from the sources."""
+    """Codecs and container: H.264 (or the hardware encoder), the sound as encoded and
+    checked before (:mod:`.loudness`: AAC 48 kHz stereo, copied), MP4 with its index first
+    (``+faststart``: playback starts before the download ends), no metadata copied from the
+    sources."""
     return [
         *encoder.output_args(render.crf, render.preset),
         *(["-threads", str(settings.threads)] if settings.threads else []),
         "-r", rate(layout.fps),
-        "-c:a", "aac", "-b:a", f"{settings.audio_bitrate}k", "-ar", str(SAMPLE_RATE), "-ac", "2",
+        "-c:a", "copy",
         "-map_metadata", "-1", "-map_chapters", "-1",
         "-movflags", "+faststart", "-f", "mp4",
     ]  # fmt: skip
-
-
-def measure_loudness(
-    plan: EditPlan, layout: FrameLayout, checked: CheckedInputs, work: Path, timeout: float
-) -> LoudnessStats | None:
-    """First pass: the integrated loudness, peak and range of the mix (None: no sound)."""
-    if not checked.voices and checked.music is None:
-        return None
-    graph, inputs = Graph(), InputList()
-    label = audio_graph(graph, inputs, plan, layout, checked, None, measure=True)
-    (work / "measure.txt").write_text(graph.text(), encoding="utf-8")
-    completed = run_ffmpeg(
-        ["-loglevel", "info", *inputs.arguments, "-filter_complex_script", "measure.txt",
-         "-map", f"[{label}]", "-f", "null", "-"],
-        cwd=work, timeout=timeout, what="measuring the loudness of the voice and music mix",
-    )  # fmt: skip
-    try:
-        return parse_loudness(completed.stderr.decode("utf-8", errors="replace"))
-    except ValueError as error:
-        raise RenderError(f"measuring loudness: {error}") from None
 
 
 def check_render_settings(render: RenderSettings) -> None:

@@ -42,7 +42,7 @@ def test_short_music_loops_to_the_end_fades_and_meets_the_loudness_target(tmp_pa
     assert rms_db(audio[-800:]) < rms_db(audio[-16000:-8000]) - 6  # fading out
     integrated, peak = loudness(result.video)
     assert abs(integrated - plan.render.loudness_lufs) <= 1.0
-    assert peak <= plan.render.true_peak_db + 0.1
+    assert peak <= plan.render.true_peak_db
 
 
 def _tone(path, frequency: float, seconds: float) -> str:

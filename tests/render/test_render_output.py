@@ -81,4 +81,4 @@ def test_loudness_and_true_peak_meet_the_targets(rendered):
     plan, result = rendered
     integrated, peak = loudness(result.video)
     assert abs(integrated - plan.render.loudness_lufs) <= 1.0
-    assert peak <= plan.render.true_peak_db + 0.1
+    assert peak <= plan.render.true_peak_db
