@@ -157,6 +157,11 @@ def materials_stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     typer.echo(
         f"  tracks {stats['tracks']} ({stats['track_seconds']:.1f} s), failures {stats['failures']}"
     )
+    typer.echo(
+        f"  paths {stats['paths']} ({stats['paths_present']} present, {stats['paths_changed']} "
+        f"changed, {stats['paths_missing']} missing), {stats['sources_with_several_paths']} "
+        "source(s) at several paths (`autocut materials sources` lists them)"
+    )
     for vector_set in stats["vector_sets"]:
         typer.echo(
             f"  vectors {vector_set['name']}: {vector_set['rows']} x {vector_set['dim']}"
@@ -176,31 +181,77 @@ def materials_clips(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Every clip with its id, file, in/out and caption: the ids plans and --like take."""
+    """Every clip with its id, file, in/out and caption: the ids plans and --like take.
+
+    A file recorded at several paths shows the first that still holds it (``paths`` in
+    --json lists them all); its caption comes from the sidecars a run would read.
+    """
     from autocut_core.cli import display
-    from autocut_core.materials.captions import caption_for
+    from autocut_core.materials.captions import describe
     from autocut_core.materials.database import MaterialDB, from_db_path
+    from autocut_core.materials.locations import current_paths
     from autocut_core.settings import load_settings
 
     folder = db or load_settings().db
     rows = []
     with MaterialDB(folder, create=False, write=False) as database:
+        recorded = database.recorded_paths()
         for video in database.sources("video"):
-            path = from_db_path(video.path)
-            if source is not None and source not in str(path):
+            every = [row.fs_path for row in recorded.get(video.source_id, [])]
+            if source is not None and not any(source in path for path in every):
                 continue
+            usable = current_paths(database, video.source_id, (),
+                                   recorded.get(video.source_id, []))  # fmt: skip
+            paths = usable or [from_db_path(video.path)]
             for clip in database.clips(video.source_id):
-                rows.append({"id": clip.clip_id, "source": str(path), "start": round(clip.start, 3),
-                             "end": round(clip.end, 3), "caption": caption_for(path, clip.start,
-                             clip.end)})  # fmt: skip
+                caption = describe(paths, clip.start, clip.end)
+                rows.append({"id": clip.clip_id, "source": paths[0], "paths": every,
+                             "start": round(clip.start, 3), "end": round(clip.end, 3),
+                             "caption": caption.text,
+                             "sidecar": None if caption.sidecar is None else str(caption.sidecar)})  # fmt: skip
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = display.table(f"{len(rows)} clip(s) in {folder}",
                           ["id", "source", "in-out", "caption"])  # fmt: skip
     for row in rows:
-        display.row(table, row["id"], Path(row["source"]).name,
-                    f"{row['start']:.2f}-{row['end']:.2f}", row["caption"])  # fmt: skip
+        more = len(row["paths"]) - 1
+        name = Path(row["source"]).name + (f" (+{more} more)" if more > 0 else "")
+        display.row(table, row["id"], name, f"{row['start']:.2f}-{row['end']:.2f}",
+                    row["caption"])  # fmt: skip
+    display.console().print(table)
+
+
+def materials_sources(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Every file's content with each path it was offered from and whether it is still there.
+
+    ``present``: the indexed file is there (its sidecars are read); ``changed``: another file
+    took its place; ``missing``: nothing is there. A run uses the paths it is given first.
+    """
+    from autocut_core.cli import display
+    from autocut_core.materials.database import MaterialDB
+    from autocut_core.settings import load_settings
+
+    folder = db or load_settings().db
+    rows = []
+    with MaterialDB(folder, create=False, write=False) as database:
+        recorded = database.recorded_paths()
+        for item in database.sources():
+            rows.append({"id": item.source_id, "kind": item.kind,
+                         "duration": round(item.duration, 3),
+                         "clips": len(database.clips(item.source_id)) if item.kind == "video" else 0,
+                         "paths": [{"path": row.fs_path, "state": row.state(),
+                                    "first_seen": row.first_seen, "last_seen": row.last_seen}
+                                   for row in recorded.get(item.source_id, [])]})  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = display.table(f"{len(rows)} source(s) in {folder}",
+                          ["id", "kind", "seconds", "clips", "paths"])  # fmt: skip
+    for row in rows:
+        paths = "\n".join(f"{entry['path']} ({entry['state']})" for entry in row["paths"])
+        display.row(table, row["id"], row["kind"], f"{row['duration']:.2f}", str(row["clips"]),
+                    paths)  # fmt: skip
     display.console().print(table)
 
 
@@ -212,6 +263,7 @@ def register(app: typer.Typer, typer_factory: Any) -> None:
     materials = typer_factory(help="Inspect a material database.", no_args_is_help=True)
     materials.command("stats")(materials_stats)
     materials.command("clips")(materials_clips)
+    materials.command("sources")(materials_sources)
     app.add_typer(materials, name="materials")
 
 

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from autocut_core.dataset.records import Ad
 from autocut_core.errors import InputError, SettingsError
 from autocut_core.fsutil import atomic_write_text
-from autocut_core.materials.database import MaterialDB, PathStat, from_db_path
+from autocut_core.materials.database import MaterialDB, PathStat
+from autocut_core.materials.locations import current_paths
 from autocut_core.media.errors import display_path
 from autocut_core.settings import COMPONENT_CHOICES, AutocutSettings
 from autocut_core.tokens.frames import frames_in_span, thin
@@ -58,7 +59,7 @@ def index_ads(
                 continue
             source = db.source(source_id)
             ad.source_id, ad.duration = source_id, source.duration
-            ad.source_path = from_db_path(source.path)
+            ad.source_path = current_paths(db, source_id, [ad.files.video])[0]  # its own file
             if ad.files.bgm is None or options.audio_encoder is None:
                 continue
             track_id = _known(db, ad.files.bgm)
@@ -66,7 +67,7 @@ def index_ads(
                 reason = failed.get(display_path(ad.files.bgm), "it could not be indexed")
                 ad.skip(f"background music {display_path(ad.files.bgm)}: {reason}")
                 continue
-            ad.track_id, ad.bgm_path = track_id, from_db_path(db.source(track_id).path)
+            ad.track_id, ad.bgm_path = track_id, current_paths(db, track_id, [ad.files.bgm])[0]
     return report.to_dict()
 
 

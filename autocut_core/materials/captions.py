@@ -15,6 +15,12 @@ can write that down next to the file; when nobody did, the file name often says 
 full name with the sidecar suffix appended (``shot.mp4.srt``) is accepted too. A timed sidecar
 in which no cue overlaps the clip falls through to the next source.
 
+One content may sit at several paths (a copy in another folder, a renamed file; see
+:mod:`autocut_core.materials.locations`). The sidecars of the *first* of those paths that has
+any sidecar at all speak for the file, and the others' are not mixed in: two folders with
+different sidecars are two different descriptions, and the path the user offered in this run
+comes first, so its description wins. The file-name words are the first path's.
+
 A broken sidecar (invalid JSON, a cue without times, end before start, text that is not UTF-8)
 is an :class:`InputError` naming the file and the line or entry, never a silent fallback to the
 file name: the user wrote that file on purpose, and a clip quietly described by its file name
@@ -34,7 +40,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,24 +80,66 @@ class TimedCaption:
     text: str
 
 
+@dataclass(frozen=True)
+class Caption:
+    """A clip's description and the sidecar it came from (``None``: the file name's words)."""
+
+    text: str
+    sidecar: Path | None
+
+
+PathLike = str | os.PathLike[str]
+
+
 def caption_for(
-    source_path: str | os.PathLike[str], start: float | None = None, end: float | None = None
+    source_path: PathLike | Sequence[PathLike],
+    start: float | None = None,
+    end: float | None = None,
 ) -> str:
-    """The description of the part ``start``..``end`` of ``source_path`` (the whole file when
-    no times are given): timed sidecar cues overlapping it, else the ``.txt`` sidecar, else the
-    words of the file name (``""`` when even the name says nothing, e.g. ``IMG_0042.MOV``)."""
-    path = Path(os.fsdecode(source_path))
-    timed = find_sidecar(path, TIMED_SUFFIXES)
+    """The description of the part ``start``..``end`` of a file (the whole file when no
+    times are given): timed sidecar cues overlapping it, else the ``.txt`` sidecar, else the
+    words of the file name (``""`` when even the name says nothing, e.g. ``IMG_0042.MOV``).
+
+    ``source_path`` may be the paths of one content, best first (see the module docstring)."""
+    return describe(source_path, start, end).text
+
+
+def describe(
+    source_path: PathLike | Sequence[PathLike],
+    start: float | None = None,
+    end: float | None = None,
+) -> Caption:
+    """:func:`caption_for` with the sidecar it read, so a user can see which file spoke."""
+    paths = _paths(source_path)
+    home = sidecar_home(paths) or paths[0]
+    timed = find_sidecar(home, TIMED_SUFFIXES)
     if timed is not None:
         overlapping = cues_between(read_timed_sidecar(timed), start, end)
         if overlapping:
-            return _join(cue.text for cue in overlapping)
-    whole = find_sidecar(path, (WHOLE_FILE_SUFFIX,))
+            return Caption(_join(cue.text for cue in overlapping), timed)
+    whole = find_sidecar(home, (WHOLE_FILE_SUFFIX,))
     if whole is not None:
         text = read_text_sidecar(whole)
         if text:
-            return text
-    return words_from_filename(path)
+            return Caption(text, whole)
+    return Caption(words_from_filename(paths[0]), None)
+
+
+def sidecar_home(paths: Sequence[PathLike]) -> Path | None:
+    """The first of ``paths`` with a sidecar of any kind beside it (``None`` if none has)."""
+    for path in _paths(paths):
+        if find_sidecar(path, (*TIMED_SUFFIXES, WHOLE_FILE_SUFFIX)) is not None:
+            return path
+    return None
+
+
+def _paths(source_path: PathLike | Sequence[PathLike]) -> list[Path]:
+    if isinstance(source_path, str | bytes | os.PathLike):
+        source_path = [source_path]
+    paths = [Path(os.fsdecode(path)) for path in source_path]
+    if not paths:
+        raise ValueError("a caption needs at least one path of the footage")
+    return paths
 
 
 def find_sidecar(path: Path, suffixes: tuple[str, ...]) -> Path | None:

@@ -8,6 +8,12 @@ encoders have embedded it, so re-indexing does only what is missing.
 
 Every change to one source is one SQLite transaction, committed after its vectors are on
 disk: a process killed at any moment leaves the database as it was before that source.
+
+A content is one source however many paths it was offered from: ``paths`` keeps every one
+(with when it was first and last offered), because sidecars and the file a run renders from
+live at a path, not in the content (:mod:`autocut_core.materials.locations`). The schema
+carries a version; a database written by an older autocut is upgraded in place when opened
+(:data:`_MIGRATIONS`), never refused.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from autocut_core.types import Clip, Source, Track
 
 DB_FILE = "materials.sqlite"
 LOCK_FILE = ".lock"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LEVELS = ("frame", "clip", "track")
 
 _SCHEMA = """
@@ -54,7 +60,9 @@ CREATE TABLE IF NOT EXISTS paths (
     path TEXT PRIMARY KEY,
     source_id TEXT NOT NULL REFERENCES sources(source_id) ON DELETE CASCADE,
     size_bytes INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL
+    mtime_ns INTEGER NOT NULL,
+    first_seen REAL NOT NULL DEFAULT 0,
+    last_seen REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS frames (
     frame_id TEXT PRIMARY KEY,
@@ -104,6 +112,39 @@ CREATE TABLE IF NOT EXISTS codes (
 CREATE INDEX IF NOT EXISTS frames_by_source ON frames(source_id, second);
 CREATE INDEX IF NOT EXISTS clips_by_source ON clips(source_id, start);
 CREATE INDEX IF NOT EXISTS vectors_by_source ON vectors(source_id);
+CREATE INDEX IF NOT EXISTS paths_by_source ON paths(source_id, last_seen);
+"""
+
+
+#: The statements that take a database from schema ``n`` to ``n + 1``, run in one transaction.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 2: when each path was first and last offered. Rows of version 1 take their source's
+    # indexing time (the best there is); a source without any path row (none should exist)
+    # gets its own path back, with an mtime no file has, so it is listed but never "present".
+    1: (
+        "ALTER TABLE paths ADD COLUMN first_seen REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE paths ADD COLUMN last_seen REAL NOT NULL DEFAULT 0",
+        "UPDATE paths SET first_seen = COALESCE((SELECT s.indexed_at FROM sources AS s "
+        "WHERE s.source_id = paths.source_id), 0)",
+        "UPDATE paths SET last_seen = first_seen",
+        "INSERT OR IGNORE INTO paths "
+        "(path, source_id, size_bytes, mtime_ns, first_seen, last_seen) "
+        "SELECT path, source_id, size_bytes, -1, indexed_at, indexed_at FROM sources AS s "
+        "WHERE NOT EXISTS (SELECT 1 FROM paths AS p WHERE p.source_id = s.source_id)",
+        "CREATE INDEX IF NOT EXISTS paths_by_source ON paths(source_id, last_seen)",
+    ),
+}
+
+# ``sources.path`` is the first path a content was indexed from. When that path now holds
+# other content (version 1 left it so), the content's earliest remaining path takes its place.
+_REPOINT_SOURCES = """
+UPDATE sources SET path = (
+    SELECT p.path FROM paths AS p WHERE p.source_id = sources.source_id
+    ORDER BY p.first_seen, p.path LIMIT 1)
+WHERE (:source_id IS NULL OR source_id = :source_id)
+  AND EXISTS (SELECT 1 FROM paths AS p WHERE p.source_id = sources.source_id)
+  AND NOT EXISTS (
+    SELECT 1 FROM paths AS p WHERE p.source_id = sources.source_id AND p.path = sources.path)
 """
 
 
@@ -156,6 +197,36 @@ class PathStat:
         return cls(to_db_path(os.path.abspath(path)), stat.st_size, stat.st_mtime_ns)
 
 
+@dataclass(frozen=True)
+class RecordedPath:
+    """One path a content was offered from, as the database last saw it."""
+
+    path: str  #: database text (:func:`to_db_path`)
+    source_id: str
+    size_bytes: int
+    mtime_ns: int
+    first_seen: float
+    last_seen: float
+
+    @property
+    def fs_path(self) -> str:
+        return from_db_path(self.path)
+
+    def state(self) -> str:
+        """``present`` while the file there is the one indexed (same size and mtime: the
+        test :meth:`MaterialDB.known_path` makes), ``changed`` when another file took its
+        place, ``missing`` when nothing is there any more."""
+        try:
+            stat = os.stat(self.fs_path)
+        except OSError:
+            return "missing"
+        same = (stat.st_size, stat.st_mtime_ns) == (self.size_bytes, self.mtime_ns)
+        return "present" if same else "changed"
+
+
+_RECORDED_FIELDS = ("path", "source_id", "size_bytes", "mtime_ns", "first_seen", "last_seen")
+
+
 class MaterialDB:
     """One material database folder. Use as a context manager; only one writer at a time."""
 
@@ -171,12 +242,11 @@ class MaterialDB:
         self.connection = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.connection.row_factory = sqlite3.Row
         self.connection.execute("PRAGMA foreign_keys = ON")
+        self._files: dict[str, VectorFile] = {}
         if write:
             self.connection.execute("PRAGMA journal_mode = WAL")
             self.connection.execute("PRAGMA synchronous = FULL")
-            self.connection.executescript(_SCHEMA)
-            self._check_schema()
-        self._files: dict[str, VectorFile] = {}
+        self._prepare_schema(write)
         for row in self.connection.execute("SELECT name, dim, count FROM vector_sets"):
             vector_file = VectorFile(self._vector_path(row["name"]), row["dim"], row["count"])
             if write:
@@ -196,19 +266,53 @@ class MaterialDB:
             ) from None
         return handle
 
-    def _check_schema(self) -> None:
-        row = self.connection.execute(
-            "SELECT value FROM meta WHERE key = 'schema_version'"
-        ).fetchone()
-        if row is None:
-            self.connection.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        elif int(row["value"]) != SCHEMA_VERSION:
+    def _prepare_schema(self, write: bool) -> None:
+        """Upgrade an older schema (readers too: every query below assumes the current one),
+        refuse a newer one, and create the tables of a new database."""
+        version = self._stored_version()
+        if version is not None and version > SCHEMA_VERSION:
             raise InputError(
-                f"{self.folder}: database schema {row['value']} is not {SCHEMA_VERSION}; "
-                "re-index into a new folder"
+                f"{self.folder}: database schema {version} is newer than this autocut's "
+                f"({SCHEMA_VERSION}); upgrade autocut, or index into a new folder"
             )
+        if version is not None and version < SCHEMA_VERSION:
+            self._migrate(version)
+        if write:
+            self.connection.executescript(_SCHEMA)
+            self.connection.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def _stored_version(self) -> int | None:
+        try:
+            row = self.connection.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # no meta table: a new database
+            return None
+        return None if row is None else int(row["value"])
+
+    def _migrate(self, version: int) -> None:
+        """Run the migrations from ``version`` up in one transaction. The version is read
+        again inside it: another process may have upgraded the database in the meantime."""
+        try:
+            with self._transaction():
+                current = self._stored_version() or version
+                for step in range(current, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        self.connection.execute(statement)
+                if current < SCHEMA_VERSION:
+                    self.connection.execute(_REPOINT_SOURCES, {"source_id": None})
+                    self.connection.execute(
+                        "UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                        (str(SCHEMA_VERSION),),
+                    )
+        except sqlite3.OperationalError as error:
+            raise InputError(
+                f"{self.folder}: cannot upgrade the database from schema {version} to "
+                f"{SCHEMA_VERSION} ({error}); open it once where it is writable "
+                "(e.g. `autocut materials stats --db FOLDER`)"
+            ) from None
 
     def close(self) -> None:
         self.connection.close()
@@ -363,26 +467,45 @@ class MaterialDB:
         )
 
     def remember_path(self, stat: PathStat, source_id: str) -> None:
-        """Point a path at a source: a renamed or copied file costs nothing to re-index."""
+        """Point a path at a source: a renamed or copied file costs nothing to re-index, and
+        the new path is recorded beside the others (its sidecars count from now on)."""
         with self._transaction():
             self._upsert_path(stat, source_id)
+
+    def touch_paths(self, stats: Sequence[PathStat]) -> None:
+        """Note that these known, unchanged paths were offered again (one transaction for a
+        whole run): the most recently offered path is the first one tried after a run's own."""
+        if not stats:
+            return
+        now = time.time()
+        with self._transaction():
+            self.connection.executemany(
+                "UPDATE paths SET last_seen = ? WHERE path = ? AND size_bytes = ? AND mtime_ns = ?",
+                [(now, stat.path, stat.size_bytes, stat.mtime_ns) for stat in stats],
+            )
 
     def _upsert_path(self, stat: PathStat, source_id: str) -> None:
         previous = self.connection.execute(
             "SELECT source_id FROM paths WHERE path = ?", (stat.path,)
         ).fetchone()
+        now = time.time()
+        # A path that held other content before starts a new record: first seen now.
         self.connection.execute(
-            "INSERT INTO paths VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
-            "source_id = excluded.source_id, size_bytes = excluded.size_bytes, "
-            "mtime_ns = excluded.mtime_ns",
-            (stat.path, source_id, stat.size_bytes, stat.mtime_ns),
+            "INSERT INTO paths (path, source_id, size_bytes, mtime_ns, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+            "first_seen = CASE WHEN source_id = excluded.source_id THEN first_seen "
+            "ELSE excluded.first_seen END, source_id = excluded.source_id, "
+            "size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns, "
+            "last_seen = excluded.last_seen",
+            (stat.path, source_id, stat.size_bytes, stat.mtime_ns, now, now),
         )
         self.connection.execute("DELETE FROM failures WHERE path = ?", (stat.path,))
         if previous is not None and previous["source_id"] != source_id:
-            self._drop_if_orphaned(previous["source_id"])
+            self._path_left(previous["source_id"])
 
-    def _drop_if_orphaned(self, source_id: str) -> None:
-        """A source no path points at any more (its file changed or was replaced) goes."""
+    def _path_left(self, source_id: str) -> None:
+        """A path stopped holding this source: the source goes when no path is left (its
+        file changed or was replaced), else its first path is one that still holds it."""
         if (
             self.connection.execute(
                 "SELECT 1 FROM paths WHERE source_id = ?", (source_id,)
@@ -390,6 +513,8 @@ class MaterialDB:
             is None
         ):
             self.connection.execute("DELETE FROM sources WHERE source_id = ?", (source_id,))
+        else:
+            self.connection.execute(_REPOINT_SOURCES, {"source_id": source_id})
 
     def _insert_source(self, source: Source, segmenter: str) -> None:
         self.connection.execute(
@@ -474,7 +599,7 @@ class MaterialDB:
             if row is None:
                 return
             self.connection.execute("DELETE FROM paths WHERE path = ?", (path,))
-            self._drop_if_orphaned(row["source_id"])
+            self._path_left(row["source_id"])
 
     # -- discrete codes ---------------------------------------------------------------------
 
@@ -569,6 +694,22 @@ class MaterialDB:
         ).fetchall()
         return [Track(row["track_id"], row["path"], row["duration"], row["title"]) for row in rows]
 
+    def paths_of(self, source_id: str) -> list[RecordedPath]:
+        """Every path a source was offered from, the most recently offered first."""
+        return self.recorded_paths(source_id).get(source_id, [])
+
+    def recorded_paths(self, source_id: str | None = None) -> dict[str, list[RecordedPath]]:
+        """Source id -> its recorded paths (most recently offered first), in one query."""
+        query = "SELECT * FROM paths"
+        params: tuple[Any, ...] = ()
+        if source_id is not None:
+            query, params = query + " WHERE source_id = ?", (source_id,)
+        grouped: dict[str, list[RecordedPath]] = {}
+        for row in self.connection.execute(query + " ORDER BY last_seen DESC, path", params):
+            recorded = RecordedPath(**{key: row[key] for key in _RECORDED_FIELDS})
+            grouped.setdefault(recorded.source_id, []).append(recorded)
+        return grouped
+
     def failures(self) -> list[tuple[str, str]]:
         return [
             (r["path"], r["reason"])
@@ -597,13 +738,21 @@ class MaterialDB:
             for row in count("SELECT * FROM vector_sets ORDER BY name")
         ]  # fmt: skip
         disk = sum(path.stat().st_size for path in self.folder.rglob("*") if path.is_file())
+        states = {"present": 0, "changed": 0, "missing": 0}
+        several = 0
+        for paths in self.recorded_paths().values():
+            several += len(paths) > 1
+            for recorded in paths:
+                states[recorded.state()] += 1
         return {
             "folder": str(self.folder),
             "videos": videos[0], "video_seconds": round(videos[1], 3),
             "tracks": tracks[0], "track_seconds": round(tracks[1], 3),
             "frames": count("SELECT COUNT(*) FROM frames").fetchone()[0],
             "clips": count("SELECT COUNT(*) FROM clips").fetchone()[0],
-            "paths": count("SELECT COUNT(*) FROM paths").fetchone()[0],
+            "paths": sum(states.values()),
+            "paths_present": states["present"], "paths_changed": states["changed"],
+            "paths_missing": states["missing"], "sources_with_several_paths": several,
             "failures": count("SELECT COUNT(*) FROM failures").fetchone()[0],
             "vector_sets": vector_sets,
             "disk_bytes": disk,

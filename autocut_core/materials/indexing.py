@@ -6,7 +6,8 @@ either committed whole or recorded as a failure with a one-line reason; nothing 
 stops the others, and a killed run resumes where it stopped (see materials.py).
 
 Per new video, one ffmpeg decode pass at ``dense_fps`` feeds both the cut detector (a cheap
-encoder on every dense frame) and the main encoder (on the frame nearest each whole second).
+encoder on every dense frame) and the main encoder (on the frame nearest each whole second);
+each cut found is then moved to its native frame (a short decode around it, ``cut_refine``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 
 from autocut_core import ids
 from autocut_core.components import Encoder
+from autocut_core.materials.cut_refine import refine_cuts
 from autocut_core.materials.database import Embedded, MaterialDB, PathStat
 from autocut_core.materials.segment import SegmentSettings, clip_vectors, clips_between, find_cuts
 from autocut_core.media.errors import MediaError, display_path
@@ -276,6 +278,8 @@ def _analyse_video(job: VideoJob) -> VideoResult:
     if cutter is not None:
         dense = np.concatenate(dense_vectors)
         cuts = find_cuts(np.asarray(dense_times), dense, duration, options.segment)
+        cuts = refine_cuts(job.path, cuts, cutter, facts, options.dense_fps, options.max_side,
+                           duration, options.segment)  # fmt: skip
         clips = clips_between(cuts, duration, options.segment)
         frame_vectors = dense[second_dense_index] if shared else main.encode(second_frames)
     else:
@@ -420,11 +424,13 @@ def _plan(
     """Skip what is already indexed (by path+size+mtime, then by content); job the rest.
 
     Returns the jobs and the copies: files whose content another job of this run already
-    computes, to be pointed at its source afterwards instead of computed twice.
+    computes, to be pointed at its source afterwards instead of computed twice. Every path
+    is recorded against its content (a copy's path too), since sidecars live at paths.
     """
     jobs: list[tuple[Any, _Pending]] = []
     copies: list[_Pending] = []
     queued: set[tuple[str, str]] = set()
+    offered_again: list[PathStat] = []
     for path, kind in files:
         spec = options.encoder if kind == "video" else options.audio_encoder
         assert spec is not None
@@ -432,6 +438,7 @@ def _plan(
             stat = PathStat.of(path)
             known = db.known_path(stat)
             if known and db.has_encoding(known, spec.name):
+                offered_again.append(stat)
                 report.unchanged += 1
                 continue
             if stat.size_bytes == 0:
@@ -461,6 +468,7 @@ def _plan(
             jobs.append((VideoJob(os.fspath(path), options, seconds, clips), pending))
         else:
             jobs.append((VideoJob(os.fspath(path), options), pending))
+    db.touch_paths(offered_again)
     return jobs, copies
 
 

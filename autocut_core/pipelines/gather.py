@@ -2,19 +2,24 @@
 
 Indexing is incremental (a second run does no work), so every pipeline simply asks for its
 files to be indexed; broken files become notes and the ad is made from the rest.
+
+The database knows a file by its content; this run knows it by the path the user offered.
+That path is the one the plan renders from and whose sidecars are read first (then the
+content's other recorded paths that still hold it: :mod:`autocut_core.materials.locations`),
+so a copy in a new folder brings its own captions and a moved first folder breaks nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from autocut_core.components import Backbone, Tokenizer
 from autocut_core.errors import InputError
-from autocut_core.materials.database import MaterialDB, PathStat, from_db_path
+from autocut_core.materials.database import MaterialDB, PathStat, from_db_path, to_db_path
 from autocut_core.materials.indexing import (
     AUDIO_EXTENSIONS,
     VIDEO_EXTENSIONS,
@@ -22,22 +27,42 @@ from autocut_core.materials.indexing import (
     index,
     options_from_settings,
 )
+from autocut_core.materials.locations import current_paths
 from autocut_core.media.errors import display_path
 from autocut_core.pipelines.request import EditRequest
+from autocut_core.progress import file_done
 from autocut_core.types import Candidate, Clip, MusicCandidate, Source, Track
 
 
 @dataclass
 class Material:
-    """What the database knows about the request's files, in the order the user gave them."""
+    """What the database knows about the request's files, in the order the user gave them.
+
+    ``videos`` and ``tracks`` carry the path offered in this run, not the one the content was
+    first indexed from; ``paths`` has every usable path of each source, best first.
+    """
 
     db: MaterialDB
     videos: list[Source]
     tracks: list[Track]
     notes: list[str] = field(default_factory=list)
+    paths: dict[str, list[str]] = field(default_factory=dict)
+
+    def source_paths(self, source_id: str) -> list[str]:
+        """The paths of a source's file for this run, best first (never empty)."""
+        paths = self.paths.get(source_id)
+        if paths is None:
+            paths = self.paths[source_id] = current_paths(self.db, source_id)
+        if not paths:
+            recorded = ", ".join(row.fs_path for row in self.db.paths_of(source_id)) or "none"
+            raise InputError(
+                f"source {source_id}: no recorded path still holds its file ({recorded}); "
+                "offer it again with --footage"
+            )
+        return paths
 
     def source_path(self, source_id: str) -> str:
-        return from_db_path(self.db.source(source_id).path)
+        return self.source_paths(source_id)[0]
 
     def durations(self) -> dict[str, float]:
         """Source path -> duration, for fitting slots to voice lines."""
@@ -48,35 +73,49 @@ def gather(request: EditRequest) -> Material:
     """Index the request's footage and music library; fail only if no footage is usable."""
     library = list(request.music) if request.music_file is None else []
     options = options_from_settings(request.settings)
-    report = index(list(request.footage), library, request.database, options)
+    report = index(list(request.footage), library, request.database, options, file_done)
     notes = [f"skipped {path}: {reason}" for path, reason in report.failed]
     db = MaterialDB(request.database, write=False)
-    videos = _indexed(db, request.footage, VIDEO_EXTENSIONS)
-    if not videos:
+    offered_videos = _offered(db, request.footage, VIDEO_EXTENSIONS)
+    if not offered_videos:
         db.close()
         given = ", ".join(display_path(p) for p in request.footage)
         raise InputError(
             f"no usable footage in {given}" + (f" ({'; '.join(notes)})" if notes else "")
         )
-    track_ids = {source.source_id for source in _indexed(db, library, AUDIO_EXTENSIONS)}
-    tracks = [track for track in db.tracks() if track.track_id in track_ids]
-    return Material(db=db, videos=videos, tracks=tracks, notes=notes)
+    offered_tracks = _offered(db, library, AUDIO_EXTENSIONS)
+    paths = {
+        source_id: current_paths(db, source_id, offered)
+        for source_id, offered in {**offered_videos, **offered_tracks}.items()
+    }
+    videos = [
+        replace(db.source(source_id), path=to_db_path(paths[source_id][0]))
+        for source_id in offered_videos
+    ]
+    tracks = [
+        replace(track, path=paths[track.track_id][0])
+        for track in db.tracks()
+        if track.track_id in offered_tracks
+    ]
+    return Material(db=db, videos=videos, tracks=tracks, notes=notes, paths=paths)
 
 
-def _indexed(db: MaterialDB, inputs: Sequence[Path], extensions: frozenset[str]) -> list[Source]:
-    """Sources of the files under ``inputs`` that are in the database, first seen first."""
+def _offered(
+    db: MaterialDB, inputs: Sequence[Path], extensions: frozenset[str]
+) -> dict[str, list[str]]:
+    """Source id -> the paths under ``inputs`` that hold it, for the files the database
+    has; sources and paths in the order the files were found."""
     files, _ = discover(list(inputs), extensions)
-    seen: set[str] = set()
-    sources: list[Source] = []
+    offered: dict[str, list[str]] = {}
     for path in files:
         try:
-            source_id = db.known_path(PathStat.of(path))
+            stat = PathStat.of(path)
         except OSError:
             continue
-        if source_id is not None and source_id not in seen:
-            seen.add(source_id)
-            sources.append(db.source(source_id))
-    return sources
+        source_id = db.known_path(stat)
+        if source_id is not None:
+            offered.setdefault(source_id, []).append(from_db_path(stat.path))
+    return offered
 
 
 def shot_candidates(material: Material) -> list[Candidate]:
@@ -99,8 +138,9 @@ def file_candidates(material: Material) -> list[Candidate]:
 def _candidate(material: Material, clip: Clip) -> Candidate:
     from autocut_core.materials.captions import caption_for
 
-    path = material.source_path(clip.source_id)
-    return Candidate(clip=clip, caption=caption_for(path, clip.start, clip.end), source_path=path)
+    paths = material.source_paths(clip.source_id)
+    caption = caption_for(paths, clip.start, clip.end)
+    return Candidate(clip=clip, caption=caption, source_path=paths[0])
 
 
 def music_candidates(material: Material) -> list[MusicCandidate]:
