@@ -269,6 +269,12 @@ class Backbone(Component):
         clips the way it learned them."""
         return 0
 
+    def evidence_problems(self, script: Script, candidates: Sequence[Candidate]) -> list[str]:
+        """What this backbone lacks to match ``script`` to ``candidates`` well, each with
+        what would fix it (no captions, a script language its encoders do not cover). The
+        pipelines show these as warnings; the default knows of no problem."""
+        return []
+
     # -- the template methods: what callers use ---------------------------------------------
 
     def select(

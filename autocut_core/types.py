@@ -191,6 +191,13 @@ class Slot:
     #: The text the voice line speaks; `autocut render` speaks a slot again when its sentence
     #: was edited away from it.
     voice_text: str | None = None
+    #: What ``score`` was given for: a fingerprint of the clip, its source, in/out and the
+    #: sentence when the plan was written (``autocut_core.editing.scores``). A slot changed
+    #: by hand no longer matches it, so `autocut render` knows the score is stale.
+    scored_for: str | None = None
+    #: The slot was changed by hand after the backbone scored it: ``score`` is None, and the
+    #: summary, contact sheet and timeline say "edited" instead.
+    edited: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.source_in < self.source_out:

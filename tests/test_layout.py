@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The kernel: what every stage and every plugin may import.
 KERNEL = {
     "__init__", "checks", "components", "contracts", "errors", "fsutil", "hookspecs", "ids",
-    "inputs", "lazy", "plugins", "registry", "serde", "settings", "text", "types",
+    "inputs", "lazy", "plugins", "progress", "registry", "serde", "settings", "text", "types",
 }  # fmt: skip
 
 #: Stages in the order data flows through them; a stage may import from stages with a

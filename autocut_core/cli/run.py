@@ -11,6 +11,7 @@ import typer
 
 from autocut_core.cli.flags import uses_settings
 from autocut_core.errors import InputError
+from autocut_core.progress import SILENT, Reporter
 from autocut_core.settings import AutocutSettings
 from autocut_core.types import EditPlan, RenderSettings, Slot
 
@@ -111,6 +112,7 @@ def run_command(
     script-driven: --script is required; the backbone selects one clip per sentence.
     footage-driven: each --footage file is one clip; the backbone writes the script.
     """
+    from autocut_core.cli.display import StageProgress
     from autocut_core.inputs import load_product, load_script
     from autocut_core.pipelines.request import EditRequest
 
@@ -122,6 +124,7 @@ def run_command(
     if missing:  # a typo must not become a silent ad
         raise InputError(f"--music: no such file or folder: {', '.join(missing)}")
     pinned = music[0] if music and len(music) == 1 and music[0].is_file() else None
+    progress = StageProgress.for_command(as_json)
     request = EditRequest(
         product=load_product(product),
         footage=tuple(footage),
@@ -135,9 +138,11 @@ def run_command(
         keep_order=keep_order,
         voice=voice_over,
         dry_run=dry_run,
+        progress=progress,
     )
     pipeline = settings.create("pipeline")
-    result = pipeline.run(request)
+    with progress:
+        result = pipeline.run(request)
     _report(result, as_json)
 
 
@@ -157,17 +162,22 @@ def render_command(
     """Render an edited plan.json: slots, sentences, music and settings as written in it.
 
     Slots whose voice file is missing or whose sentence was edited (or all, with --revoice)
-    are spoken again, and every slot is refitted to its voice line.
+    are spoken again, and every slot is refitted to its voice line. A slot changed by hand
+    (clip, in/out or sentence) loses its score and is shown as edited.
     """
+    from autocut_core.cli.display import StageProgress
+    from autocut_core.editing.scores import mark_edited, seal
     from autocut_core.pipelines.finish import render_plan
     from autocut_core.pipelines.request import EditResult
 
-    plan = load_plan(plan_file)
+    plan, edited = mark_edited(load_plan(plan_file))
     target = output or plan_file.with_name(_video_name(plan_file))
-    plan = revoiced(plan, settings, target, revoice)
-    files = render_plan(plan, target, settings)
+    with StageProgress.for_command(as_json) as progress:
+        plan = seal(revoiced(plan, settings, target, revoice, progress))
+        files = render_plan(plan, target, settings, progress)
     video = files.pop("video")
-    _report(EditResult(plan=plan, video=video, side_outputs=files), as_json)
+    notes = [f"slot {index + 1} was edited: its score no longer applies" for index in edited]
+    _report(EditResult(plan=plan, video=video, side_outputs=files, notes=tuple(notes)), as_json)
 
 
 def _video_name(plan_file: Path) -> str:
@@ -181,11 +191,17 @@ def load_plan(path: Path) -> EditPlan:
     return load_json(EditPlan, path)
 
 
-def revoiced(plan: EditPlan, settings: AutocutSettings, output: Path, everything: bool) -> EditPlan:
+def revoiced(
+    plan: EditPlan,
+    settings: AutocutSettings,
+    output: Path,
+    everything: bool,
+    progress: Reporter = SILENT,
+) -> EditPlan:
     """The plan with missing (or all) voice lines spoken again and every slot refitted."""
     from autocut_core.editing.timeline import fit_plan_to_voice
     from autocut_core.media import probe
-    from autocut_core.pipelines.plan_builder import add_voice
+    from autocut_core.pipelines.steps import speak
 
     stale = [
         i
@@ -196,7 +212,7 @@ def revoiced(plan: EditPlan, settings: AutocutSettings, output: Path, everything
     if stale:
         voice = settings.create("voice")
         folder = output.with_name(output.stem + ".assets")
-        spoken = add_voice([slots[i] for i in stale], voice, folder)
+        spoken = speak([slots[i] for i in stale], voice, folder, progress)
         for i, slot in zip(stale, spoken, strict=True):
             slots[i] = slot
     durations: dict[str, float] = {}
@@ -223,11 +239,13 @@ def _report(result: EditResult, as_json: bool) -> None:
             "side_outputs": {key: str(path) for key, path in result.side_outputs.items()},
             "duration": round(total_duration(plan), 3),
             "notes": list(result.notes),
+            "warnings": list(result.warnings),
             "plan": to_data(plan),
         }
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     from autocut_core.cli import display
+    from autocut_core.editing.scores import score_label
 
     table = display.table(f"{plan.pipeline or 'plan'}: {len(plan.slots)} slots",
                           ["#", "time", "source", "in-out", "sentence", "score"])  # fmt: skip
@@ -241,14 +259,16 @@ def _report(result: EditResult, as_json: bool) -> None:
             Path(slot.source_path).name,
             f"{slot.source_in:.2f}-{slot.source_out:.2f}{held}",
             slot.sentence,
-            "" if slot.score is None else f"{slot.score:.3f}",
+            score_label(slot),
         )
     console = display.console()
     console.print(table)
     music = Path(plan.music.path).name if plan.music else "none"
     console.print(f"music: {music}   length: {total_duration(plan):.2f} s")
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(display.plain(f"note: {note}"))
+    for warning in result.warnings:
+        display.warn(warning)
     if result.video is None:
         console.print("dry run: nothing rendered")
         for key, path in result.side_outputs.items():

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autocut_core.editing.scores import score_label
 from autocut_core.editing.timeline import Placement, place, total_duration
 from autocut_core.errors import AutocutError
 from autocut_core.fsutil import atomic_path
@@ -270,10 +271,12 @@ def write_contact_sheet(plan: EditPlan, path: Path, title: str = "") -> ContactS
 
 
 def _header(placement: Placement) -> str:
-    """``#3  0:04.2–0:07.9  score 0.81``: the slot's number, output time and score."""
+    """``#3  0:04.2–0:07.9  score 0.81``: the slot's number, output time and score (``edited``
+    for a slot changed by hand, whose score no longer applies)."""
     header = f"#{placement.index + 1}  {clock(placement.start)}–{clock(placement.end)}"
-    if placement.slot.score is not None:
-        header += f"  score {placement.slot.score:.2f}"
+    label = score_label(placement.slot, digits=2)
+    if label:
+        header += "  edited" if placement.slot.edited else f"  score {label}"
     return header
 
 

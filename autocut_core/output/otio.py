@@ -22,7 +22,8 @@ How the render maps onto OTIO
   ``* * FREEZE FRAME``, which Resolve and Premiere import as a freeze.
 - **Sentences and scores** travel twice: as one marker per slot (name = the sentence on one
   line, cut to 80 characters; EDL ``* LOC:``, FCPXML ``<marker>``) and, complete, in each
-  clip's ``metadata["autocut"]`` along with the slot's source times and output times.
+  clip's ``metadata["autocut"]`` along with the slot's source times and output times. A
+  slot edited by hand after scoring has ``score`` None and ``edited`` true there.
 - **Audio**: voice lines on ``Voice`` tracks starting with their slots (a second voice track
   only if a hand-edited plan makes lines overlap), the music cue on a ``Music`` track from
   its offset for the length of the ad, played again from its start when it is shorter, as
@@ -218,6 +219,7 @@ def slot_metadata(placement: Placement) -> dict[str, Any]:
         "clip_id": clean_text(slot.clip_id),
         "sentence": clean_text(slot.sentence),
         "score": slot.score,
+        "edited": slot.edited,
         "source_path": clean_text(slot.source_path),
         "source_in": slot.source_in,
         "source_out": slot.source_out,
@@ -295,6 +297,7 @@ def build_timeline(
                             "slot": number,
                             "sentence": clean_text(slot.sentence),
                             "score": slot.score,
+                            "edited": slot.edited,
                         }
                     },
                 )

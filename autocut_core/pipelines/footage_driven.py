@@ -19,21 +19,32 @@ class FootageDrivenPipeline(Pipeline):
     def run(self, request: EditRequest) -> EditResult:
         # Imported here: registering the pipeline must not load the database layer.
         from autocut_core.pipelines import gather, steps
+        from autocut_core.pipelines.evidence import evidence_warnings
 
         backbone = steps.make_backbone(request, set() if request.script else {"write_script"})
         with steps.offered(request, backbone, gather.file_candidates) as (material, given, tracks):
             clips = list(given)
-            script = request.script or backbone.write_script(request.product, clips)
+            script = request.script
+            if not script:  # as make_backbone decided: no (or an empty) script is written
+                with steps.asking(request, backbone, "write the script"):
+                    script = backbone.write_script(request.product, clips)
             if len(script) != len(clips):
                 raise InputError(
                     f"the script has {len(script)} sentences but there are {len(clips)} "
                     "clips: footage-driven ads speak one sentence per clip"
                 )
+            warnings: list[str] = []
             if not request.keep_order:
-                ordering = backbone.sort(request.product, script, clips)
+                with steps.asking(request, backbone, "order clips"):
+                    ordering = backbone.sort(request.product, script, clips)
+                offered = clips
                 clips = [clips[i] for i in ordering.order]
+                scores = ordering.scores if request.script else ()  # written lines fit by design
+                warnings = evidence_warnings(backbone, script, offered, clips, scores)
                 if request.script is None:
                     # Written lines describe their own clip: they move with it.
                     lines = tuple(script.sentences[i] for i in ordering.order)
                     script = Script(sentences=lines, language=script.language)
-            return steps.conclude(request, material, backbone, self.name, script, clips, tracks)
+            return steps.conclude(
+                request, material, backbone, self.name, script, clips, tracks, (), warnings
+            )

@@ -30,6 +30,7 @@ from autocut_core.materials.indexing import (
 from autocut_core.materials.locations import current_paths
 from autocut_core.media.errors import display_path
 from autocut_core.pipelines.request import EditRequest
+from autocut_core.progress import file_done
 from autocut_core.types import Candidate, Clip, MusicCandidate, Source, Track
 
 
@@ -72,7 +73,7 @@ def gather(request: EditRequest) -> Material:
     """Index the request's footage and music library; fail only if no footage is usable."""
     library = list(request.music) if request.music_file is None else []
     options = options_from_settings(request.settings)
-    report = index(list(request.footage), library, request.database, options)
+    report = index(list(request.footage), library, request.database, options, file_done)
     notes = [f"skipped {path}: {reason}" for path, reason in report.failed]
     db = MaterialDB(request.database, write=False)
     offered_videos = _offered(db, request.footage, VIDEO_EXTENSIONS)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autocut_core.progress import SILENT, Reporter
 from autocut_core.types import EditPlan, Product, RenderSettings, Script
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ class EditRequest:
 
     ``music`` holds library folders or files offered to the backbone; ``music_file`` pins one
     track instead (the backbone is not asked). ``script`` pins the script of the
-    footage-driven pipeline and is required by the script-driven one.
+    footage-driven pipeline and is required by the script-driven one. ``progress`` is told
+    of every step as it starts and ends (:mod:`autocut_core.progress`; silent by default).
     """
 
     product: Product
@@ -37,6 +39,7 @@ class EditRequest:
     keep_order: bool = False
     voice: bool = True
     dry_run: bool = False
+    progress: Reporter = field(default=SILENT, compare=False)
 
     @property
     def database(self) -> Path:
@@ -51,9 +54,15 @@ class EditRequest:
 
 @dataclass(frozen=True)
 class EditResult:
-    """The plan and, unless it was a dry run, the files written."""
+    """The plan and, unless it was a dry run, the files written.
+
+    ``notes`` say what was done differently from what was asked (a file skipped, no music);
+    ``warnings`` say why the ad may be poor and what would fix it (no evidence linking the
+    script to the footage), so the CLI shows them apart.
+    """
 
     plan: EditPlan
     video: Path | None = None
     side_outputs: dict[str, Path] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ class ScriptDrivenPipeline(Pipeline):
     def run(self, request: EditRequest) -> EditResult:
         # Imported here: registering the pipeline must not load the database layer.
         from autocut_core.pipelines import gather, steps
+        from autocut_core.pipelines.evidence import evidence_warnings
 
         script = request.script
         if script is None:
@@ -32,7 +33,8 @@ class ScriptDrivenPipeline(Pipeline):
                     f"the script has {count} sentences but the footage has only "
                     f"{len(candidates)} clips: add footage or shorten the script"
                 )
-            selection = backbone.select(request.product, script, candidates, count)
+            with steps.asking(request, backbone, "select clips"):
+                selection = backbone.select(request.product, script, candidates, count)
             indices = list(selection.indices)
             scores = list(selection.scores) if len(selection.scores) == count else []
             if request.keep_order:
@@ -40,10 +42,12 @@ class ScriptDrivenPipeline(Pipeline):
                 indices = [i for i, _ in pairs]
                 scores = [s for _, s in pairs] if scores else []
             chosen = [candidates[i] for i in indices]
+            warnings = evidence_warnings(backbone, script, candidates, chosen, scores)
             if not request.keep_order:
-                ordering = backbone.sort(request.product, script, chosen)
+                with steps.asking(request, backbone, "order clips"):
+                    ordering = backbone.sort(request.product, script, chosen)
                 chosen = [chosen[i] for i in ordering.order]
                 scores = [scores[i] for i in ordering.order] if scores else []
             return steps.conclude(
-                request, material, backbone, self.name, script, chosen, tracks, scores
+                request, material, backbone, self.name, script, chosen, tracks, scores, warnings
             )

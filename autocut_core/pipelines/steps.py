@@ -2,6 +2,8 @@
 
 A backbone's answers come checked from its template methods
 (:class:`~autocut_core.components.Backbone`), the same checks the evaluation harness gets.
+Every step is a stage on the request's progress reporter (:mod:`autocut_core.progress`):
+indexing, tokens, each backbone call, voice, render and the side outputs.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from autocut_core.components import Backbone, Tokenizer, Voice
 from autocut_core.errors import InputError
 from autocut_core.pipelines.gather import Material, add_tokens, gather, music_candidates
 from autocut_core.pipelines.request import EditRequest, EditResult
+from autocut_core.progress import Reporter, reporting_to
 from autocut_core.types import (
     Candidate,
     EditPlan,
     MusicCandidate,
     Product,
     Script,
+    Slot,
     Track,
 )
 
@@ -61,11 +65,22 @@ def with_tokens(
     if not backbone.needs_tokens:
         return list(candidates), list(tracks)
     settings = request.settings
-    video: Tokenizer | None = settings.create("tokenizer") if settings.tokenizer else None
-    audio: Tokenizer | None = None
-    if tracks and settings.audio_tokenizer:
-        audio = settings.create("audio_tokenizer")
-    return add_tokens(material, backbone, candidates, tracks, video, audio)
+    with request.progress.stage("tokens", total=len(candidates) + len(tracks)) as stage:
+        video: Tokenizer | None = settings.create("tokenizer") if settings.tokenizer else None
+        audio: Tokenizer | None = None
+        if tracks and settings.audio_tokenizer:
+            audio = settings.create("audio_tokenizer")
+        with reporting_to(stage):
+            made = add_tokens(material, backbone, candidates, tracks, video, audio)
+        stage.update(len(candidates) + len(tracks))
+        return made
+
+
+def asking(
+    request: EditRequest, backbone: Backbone, task: str
+) -> contextlib.AbstractContextManager:
+    """The stage of one backbone call (``backbone similarity: select clips``)."""
+    return request.progress.stage(f"backbone {backbone.name}: {task}")
 
 
 @contextlib.contextmanager
@@ -74,7 +89,8 @@ def offered(
 ) -> Iterator[tuple[Material, list[Candidate], list[MusicCandidate]]]:
     """Index the request's files and offer their clips and tracks (with tokens if needed);
     the database is closed when the block ends."""
-    material = gather(request)
+    with request.progress.stage("index footage and music") as stage, reporting_to(stage):
+        material = gather(request)
     try:
         clips, tracks = with_tokens(
             request, material, backbone, candidates_of(material), music_candidates(material)
@@ -98,7 +114,8 @@ def choose_music(
     if not tracks:
         note = [] if not request.music else ["no usable music in the library: the ad is silent"]
         return None, note
-    choice = backbone.pick_music(product, script, clips, tracks)  # checked: one of the tracks
+    with asking(request, backbone, "pick music"):
+        choice = backbone.pick_music(product, script, clips, tracks)  # checked: one of them
     by_id = {track.track.track_id: track.track for track in tracks}
     return by_id[choice.track_id], []
 
@@ -124,6 +141,7 @@ def conclude(
     clips: Sequence[Candidate],
     tracks: Sequence[MusicCandidate],
     scores: Sequence[float] = (),
+    warnings: Sequence[str] = (),
 ) -> EditResult:
     """From ordered clips and their sentences to the finished ad: music, voice, fit, render."""
     from autocut_core.pipelines import plan_builder
@@ -131,26 +149,50 @@ def conclude(
     track, notes = choose_music(request, backbone, request.product, script, clips, tracks)
     durations = material.durations()
     slots = plan_builder.build_slots(clips, script.sentences, request.render, durations, scores)
-    slots = plan_builder.add_voice(slots, make_voice(request), request.assets)
+    slots = speak(slots, make_voice(request), request.assets, request.progress)
     plan = plan_builder.assemble(
         slots, plan_builder.music_cue(track), request.render, request.product, pipeline, durations
     )
-    return finish(request, plan, material.notes + notes)
+    return finish(request, plan, material.notes + notes, warnings)
 
 
-def finish(request: EditRequest, plan: EditPlan, notes: Sequence[str]) -> EditResult:
+def speak(
+    slots: Sequence[Slot], voice: Voice | None, folder: Path, progress: Reporter
+) -> tuple[Slot, ...]:
+    """Voice lines for ``slots`` (or reading times without a voice), as one progress stage."""
+    from autocut_core.pipelines.plan_builder import add_voice
+
+    if voice is None:
+        return add_voice(slots, None, folder)
+    with progress.stage("voice", total=len(slots)) as stage, reporting_to(stage):
+        spoken = add_voice(slots, voice, folder)
+        stage.update(len(slots))
+    return spoken
+
+
+def finish(
+    request: EditRequest, plan: EditPlan, notes: Sequence[str], warnings: Sequence[str] = ()
+) -> EditResult:
     """Render (unless this is a dry run) and report everything written. A dry run still
     writes the plan, to the output itself when it is a ``.json`` path, else beside it as
-    ``<stem>.plan.json``, so that ``autocut render`` can take the plan after a look at it."""
+    ``<stem>.plan.json``, so that ``autocut render`` can take the plan after a look at it.
+    Scores are sealed first, so a later hand edit of a slot is seen as one."""
+    from autocut_core.editing.scores import seal
+
+    plan = seal(plan)
     if request.dry_run:
         from autocut_core.output.deliverables import side_output_paths, write_plan
 
         output = Path(request.output)
         target = output if output.suffix == ".json" else side_output_paths(output)["plan"]
         written = write_plan(plan, target)
-        return EditResult(plan=plan, side_outputs={"plan": written}, notes=tuple(notes))
+        return EditResult(
+            plan=plan, side_outputs={"plan": written}, notes=tuple(notes), warnings=tuple(warnings)
+        )
     from autocut_core.pipelines.finish import render_plan
 
-    files = render_plan(plan, request.output, request.settings)
+    files = render_plan(plan, request.output, request.settings, request.progress)
     video = files.pop("video")
-    return EditResult(plan=plan, video=video, side_outputs=files, notes=tuple(notes))
+    return EditResult(
+        plan=plan, video=video, side_outputs=files, notes=tuple(notes), warnings=tuple(warnings)
+    )

@@ -12,7 +12,8 @@ import functools
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from autocut_core.errors import AutocutError
@@ -62,23 +63,32 @@ def listed(section: str) -> frozenset[str]:
 
 
 def run_ffmpeg(
-    arguments: Sequence[str], *, cwd: Path, timeout: float | None, what: str
+    arguments: Sequence[str],
+    *,
+    cwd: Path,
+    timeout: float | None,
+    what: str,
+    on_progress: Callable[[float], None] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``ffmpeg ARGUMENTS`` in ``cwd``; a failure or timeout is a :class:`RenderError`.
 
     ``subprocess.run`` kills ffmpeg if Python is interrupted (Ctrl-C) or the timeout passes,
-    so no ffmpeg outlives the render that started it.
+    so no ffmpeg outlives the render that started it. ``on_progress`` is called with the
+    seconds of output written so far (ffmpeg's ``-progress``, about twice a second).
     """
     command = [ffmpeg_program(), "-nostdin", "-hide_banner", "-nostats", *arguments]
     try:
-        completed = subprocess.run(
-            command,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout or None,
-            check=False,
-        )
+        if on_progress is None:
+            completed = subprocess.run(
+                command,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=timeout or None,
+                check=False,
+            )
+        else:
+            completed = _run_reporting(command, cwd, timeout or None, on_progress)
     except subprocess.TimeoutExpired:
         raise RenderError(f"{what}: ffmpeg did not finish within {timeout:g} s") from None
     if completed.returncode != 0:
@@ -87,6 +97,49 @@ def run_ffmpeg(
             + stderr_tail(completed.stderr)
         )
     return completed
+
+
+def _run_reporting(
+    command: list[str], cwd: Path, timeout: float | None, on_progress: Callable[[float], None]
+) -> subprocess.CompletedProcess[bytes]:
+    """``subprocess.run`` that reads ffmpeg's ``-progress`` lines from stdout as they come.
+
+    stderr is drained by a thread (a full pipe would stall ffmpeg); a timer kills ffmpeg at
+    the timeout, and any exception here (Ctrl-C included) kills it before it propagates.
+    """
+    command = [command[0], "-progress", "pipe:1", *command[1:]]
+    with subprocess.Popen(
+        command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        errors: list[bytes] = []
+        drain = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)
+        drain.start()
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            process.kill()
+
+        timer = threading.Timer(timeout, expire) if timeout else None
+        if timer is not None:
+            timer.start()
+        try:
+            for line in process.stdout:
+                key, _, value = line.strip().partition(b"=")
+                if key == b"out_time_us" and value.isdigit():
+                    on_progress(int(value) / 1e6)
+            process.wait()
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        drain.join()
+        if expired.is_set():
+            raise subprocess.TimeoutExpired(command, timeout or 0)
+    return subprocess.CompletedProcess(command, process.returncode, b"", b"".join(errors))
 
 
 def log_lines(stderr: bytes) -> list[str]:

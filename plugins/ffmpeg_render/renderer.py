@@ -10,6 +10,9 @@ Order of work, each step failing early with an error that names what is wrong:
 5. render picture and subtitles in one ffmpeg run with one filter graph, the sound copied
    in, into a temporary file beside the output that replaces it only when complete;
 6. write the SRT sidecar ``<output stem>.srt``.
+
+The picture run reports the seconds encoded to the caller's progress stage
+(:func:`autocut_core.progress.current_stage`), read from ffmpeg's ``-progress`` output.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from autocut_plugins.ffmpeg_render.encoders import (
@@ -40,6 +44,7 @@ from autocut_core.fsutil import atomic_path, atomic_write_text
 from autocut_core.media import MediaError, probe
 from autocut_core.media.errors import display_path
 from autocut_core.output.subtitles import ass_text, cues_for, srt_text
+from autocut_core.progress import current_stage
 from autocut_core.types import EditPlan, RenderSettings
 
 log = logging.getLogger(__name__)
@@ -88,7 +93,8 @@ class FfmpegRenderer(Renderer):
             sound = encode_sound(plan, layout, checked, work, settings.timeout,
                                  settings.audio_bitrate)  # fmt: skip
             graph, inputs = Graph(), InputList()
-            video = video_graph(graph, inputs, layout, plan.render, burn, encoder.upload)
+            video = video_graph(graph, inputs, layout, plan.render, burn, encoder.upload,
+                                checked.footage)  # fmt: skip
             audio = inputs.add(str(sound))
             (work / "graph.txt").write_text(graph.text(), encoding="utf-8")
             with atomic_path(output) as partial:
@@ -99,7 +105,8 @@ class FfmpegRenderer(Renderer):
                     *output_arguments(encoder, plan.render, layout, settings),
                     "file:" + str(partial),
                 ]  # fmt: skip
-                run_ffmpeg(arguments, cwd=work, timeout=settings.timeout, what=_what(output))
+                run_ffmpeg(arguments, cwd=work, timeout=settings.timeout, what=_what(output),
+                           on_progress=_reporter(layout.duration))  # fmt: skip
                 _verify(partial, output, layout)
         side_outputs = {}
         if cues:
@@ -203,6 +210,12 @@ def _verify(partial: Path, output: Path, layout: FrameLayout) -> None:
         raise RenderError(
             f"{_what(output)}: the file lasts {result.duration:.3f} s, planned {expected:.3f} s"
         )
+
+
+def _reporter(seconds: float) -> Callable[[float], None]:
+    """Seconds encoded so far, told to the caller's progress stage (if it has one)."""
+    stage = current_stage()
+    return lambda done: stage.update(min(done, seconds), seconds)
 
 
 def _what(output: Path) -> str:

@@ -26,7 +26,7 @@ from autocut_core.types import (
     Selection,
 )
 
-from . import mood
+from . import evidence, mood
 from .scoring import ClipScorer
 from .script_lines import write_lines
 from .settings import SimilaritySettings
@@ -53,6 +53,11 @@ class SimilarityBackbone(Backbone):
     def example_options(cls) -> dict[str, Any]:
         # Overlap only: the contract checks the interface and must not need the text extra.
         return {"text_encoder": "none"}
+
+    def evidence_problems(self, script: Script, candidates: Sequence[Candidate]) -> list[str]:
+        """No captions, captions in another language than the script, no text encoder
+        (:mod:`.evidence`), each with its fix."""
+        return evidence.problems(self.settings, self.scorer.text, script, candidates)  # type: ignore[arg-type]
 
     def _select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int

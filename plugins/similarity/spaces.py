@@ -98,6 +98,11 @@ class TextSpace:
         self._unavailable = encoder_name is None
         self._cache = EmbeddingCache()
 
+    @property
+    def fell_back(self) -> bool:
+        """The configured encoder could not load, so only word overlap is used."""
+        return self._unavailable and self.encoder_name is not None
+
     def similarity(self, queries: Sequence[str], documents: Sequence[str]) -> np.ndarray:
         """``[len(queries), len(documents)]``; an empty text is similar to nothing (0)."""
         import numpy as np
