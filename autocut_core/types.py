@@ -191,6 +191,10 @@ class Slot:
     #: The text the voice line speaks; `autocut render` speaks a slot again when its sentence
     #: was edited away from it.
     voice_text: str | None = None
+    #: Where this slot's shot ends in the source (the next frame is another shot): fitting to
+    #: a longer voice line runs the footage on to here at most, then holds. None (plans made
+    #: by hand or by an older autocut): the source's end.
+    shot_end: float | None = None
     #: What ``score`` was given for: a fingerprint of the clip, its source, in/out and the
     #: sentence when the plan was written (``autocut_core.editing.scores``). A slot changed
     #: by hand no longer matches it, so `autocut render` knows the score is stale.

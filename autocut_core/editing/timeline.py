@@ -4,7 +4,8 @@ The renderer, the subtitle writers, the OTIO export and the contact sheet all ne
 answer to "when does slot i start and end in the finished ad?"; computing it once here keeps
 them in agreement (a subtitle that drifts from its picture is the classic bug of hand-built
 edit pipelines). Fitting slots to their voice lines lives here too, because it is the one
-place where the timeline's length is decided.
+place where the timeline's length is decided; a slot never runs on past the end of its shot
+(the next frame would belong to another shot), it holds its last frame instead.
 """
 
 from __future__ import annotations
@@ -74,9 +75,11 @@ def fit_slot_to_voice(
     """Make ``slot`` last exactly as long as its voice line needs, never cutting the voice.
 
     The slot must cover the voice, the tail of silence and the part the next slot's
-    crossfade hides. Longer footage is trimmed from its end; shorter footage is extended
-    into the rest of its source when there is any (``source_duration``), and the last frame
-    is held for whatever is still missing. Slots without a voice line are left as they are.
+    crossfade hides. Longer footage is trimmed from its end. Shorter footage runs on to the
+    end of its shot (``slot.shot_end``; for a slot without one, the end of its source,
+    ``source_duration``, when known) and the last frame is held for whatever is still
+    missing: running on past a cut would show the next shot under this sentence. Slots
+    without a voice line are left as they are.
     """
     if slot.voice_duration is None:
         return slot
@@ -84,9 +87,8 @@ def fit_slot_to_voice(
     footage = slot.source_out - slot.source_in
     if footage >= needed:
         return replace(slot, source_out=slot.source_in + needed, hold=0.0)
-    available_end = (
-        slot.source_out if source_duration is None else max(slot.source_out, source_duration)
-    )
+    limit = slot.shot_end if slot.shot_end is not None else source_duration
+    available_end = slot.source_out if limit is None else max(slot.source_out, limit)
     source_out = min(available_end, slot.source_in + needed)
     hold = needed - (source_out - slot.source_in)
     return replace(slot, source_out=source_out, hold=round(max(0.0, hold), 6))

@@ -6,7 +6,8 @@ either committed whole or recorded as a failure with a one-line reason; nothing 
 stops the others, and a killed run resumes where it stopped (see materials.py).
 
 Per new video, one ffmpeg decode pass at ``dense_fps`` feeds both the cut detector (a cheap
-encoder on every dense frame) and the main encoder (on the frame nearest each whole second).
+encoder on every dense frame) and the main encoder (on the frame nearest each whole second);
+each cut found is then moved to its native frame (a short decode around it, ``cut_refine``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 
 from autocut_core import ids
 from autocut_core.components import Encoder
+from autocut_core.materials.cut_refine import refine_cuts
 from autocut_core.materials.database import Embedded, MaterialDB, PathStat
 from autocut_core.materials.segment import SegmentSettings, clip_vectors, clips_between, find_cuts
 from autocut_core.media.errors import MediaError, display_path
@@ -276,6 +278,8 @@ def _analyse_video(job: VideoJob) -> VideoResult:
     if cutter is not None:
         dense = np.concatenate(dense_vectors)
         cuts = find_cuts(np.asarray(dense_times), dense, duration, options.segment)
+        cuts = refine_cuts(job.path, cuts, cutter, facts, options.dense_fps, options.max_side,
+                           duration, options.segment)  # fmt: skip
         clips = clips_between(cuts, duration, options.segment)
         frame_vectors = dense[second_dense_index] if shared else main.encode(second_frames)
     else:

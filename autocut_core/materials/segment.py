@@ -6,7 +6,9 @@ in the adaptive variant, drops well below the similarity typical of the last few
 Pure NumPy on vectors someone else computed, so any encoder can drive it.
 
 Clip boundaries are contiguous; a cut is placed at the first dense frame that shows the new
-shot, so a clip never starts with a frame of the previous shot.
+shot, so a clip never starts with a frame of the previous shot. That frame may come up to one
+dense step after the real cut; :mod:`autocut_core.materials.cut_refine` then moves each cut
+to the native frame where the shot changes, so a clip does not end with frames of the next.
 """
 
 from __future__ import annotations
@@ -91,11 +93,30 @@ def find_cuts(
         if scores[gap] <= 0:
             break
         cut = float(times[gap + 1])
-        if cut < settings.min_clip_seconds or duration - cut < settings.min_clip_seconds:
-            continue
-        if all(abs(cut - other) >= settings.min_clip_seconds for other in kept):
+        if _room_for(cut, kept, duration, settings):
             kept.append(cut)
     return sorted(kept)
+
+
+def keep_spaced(
+    cuts: list[float], duration: float, settings: SegmentSettings | None = None
+) -> list[float]:
+    """``cuts`` (ascending) without any closer than ``min_clip_seconds`` to an earlier kept
+    cut or to either end: moved cuts (refined to the native frame) keep the rule that makes
+    clip ids (whole start seconds) unique."""
+    settings = settings or SegmentSettings()
+    kept: list[float] = []
+    for cut in cuts:
+        if _room_for(cut, kept, duration, settings):
+            kept.append(cut)
+    return kept
+
+
+def _room_for(cut: float, kept: list[float], duration: float, settings: SegmentSettings) -> bool:
+    shortest = settings.min_clip_seconds
+    if cut < shortest or duration - cut < shortest:
+        return False
+    return all(abs(cut - other) >= shortest for other in kept)
 
 
 def clips_between(

@@ -5,24 +5,34 @@ seeks to the keyframe before ``source_in`` and decodes only from there, dropping
 ``source_in`` exactly (its default accurate seek), so a 30 s ad from hour-long sources reads
 only the seconds it shows. Per slot::
 
-    [i:v] setpts=PTS-STARTPTS, fps=F, trim=end_frame=FOOTAGE,     (whole frames at F)
+    [i:v] trim=end=OUT-GUARD,                                     (no frame at source_out)
+          setpts=PTS-STARTPTS, fps=F, trim=end_frame=FOOTAGE,     (whole frames at F)
           scale+crop | scale+pad, setsar=1, format=yuv420p,       (W x H, square pixels)
           tpad=stop_mode=clone:stop=-1, trim=end_frame=FRAMES,    (hold: freeze the last frame)
           setpts=PTS-STARTPTS [vI]
 
 ffmpeg's decoder applies rotation metadata itself, ``fps`` turns variable-rate or other-rate
 sources into constant ``F`` and ``tpad`` also covers a source that ends a frame early. The
-slots are joined by one ``concat``; with crossfades only the overlapping frames go through
+first ``trim`` keeps a slot inside its shot: a clip's ``source_out`` is the time of the next
+shot's first frame, and ``fps`` (which shows the source frame nearest each output frame) or
+the read-ahead would otherwise put that frame, a flash of the next shot, at the slot's end.
+It cuts half a source frame early because ffmpeg shifts timestamps by the seek point rounded
+to the stream's ticks (up to half a frame in AVI files), so the next shot's first frame is
+dropped and the shot's last one kept, whatever the rounding. The start needs no guard: the
+seek keeps frames from ``source_in`` rounded to a tick, and a clip starts on a frame's tick.
+The slots are joined by one ``concat``; with crossfades only the overlapping frames go through
 ``xfade`` (see :func:`join_slots`). Then the ASS file is burned in.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from autocut_plugins.ffmpeg_render.graph import Graph, InputList, number, rate
 from autocut_plugins.ffmpeg_render.layout import FrameLayout, SlotFrames
 
+from autocut_core.media import ProbeResult
 from autocut_core.types import RenderSettings
 
 #: The subtitle file's name inside the render's working folder (ffmpeg runs there).
@@ -34,6 +44,10 @@ _READ_AHEAD_FRAMES = 2
 #: (all cores + 1), 40 slots of 1080p on a 16-core machine could hold 40 x 17 x 3 MB = 2 GB
 #: of frames. Only one or two inputs decode at a time, and the encoder is the bottleneck.
 DECODER_THREADS = min(4, os.cpu_count() or 1)
+#: The end guard, in source frames (see the module docs), and the rate assumed for a source
+#: whose rate ffprobe does not know.
+_END_GUARD_FRAMES = 0.5
+_FALLBACK_SOURCE_FPS = 120.0
 
 
 def add_slot_inputs(inputs: InputList, layout: FrameLayout) -> list[int]:
@@ -64,9 +78,22 @@ def fit_filters(render: RenderSettings) -> list[str]:
     ]
 
 
+def _source_fps(probes: Mapping[str, ProbeResult], path: str) -> float:
+    found = probes.get(path)
+    return found.fps if found is not None and found.fps > 0 else _FALLBACK_SOURCE_FPS
+
+
+def footage_end(slot_frames: SlotFrames, source_fps: float) -> float:
+    """Where the slot's footage stops, in seconds after the seek point: ``source_out`` less
+    the guard, so the source frame at ``source_out`` itself is never read."""
+    slot = slot_frames.slot
+    return max(0.0, slot.source_out - slot.source_in - _END_GUARD_FRAMES / source_fps)
+
+
 def slot_chain(graph: Graph, source: int, slot_frames: SlotFrames, layout: FrameLayout,
-               render: RenderSettings) -> str:  # fmt: skip
+               render: RenderSettings, source_fps: float) -> str:  # fmt: skip
     filters = [
+        f"trim=end={number(footage_end(slot_frames, source_fps))}",
         "setpts=PTS-STARTPTS",
         f"fps={rate(layout.fps)}",
         f"trim=end_frame={slot_frames.footage}",
@@ -131,12 +158,21 @@ def video_graph(
     render: RenderSettings,
     burn_subtitles: bool,
     upload: str = "",
+    footage: Mapping[str, ProbeResult] | None = None,
 ) -> str:
-    """Add the picture's chains; returns the label of the finished picture."""
+    """Add the picture's chains; returns the label of the finished picture.
+
+    ``footage`` holds the sources' probes (the renderer's :func:`check_inputs` made them): a
+    slot's end guard is half a frame of its source. A source without one is taken to run at
+    ``_FALLBACK_SOURCE_FPS``, a guard small enough never to drop a real frame and exact for
+    sources with fine ticks (MP4), not for AVI's one tick per frame.
+    """
+    probes = footage or {}
     sources = add_slot_inputs(inputs, layout)
+    rates = [_source_fps(probes, slot_frames.slot.source_path) for slot_frames in layout.slots]
     labels = [
-        slot_chain(graph, source, slot_frames, layout, render)
-        for source, slot_frames in zip(sources, layout.slots, strict=True)
+        slot_chain(graph, source, slot_frames, layout, render, source_fps)
+        for source, slot_frames, source_fps in zip(sources, layout.slots, rates, strict=True)
     ]
     joined = join_slots(graph, labels, layout)
     finishing = []

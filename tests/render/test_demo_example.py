@@ -116,3 +116,22 @@ def test_the_demo_model_puts_the_described_shots_under_the_script(demo):
         shots = footage.REELS[Path(slot.source_path).stem]
         shown.append(shots[int(slot.source_in // footage.SHOT_SECONDS)][0].split(".")[0])
     assert sum(a == b for a, b in zip(shown, DESCRIBED, strict=True)) >= 4, shown
+
+
+def test_every_slot_shows_only_its_own_shot(demo):
+    """No flash frames: each output frame's nearest reel frame lies in the slot's shot
+    (the top 60% of the frame, above the burned subtitles)."""
+    from autocut_core.testing.shot_check import wrong_frames
+
+    spec = importlib.util.spec_from_file_location("make_footage", DEMO / "make_footage.py")
+    footage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(footage)
+    plan = _plan(demo)
+    cuts = {
+        slot.source_path: tuple(
+            float(i * footage.SHOT_SECONDS)
+            for i in range(1, len(footage.REELS[Path(slot.source_path).stem]))
+        )
+        for slot in plan.slots
+    }
+    assert wrong_frames(demo / "demo.mp4", plan, cuts, rows=0.6) == []

@@ -1,0 +1,70 @@
+"""Move each detected cut onto the native frame where the shot changes.
+
+Cuts are found on frames decoded at ``dense_fps`` (10 fps by default), so a detected cut is
+the first *dense* frame of the new shot: the real cut lies up to one dense step earlier, and
+the clip before it would end with a few frames of the next shot (a flash frame in every ad
+that plays that clip to its end). Here, for each cut, only the frames between the dense
+sample before it and the cut are decoded at the source's own rate (a few frames, one short
+ffmpeg run), embedded with the cut encoder, and the cut moves to the frame after the least
+similar consecutive pair: the first frame of the new shot, at its exact timestamp.
+
+Why that window: the ``fps`` filter shows at dense time ``t`` the latest source frame before
+``t + half a dense step``, so the first frame of the new shot lies within half a dense step
+of the detected cut; the window adds a dense step before (for the last frame of the old shot
+and a first frame not at time 0) and a source frame either side.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from autocut_core.materials.segment import SegmentSettings, consecutive_similarity, keep_spaced
+from autocut_core.media.window import native_frames
+
+if TYPE_CHECKING:
+    from autocut_core.components import Encoder
+    from autocut_core.media.probe import ProbeResult
+
+
+def refine_cut(
+    path: str | os.PathLike[str],
+    cut: float,
+    encoder: Encoder,
+    facts: ProbeResult,
+    dense_fps: float,
+    max_side: int,
+) -> float:
+    """The time of the first native frame of the shot detected to start at ``cut``."""
+    import numpy as np
+
+    frame = 1.0 / facts.fps if facts.fps > 0 else 1.0 / dense_fps
+    start = max(0.0, cut - 1.0 / dense_fps - frame)
+    end = cut + 0.5 / dense_fps + frame
+    if facts.duration > 0:
+        end = min(end, facts.duration)
+    if end <= start:
+        return cut
+    frames = native_frames(path, start, end, max_side=max_side, probe_result=facts)
+    if len(frames) < 2:
+        return cut  # a source slower than the dense rate: the dense frame was the frame
+    vectors = encoder.encode([f.pixels for f in frames])
+    change = int(np.argmin(consecutive_similarity(vectors)))
+    return frames[change + 1].time
+
+
+def refine_cuts(
+    path: str | os.PathLike[str],
+    cuts: Sequence[float],
+    encoder: Encoder,
+    facts: ProbeResult,
+    dense_fps: float,
+    max_side: int,
+    duration: float,
+    settings: SegmentSettings | None = None,
+) -> list[float]:
+    """Every cut refined (:func:`refine_cut`), ascending; a cut that moved closer than
+    ``min_clip_seconds`` to its neighbour or an end is dropped, as detection would."""
+    refined = sorted(refine_cut(path, cut, encoder, facts, dense_fps, max_side) for cut in cuts)
+    return keep_spaced(refined, duration, settings)

@@ -1,0 +1,137 @@
+"""Every frame of a short stretch of video at its native rate, with its exact time.
+
+:func:`autocut_core.media.decode.iter_frames` resamples to a constant rate, which is what the
+cut detector wants for a whole file; but a cut found that way is only known to the nearest
+dense frame. To put a clip boundary on the frame where the shot really changes, the
+refinement (:mod:`autocut_core.materials.cut_refine`) decodes just the few frames around
+each detected cut, without any rate conversion, and needs each frame's own timestamp.
+
+Times are in the renderer's scale: seconds since the container's start, the scale ``-ss``
+seeks in. ffmpeg runs with ``-copyts``, so a frame keeps the timestamp it has in the file
+(without it, ffmpeg shifts timestamps by the seek point rounded to the stream's ticks, an
+error of up to half a frame in AVI files); ``showinfo`` reports each frame's tick count and
+the stream's time base, and the input's dump its start, so times are exact, not rounded
+prints. (``-itsoffset`` to cancel the shift was tried: the AVI demuxer then seeks elsewhere.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from autocut_core.media.decode import scaled_size
+from autocut_core.media.errors import MediaError
+from autocut_core.media.probe import (
+    ProbeResult,
+    check_video,
+    find_tool,
+    input_arguments,
+    probe,
+    quote_ffmpeg,
+    run_tool,
+    stderr_lines,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Seconds one window's decode may take (a few frames; a slow disk or a long GOP at most).
+WINDOW_TIMEOUT_S = 60.0
+#: ``-t`` counts from the first frame kept, which may lie after ``start``; reading this much
+#: longer loses no frame before ``end`` (the surplus is dropped by time).
+_READ_ON_S = 1.0
+#: Windows that start earlier than this are decoded from the file's start, not seeked to.
+_NO_SEEK_BEFORE_S = 1.0
+_TIME_BASE = re.compile(r"config in time_base:\s*(\d+)/(\d+)")
+_START = re.compile(r"Duration: .*?, start: (-?\d+\.\d+)")
+_PTS = re.compile(r"\bn:\s*\d+\s+pts:\s*(-?\d+)\s+pts_time:")
+
+
+@dataclass(frozen=True)
+class NativeFrame:
+    """One decoded frame: its time in seconds and RGB ``uint8`` pixels (H x W x 3)."""
+
+    time: float
+    pixels: np.ndarray
+
+
+def native_frames(
+    path: str | os.PathLike[str],
+    start: float,
+    end: float,
+    max_side: int = 256,
+    probe_result: ProbeResult | None = None,
+) -> list[NativeFrame]:
+    """The frames whose times lie in ``[start, end)``, in order, none resampled.
+
+    Scaled like :func:`~autocut_core.media.decode.iter_frames` (longer side at most
+    ``max_side``, area averaging), so an encoder sees them as it saw the dense frames.
+    An empty window gives an empty list; a file ffmpeg cannot decode raises
+    :class:`MediaError`.
+    """
+    import numpy as np
+
+    if not 0 <= start < end:
+        raise ValueError(f"window needs 0 <= start < end, got {start} and {end}")
+    info = probe_result if probe_result is not None else probe(path)
+    check_video(info)
+    name = os.fsdecode(path)
+    width, height = scaled_size(info.width, info.height, max_side)
+    completed = run_tool(
+        _window_command(name, start, end, width, height), name, WINDOW_TIMEOUT_S,
+        f"decoding the frames between {start:.3f} s and {end:.3f} s did not finish",
+    )  # fmt: skip
+    log = completed.stderr.decode("utf-8", errors="backslashreplace")
+    if completed.returncode != 0:
+        lines = [line for line in stderr_lines(log, name) if "showinfo" not in line]
+        raise MediaError(
+            name,
+            f"decoding the frames between {start:.3f} s and {end:.3f} s failed "
+            f"(ffmpeg: {quote_ffmpeg(lines[-5:])})",
+        )
+    ticks = [int(match) for match in _PTS.findall(log)]
+    frame_bytes = width * height * 3
+    count = len(completed.stdout) // frame_bytes
+    base = _TIME_BASE.search(log)
+    if count != len(ticks) or (count and base is None):
+        raise MediaError(
+            name,
+            f"decoding the frames between {start:.3f} s and {end:.3f} s gave {count} frames "
+            f"but {len(ticks)} timestamps",
+        )
+    if count == 0:
+        return []
+    assert base is not None
+    time_base = Fraction(int(base.group(1)), int(base.group(2)))
+    found = _START.search(log)
+    origin = Fraction(found.group(1)) if found else Fraction(0)
+    pixels = np.frombuffer(completed.stdout[: count * frame_bytes], dtype=np.uint8)
+    pixels = pixels.reshape(count, height, width, 3)
+    low, high = Fraction(f"{start:.6f}"), Fraction(f"{end:.6f}")
+    frames = []
+    for index, tick in enumerate(ticks):
+        time = tick * time_base - origin
+        if low <= time < high:  # the seek may land a tick early, -t runs to a tick late
+            frames.append(NativeFrame(float(time), pixels[index].copy()))
+    return frames
+
+
+def _window_command(name: str, start: float, end: float, width: int, height: int) -> list[str]:
+    # Near the start the file is read from its first frame: some decoders (MPEG-4 with
+    # packed B-frames) drop the first frame after a seek to it.
+    origin = start if start >= _NO_SEEK_BEFORE_S else 0.0
+    seek = ["-ss", f"{origin:.6f}"] if origin > 0 else []
+    chain = f"showinfo,scale={width}:{height}:flags=area,setsar=1,format=rgb24"
+    return [
+        find_tool("ffmpeg", name),
+        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-copyts",
+        *seek, "-t", f"{end - origin + _READ_ON_S:.6f}",
+        *input_arguments(name),
+        "-map", "0:v:0", "-an", "-sn", "-dn",
+        "-vf", chain,
+        "-fps_mode", "passthrough",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+    ]  # fmt: skip
