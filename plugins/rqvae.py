@@ -3,29 +3,39 @@
 Paper §3.3 and Table 3: an MLP encoder, a residual vector quantizer of 8 heads x 256 codes
 (vector-quantize-pytorch's ``ResidualVQ``: k-means initialised codebooks updated by EMA, dead
 codes replaced by batch samples), an MLP decoder, trained with the cosine reconstruction loss
-``1 - cos(f, f')`` by AdamW (lr 1e-3 cosine-decayed to 2e-5, weight decay 1e-4, batch 8192,
-commitment weight 0). Video: 128-D input, hidden [512, 512], codebook dim 128, 20 epochs;
-audio: 2048-D input, encoder [1024, 512], decoder [512, 1024], codebook dim 256, 50 epochs.
-``rqvae`` writes video tokens ``<v_h_c>``, ``rqvae-audio`` audio tokens ``<a_h_c>``.
+``1 - cos(f, f')`` by AdamW (lr 1e-3 cosine-decayed to 2e-5 per step, no warm-up, weight decay
+1e-4, batch 8192, commitment weight 0). Video: 128-D input, hidden [512, 512], codebook dim
+128, 20 epochs; audio: 2048-D input, encoder [1024, 512], decoder [512, 1024], codebook dim
+256, 50 epochs. ``rqvae`` writes video tokens ``<v_h_c>``, ``rqvae-audio`` audio tokens
+``<a_h_c>``.
 
-Unlike the reference we shuffle the data every epoch; put a LayerNorm on the encoder output
-(without it one epoch from k-means init collapsed the first head onto one code, see
-ENVIRONMENT.md); standardise the input with the training data's mean and scale (stored with
-the weights: vectors of one encoder share a large common direction, and the codes should
-describe how vectors differ; the loss stays the cosine on the original vectors); and check for
-collapse: after every epoch each head's utilisation (share of its codes used) and perplexity
-are measured on held-out vectors (on training vectors when fewer than 32 are held out). A
-head that uses a single code at the end of training fails the run with
-:class:`CodebookCollapseError` and no tokenizer is written. We raise rather than silently
-retry with fresh codebooks: dead-code replacement already re-seeds unused codes every step,
-so a collapse that survives the whole run points at the data (constant or near-duplicate
-vectors) or at far too few steps, which a retry would hide; the message says what to try.
+Two presets (the ``preset`` option; a checkpoint records its own). ``reference``, the default,
+is the public reference implementation's design, so its trained weights and ours are
+interchangeable: cosine-similarity codebook lookup, Linear-GELU-BatchNorm MLPs (the decoder's
+widths read from the output side, as the reference reads them), AdamW betas (0.9, 0.98),
+batches in data order with the last partial batch dropped. ``autocut`` is the design this
+project used before, kept because it measures better on some data (docs/tokenizers.md): ReLU
+MLPs, Euclidean lookup, a LayerNorm on the encoder output, the input standardised with the
+training data's mean and scale (stored with the weights), batches shuffled every epoch, torch's
+default betas. A ``tokenizer.json`` without a preset was written before presets existed and
+loads as ``autocut``.
+
+The collapse guard measures information rather than counting codes, judged against the
+input's own variation: training vectors whose spread (``1 - |mean|^2`` of the unit vectors) is
+tiny are refused before training (standardisation or a cosine codebook blows 1e-6 noise up to
+use every code: counting codes would accept it); after training, a head whose perplexity on
+held-out vectors (training vectors when fewer than 32 are held out) is ~1 fails the run with
+:class:`CodebookCollapseError` unless the heads before it already resolve the vectors (it is
+then idle, as with a corpus of a few vectors, and the report says so). We raise rather than
+silently retry: dead-code replacement already re-seeds unused codes every step, so a collapse
+that survives the whole run points at the data or at far too few steps; the message says what
+to try.
 
 A trained tokenizer is a folder (``checkpoint``) with ``tokenizer.safetensors`` and
-``tokenizer.json``; the latter records the encoder name and dimension its vectors came from,
-and :meth:`check_encoder` refuses vectors of another encoder. Training is resumable epoch by
-epoch; see :mod:`autocut_plugins.rqvae_training` for the files. torch is imported only when
-a model is built or trained.
+``tokenizer.json``; the latter records the preset, the encoder name and dimension its vectors
+came from, and :meth:`check_encoder` refuses vectors of another encoder. Training is resumable
+epoch by epoch; see :mod:`autocut_plugins.rqvae_training` for the files. torch is imported
+only when a model is built or trained.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from autocut_plugins.rqvae_files import (
     CONFIG_FILE,
     FORMAT,
     FORMAT_VERSION,
+    LEGACY_PRESET,
     WEIGHTS_FILE,
 )
 from pydantic import Field, model_validator
@@ -58,6 +69,7 @@ if TYPE_CHECKING:
 
 #: Options that define the model; a checkpoint's own values win over their defaults.
 ARCHITECTURE_KEYS = (
+    "preset",
     "dim",
     "heads",
     "codebook_size",
@@ -71,7 +83,15 @@ ARCHITECTURE_KEYS = (
     "commitment_weight",
 )
 #: Of those, the ones that change the shapes: set explicitly, they must match a checkpoint.
-SHAPE_KEYS = ("dim", "heads", "codebook_size", "codebook_dim", "encoder_hidden", "decoder_hidden")
+SHAPE_KEYS = (
+    "preset",
+    "dim",
+    "heads",
+    "codebook_size",
+    "codebook_dim",
+    "encoder_hidden",
+    "decoder_hidden",
+)
 TRAINING_KEYS = ("epochs", "batch_size", "lr", "min_lr", "weight_decay", "seed", "usage_sample")
 
 Positive = Annotated[int, Field(ge=1)]
@@ -85,6 +105,12 @@ class RQVAESettings(ComponentSettings):
     )
     random_init: bool = Field(
         False, description="Run untrained with seeded random codebooks (tests; not meaningful)"
+    )
+    preset: Literal["reference", "autocut"] = Field(
+        "reference",
+        description="Model design: 'reference' (the public reference implementation's: cosine "
+        "codebook, Linear-GELU-BatchNorm MLP, AdamW betas (0.9, 0.98), batches in data order) "
+        "or 'autocut' (Euclidean codebook, ReLU MLP, standardised input, LayerNorm, shuffled)",
     )
     dim: int = Field(128, ge=1, description="Input vector length (training data decides if unset)")
     heads: int = Field(8, ge=1, le=64, description="Quantizer heads = tokens per vector")
@@ -159,6 +185,7 @@ def read_config(folder: Path, modality: str) -> dict[str, Any]:
             f"{path}: format version {config.get('format_version')!r}; this AutoCut reads "
             f"version {FORMAT_VERSION}. {fix}"
         )
+    config.setdefault("preset", LEGACY_PRESET)  # written before presets were recorded
     missing = [k for k in (*ARCHITECTURE_KEYS, "modality", "encoder", "weights") if k not in config]
     if missing:
         raise InputError(f"{path}: lacks {', '.join(missing)}; the file is damaged. {fix}")

@@ -6,9 +6,11 @@ vector-quantize-pytorch at module level); :mod:`autocut_plugins.rqvae` stays lig
 Files (all tensors in safetensors, everything else JSON; nothing is ever unpickled):
 
 ``OUT/tokenizer.safetensors``
-    The trained model's state dict (with the input mean and scale it standardises with).
+    The trained model's state dict (``autocut`` preset: with the input mean and scale it
+    standardises with; ``reference``: the reference implementation's keys).
 ``OUT/tokenizer.json``
-    Format, modality, token prefix, architecture, the encoder name and dimension the vectors
+    Format, modality, token prefix, architecture (its ``preset`` included; a file without
+    one is an ``autocut`` tokenizer), the encoder name and dimension the vectors
     came from, the SHA-256 of the weights file (a truncated or swapped file is refused on
     load), the training options and the training report.
 ``OUT/resume.safetensors``
@@ -40,6 +42,8 @@ from autocut_plugins.rqvae_files import (
     CONFIG_FILE,
     FORMAT,
     FORMAT_VERSION,
+    LEGACY_PRESET,
+    PRESETS,
     WEIGHTS_FILE,
     CodebookCollapseError,
 )
@@ -54,12 +58,36 @@ RESUME_FILE = "resume.safetensors"
 REPORT_FILE = "training_report.json"
 #: Fewer held-out vectors than this and code usage is measured on training vectors instead.
 MIN_USAGE_SAMPLE = 32
+#: What each preset changes in training besides the modules: AdamW's betas (the reference's
+#: (0.9, 0.98); torch's default (0.9, 0.999) for ``autocut``) and whether batches are shuffled.
+PRESET_TRAINING: dict[str, dict[str, Any]] = {
+    "reference": {"betas": (0.9, 0.98), "shuffle": False},
+    "autocut": {"betas": (0.9, 0.999), "shuffle": True},
+}
+
+# The collapse guard (see `refuse_near_constant` and `_guard`). Thresholds, with what they
+# were measured against (bench/bench_rqvae_presets.py and tests/tokens/test_rqvae_guard.py):
+#: Training vectors whose spread (1 - |mean|^2 of the unit vectors) is below this are refused
+#: before training. Lowest spread of real vectors measured: 'histogram' frames of a static
+#: surveillance shot (opencv-doc vtest.avi, 1 fps) 5.4e-3, its 'efficientnet' frames 9.5e-2;
+#: a constant vector plus 1e-6 Gaussian noise per dimension (which the old guard accepted
+#: with 88-100 % of codes "used") has ~1e-10. The threshold sits ~500x below the first and
+#: ~1e5x above the second.
+MIN_SPREAD = 1e-5
+#: A head whose perplexity on the usage sample is below this sends nearly every vector to one
+#: code (95 % on one code of two is 1.22): its tokens carry ~0.3 bits or less.
+MIN_PERPLEXITY = 1.25
+#: ...but such a head is only *collapsed* when the heads before it left more than this share
+#: of the vectors' own variation unexplained; below it the head is idle (the first heads
+#: already reproduce the vectors: a corpus with a handful of vectors), which is reported.
+IDLE_UNEXPLAINED = 0.05
 
 
 # -- the model ----------------------------------------------------------------------------
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
+    """The ``autocut`` preset's MLP: Linear layers with ReLU between them."""
     layers: list[nn.Module] = []
     for index, (inner, outer) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(inner, outer))
@@ -68,21 +96,57 @@ def _mlp(sizes: list[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+class ReferenceMLP(nn.Module):
+    """The ``reference`` preset's MLP: Linear -> GELU -> BatchNorm1d per hidden layer, then a
+    Linear output layer, held as ``net`` so its state dict has the reference's keys
+    (``encoder.net.0.weight``, ...) and the reference's trained weights fit it unchanged."""
+
+    def __init__(self, sizes: list[int]):
+        super().__init__()
+        layers: list[nn.Module] = []
+        for inner, outer in itertools.pairwise(sizes[:-1]):
+            layers += [nn.Linear(inner, outer), nn.GELU(), nn.BatchNorm1d(outer)]
+        layers.append(nn.Linear(sizes[-2], sizes[-1]))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
 class RQVAE(nn.Module):
-    """Standardise -> MLP encoder -> LayerNorm -> ResidualVQ (``heads`` codebooks) -> MLP
-    decoder -> un-standardise."""
+    """MLP encoder -> ResidualVQ (``heads`` codebooks) -> MLP decoder, in one of two presets.
+
+    ``reference``: the reference's modules (:class:`ReferenceMLP`, cosine-similarity codebook
+    lookup; the decoder's hidden widths are read from the output side, as the reference reads
+    ``decoder_mlp_size``, so Table 3's audio [512, 1024] is 256 -> 1024 -> 512 -> 2048).
+    ``autocut``: standardise -> ReLU MLP -> LayerNorm -> Euclidean ResidualVQ -> ReLU MLP ->
+    un-standardise (the layout of every tokenizer written before presets were recorded).
+    """
 
     def __init__(self, arch: Mapping[str, Any]):
         super().__init__()
+        self.preset = str(arch.get("preset", LEGACY_PRESET))
+        if self.preset not in PRESETS:
+            raise InputError(f"unknown RQ-VAE preset {self.preset!r} (known: {', '.join(PRESETS)})")
         self.heads = int(arch["heads"])
         self.codebook_size = int(arch["codebook_size"])
+        self.dim = int(arch["dim"])
         codebook_dim = int(arch["codebook_dim"])
-        self.encoder = nn.Sequential(
-            _mlp([int(arch["dim"]), *arch["encoder_hidden"], codebook_dim]),
-            # LayerNorm on the encoder output keeps the first head from collapsing onto one
-            # code when the encoder's output drifts in scale (ENVIRONMENT.md).
-            nn.LayerNorm(codebook_dim),
-        )
+        encoder_sizes = [self.dim, *arch["encoder_hidden"], codebook_dim]
+        reference = self.preset == "reference"
+        if reference:
+            self.encoder: nn.Module = ReferenceMLP(encoder_sizes)
+            self.decoder: nn.Module = ReferenceMLP(
+                [codebook_dim, *reversed(arch["decoder_hidden"]), self.dim]
+            )
+        else:
+            self.encoder = nn.Sequential(
+                _mlp(encoder_sizes),
+                # LayerNorm on the encoder output keeps the first head from collapsing onto
+                # one code when the encoder's output drifts in scale (ENVIRONMENT.md).
+                nn.LayerNorm(codebook_dim),
+            )
+            self.decoder = _mlp([codebook_dim, *arch["decoder_hidden"], self.dim])
         self.quantizer = ResidualVQ(
             dim=codebook_dim,
             num_quantizers=self.heads,
@@ -93,17 +157,18 @@ class RQVAE(nn.Module):
             decay=float(arch["ema_decay"]),
             threshold_ema_dead_code=float(arch["dead_code_threshold"]),
             commitment_weight=float(arch["commitment_weight"]),
+            use_cosine_sim=reference,
         )
-        self.decoder = _mlp([codebook_dim, *arch["decoder_hidden"], int(arch["dim"])])
-
-        # Standardisation of the input, set from the training data by `fit` (identity until
-        # then): vectors from one encoder share a large common direction, and the codes
-        # should spend their bits on how vectors differ, not on what they all have in common.
-        self.register_buffer("input_mean", torch.zeros(int(arch["dim"])))
-        self.register_buffer("input_scale", torch.ones(()))
+        self.standardises = not reference
+        if self.standardises:
+            # Standardisation of the input, set from the training data by `fit` (identity
+            # until then): vectors from one encoder share a large common direction, and the
+            # codes should spend their bits on how vectors differ, not on what they all share.
+            self.register_buffer("input_mean", torch.zeros(self.dim))
+            self.register_buffer("input_scale", torch.ones(()))
 
     def standardise_from(self, vectors: np.ndarray) -> None:
-        """Centre on the mean of ``vectors`` and scale to unit RMS per dimension.
+        """Centre on the mean of ``vectors`` and scale to unit RMS per dimension (``autocut``).
 
         Measured on 'histogram' frame vectors (whose nearest neighbours have cosine 0.998):
         after 25 steps the held-out cosine was 0.79 without this, 0.80 scaling the centred
@@ -121,12 +186,16 @@ class RQVAE(nn.Module):
         self.input_scale.fill_(max(math.sqrt(variance), 1e-8))
 
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        z = self.encoder((x - self.input_mean) / self.input_scale)
-        quantized, codes, commitment = self.quantizer(z[:, None, :])
+        if self.standardises:
+            x = (x - self.input_mean) / self.input_scale
+        quantized, codes, commitment = self.quantizer(self.encoder(x)[:, None, :])
         return quantized[:, 0], codes[:, 0], commitment
 
     def _decode(self, quantized: torch.Tensor) -> torch.Tensor:
-        return self.decoder(quantized) * self.input_scale + self.input_mean
+        decoded = self.decoder(quantized)
+        if self.standardises:
+            decoded = decoded * self.input_scale + self.input_mean
+        return decoded
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Reconstruction ``[n, dim]``, codes ``[n, heads]``, weighted commitment losses."""
@@ -177,9 +246,8 @@ def decode(model: RQVAE, codes: np.ndarray, batch_size: int) -> np.ndarray:
         for start in range(0, len(codes), batch_size):
             chunk = torch.from_numpy(codes[start : start + batch_size]).to(device)
             out.append(model.decode(chunk).float().cpu())
-    dim = model.decoder[-1].out_features
     if not out:
-        return np.zeros((0, dim), dtype=np.float32)
+        return np.zeros((0, model.dim), dtype=np.float32)
     return _torch.l2_normalize(torch.cat(out).numpy())
 
 
@@ -194,6 +262,15 @@ def code_usage(codes: np.ndarray, codebook_size: int) -> tuple[list[float], list
     return utilisation, perplexity
 
 
+def spread(vectors: np.ndarray) -> float:
+    """The total variance of unit vectors, ``1 - |mean|^2`` (0: all the same; ~1: no shared
+    direction): the yardstick every other measure of the guard is judged against."""
+    if not len(vectors):
+        return 0.0
+    mean = vectors.mean(axis=0, dtype=np.float64)
+    return float(max(0.0, 1.0 - mean @ mean))
+
+
 def evaluate(model: RQVAE, vectors: np.ndarray, batch_size: int) -> dict[str, Any]:
     """Mean cosine of the reconstructions, code utilisation and perplexity per head."""
     codes = encode(model, vectors, batch_size)
@@ -201,6 +278,41 @@ def evaluate(model: RQVAE, vectors: np.ndarray, batch_size: int) -> dict[str, An
     cosine = float(np.mean(np.sum(decoded * vectors, axis=1))) if len(vectors) else None
     utilisation, perplexity = code_usage(codes, model.codebook_size)
     return {"cosine": cosine, "utilisation": utilisation, "perplexity": perplexity}
+
+
+def information(model: RQVAE, vectors: np.ndarray, batch_size: int) -> dict[str, Any]:
+    """How much of the vectors' own variation the codes carry, head by head.
+
+    ``unexplained[h]`` is the variation the first ``h`` heads leave unresolved: group the
+    vectors by their first ``h`` codes and divide the spread within the groups by the spread
+    of all of them (1 for ``h`` = 0; 0 once every group holds copies of one vector). It needs
+    no decoding, so it means the same for both presets. ``explained`` compares the full
+    reconstruction with the best single vector (the mean direction): ``1 - (1 - cos) / (1 -
+    |mean|)``, 0 when the tokens say no more than "a typical vector". ``entropy_bits`` per
+    head is the information its code choice carries (log2 of the perplexity).
+    """
+    codes = encode(model, vectors, batch_size)
+    data = vectors.astype(np.float64)
+    total = float(np.square(data - data.mean(axis=0)).sum())
+    unexplained = []
+    for heads in range(model.heads + 1):
+        _, groups = np.unique(codes[:, :heads], axis=0, return_inverse=True)
+        groups = groups.reshape(-1)
+        sums = np.zeros((int(groups.max()) + 1 if len(groups) else 0, data.shape[1]))
+        np.add.at(sums, groups, data)
+        counts = np.bincount(groups, minlength=len(sums))[:, None]
+        within = float(np.square(data).sum() - (np.square(sums) / np.maximum(counts, 1)).sum())
+        unexplained.append(max(within, 0.0) / total if total > 0 else 0.0)
+    decoded = decode(model, codes, batch_size)
+    cosine = float(np.mean(np.sum(decoded * data, axis=1))) if len(data) else 1.0
+    baseline = 1.0 - float(np.linalg.norm(data.mean(axis=0))) if len(data) else 0.0
+    _, perplexity = code_usage(codes, model.codebook_size)
+    return {
+        "spread": spread(vectors),
+        "unexplained": unexplained,
+        "explained": 1.0 - (1.0 - cosine) / baseline if baseline > 0 else 0.0,
+        "entropy_bits": [float(np.log2(p)) if p > 0 else 0.0 for p in perplexity],
+    }
 
 
 # -- files --------------------------------------------------------------------------------
@@ -366,6 +478,24 @@ def _samples(
     return held, sample(train), "train"
 
 
+def refuse_near_constant(train: np.ndarray, out_dir: Path) -> None:
+    """Refuse, before any training, vectors that hardly differ: their codes would encode noise.
+
+    Code use alone cannot show this: standardising (or any scale-free quantizer) blows tiny
+    differences up to unit size, and 1e-6 noise then spreads over every code.
+    """
+    measured = spread(train)
+    if measured < MIN_SPREAD:
+        raise CodebookCollapseError(
+            f"RQ-VAE training refused: the {len(train)} training vectors are (nearly) all the "
+            f"same: their spread (1 - |mean|^2 of the unit vectors) is {measured:.2g}, below "
+            f"{MIN_SPREAD:g}, so they differ only by noise and any codes learnt from them "
+            f"would mean nothing. No tokenizer was written to {out_dir}. Check that the "
+            "encoder sees varied footage or music (not one still image, a blank video or one "
+            "track repeated), or train on more material."
+        )
+
+
 def _score(
     model: RQVAE, held: np.ndarray, usage_sample: np.ndarray, batch_size: int
 ) -> dict[str, Any]:
@@ -384,13 +514,21 @@ def _train_epoch(
     training: Mapping[str, Any],
     epoch: int,
 ) -> tuple[float, float, int]:
-    """One pass over a fresh shuffle of ``train``: (mean 1 - cos, last lr, vectors seen)."""
+    """One pass over ``train``: (mean 1 - cos, last lr, vectors seen).
+
+    ``autocut`` batches a fresh shuffle every epoch; ``reference`` takes the vectors in data
+    order, as the reference's DataLoader does (no sampler, ``drop_last``). Either way the
+    remainder after the last full batch is dropped.
+    """
     device = next(model.parameters()).device
     seed, epochs = int(training["seed"]), int(training["epochs"])
     batch = min(int(training["batch_size"]), len(train))
-    steps = max(1, len(train) // batch)  # the remainder is dropped; the next shuffle differs
+    steps = max(1, len(train) // batch)
     lr, min_lr = float(training["lr"]), float(training["min_lr"])
-    order = np.random.default_rng([seed, 0, epoch]).permutation(len(train))
+    if PRESET_TRAINING[model.preset]["shuffle"]:
+        order = np.random.default_rng([seed, 0, epoch]).permutation(len(train))
+    else:
+        order = np.arange(len(train))
     model.train()
     losses, learning_rate = [], lr
     for step in range(steps):
@@ -441,18 +579,20 @@ def fit(
                  "sha256": _fingerprint(train, held_out)},
     }))  # fmt: skip
     resume_path = out_dir / RESUME_FILE
+    refuse_near_constant(train, out_dir)
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         model = RQVAE(arch).to(device)
         optimizer = torch.optim.AdamW(
             model.parameters(),
             lr=float(training["lr"]),
+            betas=PRESET_TRAINING[model.preset]["betas"],
             weight_decay=float(training["weight_decay"]),
         )
         start, history = 0, []
         if resume and resume_path.is_file():
             start, history = _restore(resume_path, run, model, optimizer, device)
-        else:
+        elif model.standardises:
             model.standardise_from(train)
         for epoch in range(start, int(training["epochs"])):
             started = time.perf_counter()
@@ -521,20 +661,24 @@ def _final_report(
     batch_size = int(training["batch_size"])
     final = evaluate(model, held_out, batch_size)["cosine"] if len(held_out) else None
     usage = evaluate(model, usage_sample, batch_size)
-    collapsed = [
-        head
-        for head, share in enumerate(usage["utilisation"])
-        if round(share * model.codebook_size) <= 1
-    ]
+    info = information(model, usage_sample, batch_size)
+    collapsed, idle = _guard(usage["perplexity"], info["unexplained"])
     speeds = [epoch["vectors_per_second"] for epoch in history]
     return {
         "history": history,
+        "preset": model.preset,
         "held_out_cosine": final,
         "utilisation": usage["utilisation"],
         "perplexity": usage["perplexity"],
+        "entropy_bits": info["entropy_bits"],
+        "spread": info["spread"],
+        "train_spread": spread(train),
+        "unexplained": info["unexplained"],
+        "explained": info["explained"],
         "usage_measured_on": usage_on,
         "usage_sample": len(usage_sample),
         "collapsed_heads": collapsed,
+        "idle_heads": idle,
         "train_vectors": len(train),
         "held_out_vectors": len(held_out),
         "vectors_per_second": float(np.mean(speeds)) if speeds else None,
@@ -542,20 +686,34 @@ def _final_report(
     }
 
 
+def _guard(perplexity: list[float], unexplained: list[float]) -> tuple[list[int], list[int]]:
+    """(collapsed heads, idle heads): heads at one code with / without variation left to code.
+
+    ``unexplained[h]`` is what the heads before head ``h`` left of the vectors' variation.
+    """
+    collapsed, idle = [], []
+    for head, value in enumerate(perplexity):
+        if value < MIN_PERPLEXITY:
+            (collapsed if unexplained[head] > IDLE_UNEXPLAINED else idle).append(head)
+    return collapsed, idle
+
+
 def _collapse_error(
     report: Mapping[str, Any], codebook_size: int, out_dir: Path
 ) -> CodebookCollapseError:
-    shares = ", ".join(
-        f"head {head} uses {round(report['utilisation'][head] * codebook_size)} of "
-        f"{codebook_size} codes"
-        for head in report["collapsed_heads"]
-    )
+    heads = report["collapsed_heads"]
+    used = max(round(report["utilisation"][head] * codebook_size) for head in heads)
+    which = f"heads {', '.join(map(str, heads))}" if len(heads) > 1 else f"head {heads[0]}"
     on = report["usage_measured_on"].replace("_", "-")
     return CodebookCollapseError(
-        f"RQ-VAE training collapsed: {shares} on {report['usage_sample']} {on} vectors, so "
-        f"those tokens would carry no information. No tokenizer was written to {out_dir} (the "
-        f"report is in {out_dir / REPORT_FILE}). Check that the vectors are not (nearly) all "
-        "the same, train on more of them or for more epochs, or start over with another seed "
+        f"RQ-VAE training collapsed: {which} of {len(report['perplexity'])} send nearly every "
+        f"one of {report['usage_sample']} {on} vectors to one code (at most {used} of "
+        f"{codebook_size} codes seen, perplexity "
+        f"{max(report['perplexity'][head] for head in heads):.2f} at most, below "
+        f"{MIN_PERPLEXITY}) while {report['unexplained'][heads[0]]:.0%} of the vectors' "
+        f"variation was still left to code, so those tokens would carry no information. No "
+        f"tokenizer was written to {out_dir} (the report is in {out_dir / REPORT_FILE}). "
+        "Train on more vectors or for more epochs, or start over with another seed "
         "(resume=False / `autocut tokenizer train --fresh`)."
     )
 
