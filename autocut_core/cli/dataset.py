@@ -48,6 +48,19 @@ def build_command(
     ] = 120.0,
     min_clip: Annotated[float, typer.Option("--min-clip", help="SFT: shortest clip (s).")] = 2.0,
     max_clip: Annotated[float, typer.Option("--max-clip", help="SFT: longest clip (s).")] = 60.0,
+    min_clips: Annotated[
+        int, typer.Option("--min-clips", min=1, help="SFT: fewest sentence clips an ad has.")
+    ] = 2,
+    max_repetition: Annotated[
+        float,
+        typer.Option(
+            "--max-repetition",
+            min=0.0,
+            max=1.0,
+            help="SFT: an ad whose share of distinct sentences or trigrams is at most this is "
+            "repetitive.",
+        ),
+    ] = 0.5,
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Indexing processes; 0 = automatic.")
     ] = None,
@@ -68,7 +81,10 @@ def build_command(
             seed=seed, lang=lang, tasks=tuple(t.strip() for t in tasks.split(",") if t.strip()),
             samples_per_ad=samples_per_ad, music_pool=music_pool,
         )  # fmt: skip
-        filters = FilterSettings(max_duration=max_duration, min_clip=min_clip, max_clip=max_clip)
+        filters = FilterSettings(
+            max_duration=max_duration, min_clip=min_clip, max_clip=max_clip,
+            min_clips=min_clips, max_repetition=max_repetition,
+        )  # fmt: skip
     except ValueError as error:
         raise SettingsError(str(error)) from None
     options = BuildOptions(
@@ -96,9 +112,15 @@ def _print_summary(summary: dict[str, Any]) -> None:
         tasks = ", ".join(f"{n} {task}" for task, n in records["sft"][split].items())
         typer.echo(f"  {split}: {records['align'][split]} alignment, SFT {tasks}")
     for name, result in summary["filters"].items():
-        if result["removed"] or not result.get("available", True):
-            note = result["note"] if not result.get("available", True) else ", ".join(result["ads"])
-            typer.echo(f"  filter {name}: removed {result['removed']} ({note})")
+        if not result.get("available", True):
+            typer.echo(f"  filter {name}: removed 0 ({result['note']})")
+        elif result["removed"]:
+            typer.echo(f"  filter {name}: removed {result['removed']} ({result['why']})")
+            for example in result["examples"]:
+                typer.echo(f"    {example['ad_id']}: {example['reason']}")
+            if result["removed"] > len(result["examples"]):
+                more = result["ads"][len(result["examples"]) :]
+                typer.echo(f"    and {len(more)} more: {', '.join(more)}")
     for skipped in summary["skipped"]:
         typer.echo(f"  skipped {skipped['ad_id']}: {skipped['reason']}")
     for orphan in summary["orphans"]:
@@ -108,6 +130,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
             "reused" if tokenizer["reused"] else "trained" if tokenizer["trained_here"] else "given"
         )
         typer.echo(f"  {kind} tokenizer '{tokenizer['name']}' ({how}): {tokenizer['checkpoint']}")
+    for note in summary.get("notes", []):
+        typer.echo(f"  note: {note}")
 
 
 def stats_command(

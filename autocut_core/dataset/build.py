@@ -29,6 +29,7 @@ from autocut_core.dataset.clips import cut_at_sentences
 from autocut_core.dataset.discovery import discover_ads
 from autocut_core.dataset.encoding import (
     TokenizerUse,
+    TooFewVectorsError,
     index_ads,
     ready_tokenizer,
     tokenize_clips,
@@ -37,9 +38,9 @@ from autocut_core.dataset.encoding import (
     video_training_vectors,
 )
 from autocut_core.dataset.filters import (
-    FILTERS,
     RELEVANCE_NOTE,
     DuplicateFilter,
+    FilterReport,
     FilterSettings,
     duplicate_key,
     first_failure,
@@ -101,19 +102,20 @@ def build_dataset(
     readable = [ad for ad in ads if not ad.reason]
     say(f"indexing {len(readable)} ad(s) into {db_folder}")
     index_report = index_ads(readable, db_folder, settings, options.jobs) if readable else {}
-    removed = _cut_and_filter([ad for ad in readable if not ad.reason], options.filters)
+    candidates = [ad for ad in readable if not ad.reason]
+    removed = _cut_and_filter(candidates, options.filters)
     usable = [ad for ad in ads if ad.status in ("align", "sft")]
-    if not usable:
-        reasons = "; ".join(f"{ad.ad_id}: {ad.reason}" for ad in ads)
-        raise InputError(f"{ads_dir}: no usable ads ({reasons})")
+    _refuse_empty(ads_dir, ads, usable, candidates, removed)
     _split(usable, options)
+    notes: list[str] = []
     with MaterialDB(db_folder, create=False, write=False) as db:
-        tokenizers = _tokenize(usable, db, settings, out, options, say)
+        tokenizers = _tokenize(usable, db, settings, out, options, say, notes)
     records = _records(usable, options.tasks)
     summary = _summary(
         ads_dir, out, db_folder, options, settings, ads, discovery.orphans, removed,
         records, tokenizers, index_report, time.perf_counter() - started,
     )  # fmt: skip
+    summary["notes"] = notes + [n for use in tokenizers.values() for n in use.notes]
     _write(out, ads, records, summary)
     return summary
 
@@ -138,11 +140,11 @@ def _read_sidecars(ad: Ad) -> None:
     ad.clips = [AdClip(s.text, s.start, s.end) for s in sentences]  # speech spans until cut
 
 
-def _cut_and_filter(ads: Sequence[Ad], settings: FilterSettings) -> dict[str, list[str]]:
-    """Clip spans from sentences; each ad's status and the ads each filter removed."""
+def _cut_and_filter(ads: Sequence[Ad], settings: FilterSettings) -> FilterReport:
+    """Clip spans from sentences; each ad's status and the ads each filter removed (why)."""
     from autocut_core.dataset.transcripts import Sentence
 
-    removed: dict[str, list[str]] = {name: [] for name in FILTERS}
+    removed = FilterReport()
     duplicates = DuplicateFilter()
     for ad in ads:
         assert ad.product is not None and ad.files.transcript is not None
@@ -167,8 +169,27 @@ def _cut_and_filter(ads: Sequence[Ad], settings: FilterSettings) -> dict[str, li
             ad.reason = "" if failure is None else failure[1]
         if failure is not None:
             ad.filter = failure[0]
-            removed[failure[0]].append(ad.ad_id)
+            removed.add(failure[0], ad.ad_id, failure[1])
     return removed
+
+
+def _refuse_empty(
+    ads_dir: Path,
+    ads: Sequence[Ad],
+    usable: Sequence[Ad],
+    candidates: Sequence[Ad],
+    removed: FilterReport,
+) -> None:
+    """An InputError when a corpus would be empty, naming the filters that emptied it."""
+    if not usable:
+        if removed.removed["empty"]:
+            raise InputError(f"{ads_dir}: {removed.emptied('alignment', len(candidates))}")
+        reasons = "; ".join(f"{ad.ad_id}: {ad.reason}" for ad in ads)
+        raise InputError(f"{ads_dir}: no usable ads ({reasons})")
+    if not any(ad.status == "sft" for ad in usable):
+        raise InputError(
+            f"{ads_dir}: {removed.emptied('SFT', len(candidates))}. Nothing was written."
+        )
 
 
 def _split(ads: Sequence[Ad], options: BuildOptions) -> None:
@@ -196,7 +217,10 @@ def _tokenize(
     out: Path,
     options: BuildOptions,
     say: Progress,
+    notes: list[str],
 ) -> dict[str, TokenizerUse]:
+    """Ready the tokenizers and tokenize; music is left out (a note) when its tokenizer has
+    fewer than two training tracks to learn from (one ad, or ads sharing one track)."""
     train_sources = [ad.source_id for ad in ads if ad.split == "train"]
     video = ready_tokenizer(
         settings, "tokenizer", settings.encoder,
@@ -210,11 +234,15 @@ def _tokenize(
     if with_music and settings.audio_encoder and settings.audio_tokenizer:
         audio_encoder = settings.audio_encoder
         train_tracks = [ad.track_id for ad in with_music if ad.split == "train"]
-        uses["audio"] = ready_tokenizer(
-            settings, "audio_tokenizer", audio_encoder,
-            lambda: track_training_vectors(db, audio_encoder, train_tracks),
-            out / "tokenizers" / "audio", say,
-        )  # fmt: skip
+        try:
+            uses["audio"] = ready_tokenizer(
+                settings, "audio_tokenizer", audio_encoder,
+                lambda: track_training_vectors(db, audio_encoder, train_tracks),
+                out / "tokenizers" / "audio", say,
+            )  # fmt: skip
+        except TooFewVectorsError as error:
+            notes.append(f"no music tokens and no music records: {error}")
+            return uses
         tokenize_music(with_music, db, uses["audio"])
     return uses
 
@@ -266,7 +294,7 @@ def _summary(
     settings: AutocutSettings,
     ads: Sequence[Ad],
     orphans: list[str],
-    removed: dict[str, list[str]],
+    removed: FilterReport,
     records: dict[str, dict[str, list[dict]]],
     tokenizers: dict[str, TokenizerUse],
     index_report: dict[str, Any],
@@ -280,11 +308,7 @@ def _summary(
                 for task in options.tasks.tasks}
         for split in SPLITS
     }  # fmt: skip
-    filters: dict[str, Any] = {
-        name: {"removed": len(ids), "ads": ids,
-               "corpora": "alignment and sft" if name == "empty" else "sft"}
-        for name, ids in removed.items()
-    }  # fmt: skip
+    filters: dict[str, Any] = removed.summary()
     filters["relevance"] = {"removed": 0, "ads": [], "available": False, "note": RELEVANCE_NOTE}
     return {
         "ads_dir": str(ads_dir),

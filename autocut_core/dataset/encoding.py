@@ -9,6 +9,12 @@ vectors only (frames and visual clips for video, tracks for music), with the opt
 vectors and options is kept beside it (``dataset_fit.json``): a re-run with the same data
 reuses the trained tokenizer, an interrupted one resumes its training, and changed data or
 options train afresh.
+
+A small corpus trains with options it can fill (:func:`small_data_options`: a smaller
+codebook, a smaller batch, enough steps), and every such change is a note in the build report;
+a tokenizer with fewer than two training vectors cannot be trained at all
+(:class:`TooFewVectorsError`: the build leaves the music out, with a note, when that happens
+to the audio tokenizer).
 """
 
 from __future__ import annotations
@@ -36,6 +42,16 @@ if TYPE_CHECKING:
 
 FIT_STATE = "dataset_fit.json"
 Progress = Callable[[str], None]
+#: Training steps a build gives a tokenizer at least (by raising unset ``epochs``): the
+#: reference preset's BatchNorm layers encode with running statistics (momentum 0.1) that
+#: need ~100 steps to forget their initial values (0.9^100 = 3e-5). With 10 one-step epochs
+#: on one ad's 12 'histogram' vectors every head collapsed onto one code; with 50 and 100
+#: steps none did (3 seeds each; docs/datasets.md).
+MIN_STEPS = 100
+
+
+class TooFewVectorsError(InputError):
+    """Fewer than two training vectors: nothing a tokenizer could learn to tell apart."""
 
 
 def index_ads(
@@ -89,6 +105,8 @@ class TokenizerUse:
     trained_here: bool
     reused: bool
     report: dict[str, Any] = field(default_factory=dict)
+    #: What the build changed or noticed (small-data options, idle heads), for the report.
+    notes: list[str] = field(default_factory=list)
 
     def describe(self) -> dict[str, Any]:
         trained = self.tokenizer.trained_on()
@@ -105,6 +123,7 @@ class TokenizerUse:
             "trained_here": self.trained_here,
             "reused": self.reused,
             **({"held_out_cosine": self.report.get("held_out_cosine")} if self.report else {}),
+            "notes": list(self.notes),
         }
 
 
@@ -133,13 +152,17 @@ def ready_tokenizer(
             f"with --{flag}-opt checkpoint=DIR"
         )
     vectors = np.ascontiguousarray(training_vectors(), dtype=np.float32)
+    label = choice.replace("_", " ")
     if len(vectors) < 2:
-        raise InputError(
+        raise TooFewVectorsError(
             f"only {len(vectors)} '{encoder}' vector(s) from the training ads to train the "
-            f"{choice.replace('_', ' ')} on: add more ads"
+            f"{label} on: add more ads, or give a trained one with "
+            f"--{choice.replace('_', '-')}-opt checkpoint=DIR"
         )
-    options = small_data_options(tokenizer, settings.options_for(kind, name), len(vectors))
-    if options != settings.options_for(kind, name):
+    given = settings.options_for(kind, name)
+    options = small_data_options(tokenizer, given, len(vectors))
+    notes = [small_data_note(tokenizer, given, options, len(vectors))] if options != given else []
+    if options != given:
         tokenizer = _create(kind, name, options)
     fingerprint = _fingerprint(vectors, name, encoder, options)
     state_path = folder / FIT_STATE
@@ -147,15 +170,17 @@ def ready_tokenizer(
     same = state.get("fingerprint") == fingerprint
     if same and state.get("status") == "done" and (folder / "tokenizer.json").is_file():
         reused = _create(kind, name, {**options, "checkpoint": str(folder)})
-        return TokenizerUse(reused, choice, encoder, str(folder), True, True)
+        notes += idle_note((reused.config() or {}).get("report", {}))  # type: ignore[attr-defined]
+        return TokenizerUse(reused, choice, encoder, str(folder), True, True, notes=notes)
     if progress is not None:
-        progress(f"training the {choice.replace('_', ' ')} '{name}' on {len(vectors)} vectors")
+        progress(f"training the {label} '{name}' on {len(vectors)} vectors")
     _write_state(state_path, fingerprint, "training")
     report = tokenizer.fit(  # type: ignore[attr-defined]
         vectors, vectors[:1], folder, encoder=encoder, resume=same
     )
     _write_state(state_path, fingerprint, "done")
-    return TokenizerUse(tokenizer, choice, encoder, str(folder), True, False, report)
+    notes += idle_note(report)
+    return TokenizerUse(tokenizer, choice, encoder, str(folder), True, False, report, notes)
 
 
 def _create(kind: str, name: str, options: dict[str, Any]) -> Tokenizer:
@@ -167,14 +192,15 @@ def _create(kind: str, name: str, options: dict[str, Any]) -> Tokenizer:
 def small_data_options(
     tokenizer: Tokenizer, options: dict[str, Any], vectors: int
 ) -> dict[str, Any]:
-    """Options for training on ``vectors`` vectors: a codebook and batch the data can fill.
+    """Options for training on ``vectors`` vectors: a codebook, batch and schedule it can fill.
 
     With fewer than four vectors per code the first heads memorise the data and the last
-    ones see nothing left to code (the collapse guard then refuses the tokenizer), and a batch
-    larger than the data makes an epoch one step. Options the user set are kept; unset ones
-    shrink: ``codebook_size`` to the largest power of two <= vectors / 4 (at least 2) and,
-    when the data is smaller than one batch, ``batch_size`` to twice the codebook (at least
-    16), so an epoch has several steps and k-means has enough vectors for every code.
+    ones see nothing left to code, and a batch larger than the data makes an epoch one step.
+    Options the user set are kept; unset ones shrink: ``codebook_size`` to the largest power
+    of two <= vectors / 4 (at least 2); when the data is smaller than one batch,
+    ``batch_size`` to twice the codebook (at least 16), so an epoch has several steps and
+    k-means has enough vectors for every code; and ``epochs`` grows until training makes
+    :data:`MIN_STEPS` steps.
     """
     fields = getattr(type(tokenizer.settings), "model_fields", {})
     adapted = dict(options)
@@ -187,7 +213,42 @@ def small_data_options(
     unset_batch = "batch_size" in fields and "batch_size" not in options
     if unset_batch and codebook and vectors < int(fields["batch_size"].default):
         adapted["batch_size"] = max(16, 2 * codebook)
+    if "epochs" in fields and "epochs" not in options and "batch_size" in fields:
+        batch = int(adapted.get("batch_size", fields["batch_size"].default))
+        steps = max(1, vectors // max(1, min(batch, vectors)))
+        if int(fields["epochs"].default) * steps < MIN_STEPS:
+            adapted["epochs"] = -(-MIN_STEPS // steps)
     return adapted
+
+
+def small_data_note(
+    tokenizer: Tokenizer, given: dict[str, Any], adapted: dict[str, Any], vectors: int
+) -> str:
+    """The build report's line on what :func:`small_data_options` changed, and why."""
+    fields = getattr(type(tokenizer.settings), "model_fields", {})
+    changes = ", ".join(
+        f"{key} {fields[key].default} -> {value}"
+        for key, value in adapted.items()
+        if key not in given
+    )
+    return (
+        f"{tokenizer.name}: only {vectors} training vectors, so {changes} (a smaller codebook "
+        f"they can fill and at least {MIN_STEPS} training steps); set these options to "
+        "override"
+    )
+
+
+def idle_note(report: dict[str, Any]) -> list[str]:
+    """A note on heads the training report calls idle (nothing left to code), if any."""
+    idle = report.get("idle_heads") or []
+    if not idle:
+        return []
+    heads = len(report.get("perplexity", [])) or len(idle)
+    return [
+        f"{len(idle)} of {heads} heads (numbers {', '.join(map(str, idle))}) use one code: the "
+        f"heads before them already tell the {report.get('usage_sample', '?')} vectors apart "
+        "(more material would give them something to code)"
+    ]
 
 
 def _fingerprint(vectors: np.ndarray, name: str, encoder: str, options: dict[str, Any]) -> str:

@@ -18,6 +18,11 @@ Applied in this order; an ad is counted by the first filter it fails:
 
 All but ``empty`` apply to the SFT corpus only: the alignment corpus is the larger, noisier
 set the paper describes (§4.1, Figure 3), the SFT corpus its curated subset.
+
+:class:`FilterReport` keeps, per filter, every ad it removed and why, so the build report can
+show counts and examples, and so a corpus that ends empty is an error naming the filters
+that emptied it and the settings that loosen them (a too strict ``--min-clip`` once removed
+every ad from the SFT corpus without a word).
 """
 
 from __future__ import annotations
@@ -42,6 +47,26 @@ FILTERS: tuple[str, ...] = (
     "repetitive",
     "duplicate",
 )
+#: What each filter removes, for the build report.
+WHY: dict[str, str] = {
+    "empty": "the transcript has no words",
+    "duration": "the video is too long",
+    "clip_duration": "a sentence clip is too short or too long",
+    "clip_count": "too few sentence clips",
+    "repetitive": "the script repeats itself",
+    "duplicate": "same brand, product and script as an earlier ad",
+}
+#: The :class:`FilterSettings` fields (and `autocut dataset build` options) each filter reads.
+SETTINGS_OF: dict[str, tuple[str, ...]] = {
+    "empty": (),
+    "duration": ("max_duration",),
+    "clip_duration": ("min_clip", "max_clip"),
+    "clip_count": ("min_clips",),
+    "repetitive": ("max_repetition",),
+    "duplicate": (),
+}
+#: Examples kept per filter in the build report.
+EXAMPLES = 3
 RELEVANCE_NOTE = (
     "not available offline: the paper scores each clip's first frame against its sentence "
     "with Qwen2.5-VL-32B and keeps ads with >= 80% of clips scoring > 4"
@@ -56,6 +81,50 @@ class FilterSettings:
     min_clips: int = 2
     #: An ad is repetitive when the share of distinct sentences or trigrams is at most this.
     max_repetition: float = 0.5
+
+
+class FilterReport:
+    """Every ad each filter removed, with the reason, in the order they were checked."""
+
+    def __init__(self) -> None:
+        self.removed: dict[str, list[tuple[str, str]]] = {name: [] for name in FILTERS}
+
+    def add(self, name: str, ad_id: str, reason: str) -> None:
+        self.removed[name].append((ad_id, reason))
+
+    def summary(self) -> dict[str, dict[str, object]]:
+        """Per filter: count, ad ids, what it removes, the corpora it applies to, examples."""
+        return {
+            name: {
+                "removed": len(entries),
+                "ads": [ad_id for ad_id, _ in entries],
+                "why": WHY[name],
+                "corpora": "alignment and sft" if name == "empty" else "sft",
+                "examples": [
+                    {"ad_id": ad_id, "reason": reason} for ad_id, reason in entries[:EXAMPLES]
+                ],
+            }
+            for name, entries in self.removed.items()
+        }
+
+    def emptied(self, corpus: str, candidates: int) -> str:
+        """Why ``corpus`` ended with no ad: the filters that removed the ``candidates`` ads
+        that reached them, each with a count, an example and the settings that loosen it."""
+        names = [name for name in FILTERS if self.removed[name]]
+        if corpus == "alignment":
+            names = [name for name in names if name == "empty"]
+        parts = []
+        for name in names:
+            ad_id, reason = self.removed[name][0]
+            knobs = ", ".join(f"--{knob.replace('_', '-')}" for knob in SETTINGS_OF[name])
+            parts.append(
+                f"filter '{name}' removed {len(self.removed[name])} ({WHY[name]}; e.g. "
+                f"{ad_id}: {reason})" + (f"; loosen it with {knobs}" if knobs else "")
+            )
+        return (
+            f"the {corpus} corpus would be empty: of the {candidates} readable ad(s), "
+            + "; ".join(parts)
+        )
 
 
 def first_failure(
