@@ -300,7 +300,11 @@ def test_a_free_answer_that_is_valid_is_read(trained, scripted):
 
 
 def _fit_tokenizer(name: str, vectors: np.ndarray, folder: Path, encoder: str) -> Path:
-    """A 2 x 8 RQ-VAE on jittered copies of the few vectors tiny footage has."""
+    """A 2 x 8 RQ-VAE on jittered copies of the few vectors tiny footage has.
+
+    The `autocut` preset: 20 steps are too few for the default `reference` preset's BatchNorm
+    statistics, whose heads then collapse and the guard refuses them (docs/tokenizers.md).
+    """
     from autocut_core.plugins import get_registry
 
     rng = np.random.default_rng(0)
@@ -308,7 +312,7 @@ def _fit_tokenizer(name: str, vectors: np.ndarray, folder: Path, encoder: str) -
     jittered = copies + 0.05 * copies.std() * rng.standard_normal(copies.shape)
     tokenizer = get_registry().create("tokenizer", name, {
         "heads": HEADS, "codebook_size": CODES, "codebook_dim": 8, "encoder_hidden": [32],
-        "decoder_hidden": [32], "epochs": 5, "batch_size": 64,
+        "decoder_hidden": [32], "epochs": 5, "batch_size": 64, "preset": "autocut",
     })  # fmt: skip
     tokenizer.fit(jittered.astype(np.float32), vectors, folder, encoder=encoder)
     return folder
