@@ -2,7 +2,7 @@
 ``scripts/bootstrap.sh``), so the heavy dependencies are installed once, not per session::
 
     .venv/bin/nox -s tests      # the test suite (what CI runs, after lint)
-    .venv/bin/nox -s lint       # ruff check + format check
+    .venv/bin/nox -s lint       # ruff check + format check + mypy
     .venv/bin/nox -s bench      # benchmark tables (bench/*.py)
     .venv/bin/nox -s demo       # what the bundled example can do today
 """
@@ -28,9 +28,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff lint and formatting check."""
+    """ruff lint and formatting check, then mypy on the core and the reference plugins
+    (configured in pyproject.toml, ``[tool.mypy]``)."""
     session.run(sys.executable, "-m", "ruff", "check", ".")
     session.run(sys.executable, "-m", "ruff", "format", "--check", ".")
+    session.run(sys.executable, "-m", "mypy")
 
 
 @nox.session

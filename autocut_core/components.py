@@ -9,11 +9,23 @@ by the plugin when it first works, never when it is registered.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    Self,
+    get_args,
+    get_origin,
+    runtime_checkable,
+)
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from typing_extensions import TypeVar
 
 from autocut_core.errors import (
     AutocutError,
@@ -46,8 +58,19 @@ class ComponentSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Component(ABC):
-    """What every component has: a kind, a name, capability flags and validated settings."""
+#: The settings model of a component class. ``Encoder[ClipSettings]`` types ``self.settings``
+#: as ``ClipSettings`` and, unless the class sets ``Settings`` itself, makes ``ClipSettings``
+#: the model its options are validated with; a bare ``Encoder`` takes no options.
+SettingsT = TypeVar("SettingsT", bound=ComponentSettings, default=ComponentSettings)
+
+
+class Component(ABC, Generic[SettingsT]):
+    """What every component has: a kind, a name, capability flags and validated settings.
+
+    Generic in its settings model, so a plugin writes ``class Clip(Encoder[ClipSettings])``
+    once and both the type checker (``self.settings.model``) and option validation know the
+    model; there is no cast to write and none to get wrong.
+    """
 
     kind: ClassVar[str]
     #: The name users type (``--encoder NAME``); unique within its kind.
@@ -58,9 +81,21 @@ class Component(ABC):
     version: ClassVar[str] = "1"
     #: Free-form flags that callers test before asking for optional behaviour.
     capabilities: ClassVar[frozenset[str]] = frozenset()
-    Settings: ClassVar[type[ComponentSettings]] = ComponentSettings
+    #: The options model; filled from the class's type argument (``Encoder[ClipSettings]``).
+    #: Not a ``ClassVar`` only because a ``ClassVar`` may not mention a type variable.
+    #: (The ignores: the checker cannot see that ComponentSettings is SettingsT's default, nor
+    #: that the model read from the type argument is the class's SettingsT.)
+    Settings: type[SettingsT] = ComponentSettings  # type: ignore[assignment]
+    settings: SettingsT
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Settings" not in cls.__dict__:
+            model = _settings_argument(cls, inherited=False)
+            if model is not None:
+                cls.Settings = model  # type: ignore[assignment]
+
+    def __init__(self, settings: SettingsT | None = None):
         self.settings = settings if settings is not None else self.Settings()
 
     @classmethod
@@ -84,6 +119,12 @@ class Component(ABC):
         settings = getattr(cls, "Settings", None)
         if not (isinstance(settings, type) and issubclass(settings, ComponentSettings)):
             return ["Settings must subclass autocut_core.components.ComponentSettings"]
+        declared = _settings_argument(cls)
+        if declared is not None and not issubclass(settings, declared):
+            return [
+                f"Settings is {settings.__name__}, which does not subclass {declared.__name__}, "
+                "the settings type argument of the class"
+            ]
         return []
 
     @classmethod
@@ -107,7 +148,20 @@ class Component(ABC):
             )
 
 
-class Encoder(Component):
+def _settings_argument(cls: type, inherited: bool = True) -> type[ComponentSettings] | None:
+    """The settings model a class was parametrised with (``Encoder[ClipSettings]``), its own
+    bases first, then (``inherited``) its ancestors'; ``None`` when nothing names one."""
+    for klass in cls.__mro__ if inherited else (cls,):
+        for base in klass.__dict__.get("__orig_bases__", ()):
+            origin = get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, Component):
+                for argument in get_args(base):
+                    if isinstance(argument, type) and issubclass(argument, ComponentSettings):
+                        return argument
+    return None
+
+
+class Encoder(Component[SettingsT]):
     """Turns frames, audio or text into fixed-size float vectors."""
 
     kind = "encoder"
@@ -116,7 +170,8 @@ class Encoder(Component):
     modality: ClassVar[Modality] = "image"
     #: Audio encoders: the sample rate their input must have.
     sample_rate: ClassVar[int | None] = None
-    batch_size: ClassVar[int] = 32
+    #: Items per ``encode_batch`` call; a plugin may set it per instance from its settings.
+    batch_size: int = 32
 
     @classmethod
     def class_problems(cls) -> list[str]:
@@ -167,7 +222,7 @@ class Encoder(Component):
         return vectors
 
 
-class Tokenizer(Component):
+class Tokenizer(Component[SettingsT]):
     """Discretises vectors into ``heads`` codes each and decodes codes back into vectors."""
 
     kind = "tokenizer"
@@ -218,7 +273,25 @@ class Tokenizer(Component):
         """``[n, heads]`` integer codes to ``[n, dim]`` float vectors."""
 
 
-class Backbone(Component):
+@runtime_checkable
+class TrainableTokenizer(Protocol):
+    """A tokenizer that `autocut tokenizer train` and `autocut dataset build` can train: an
+    optional capability (a tokenizer loaded from fixed codebooks has no ``fit``)."""
+
+    def fit(
+        self,
+        train: np.ndarray,
+        held_out: np.ndarray,
+        out_dir: Path,
+        encoder: str,
+        progress: Callable[[dict[str, Any]], None] | None = None,
+        resume: bool = True,
+    ) -> dict[str, Any]:
+        """Train on ``train``, score on ``held_out``, write the result to ``out_dir``."""
+        ...
+
+
+class Backbone(Component[SettingsT]):
     """The editing model: selects, orders, writes and picks music (paper §3.5).
 
     A backbone declares which of ``select``, ``sort``, ``write_script``, ``pick_music`` and
@@ -417,7 +490,7 @@ class Hit(BaseModel):
     score: float
 
 
-class Retriever(Component):
+class Retriever(Component[SettingsT]):
     """Nearest-neighbour search over L2-normalised material vectors, keyed by material ids.
 
     The base class owns the id <-> row mapping and every check (shapes, unknown candidate ids,
@@ -427,7 +500,7 @@ class Retriever(Component):
 
     kind = "retriever"
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: SettingsT | None = None):
         super().__init__(settings)
         self.ids: list[str] = []
         self._rows: dict[str, int] = {}
@@ -585,7 +658,7 @@ class RenderResult(BaseModel):
     duration: float = 0.0
 
 
-class Renderer(Component):
+class Renderer(Component[SettingsT]):
     """Turns an :class:`EditPlan` into a finished video file."""
 
     kind = "renderer"
@@ -598,7 +671,7 @@ class Renderer(Component):
 EVALUATOR_TASKS = ("select", "sort", "script", "music")
 
 
-class Evaluator(Component):
+class Evaluator(Component[SettingsT]):
     """Scores predictions of one task against references (paper §4.2)."""
 
     kind = "evaluator"
@@ -627,7 +700,7 @@ class Evaluator(Component):
         return {key: sum(sample[key] for sample in per_sample) / len(per_sample) for key in keys}
 
 
-class Voice(Component):
+class Voice(Component[SettingsT]):
     """Text-to-speech for voice-over lines."""
 
     kind = "voice"
@@ -637,7 +710,7 @@ class Voice(Component):
         """Write one WAV file per text into ``out_dir`` and report each line's duration."""
 
 
-class Pipeline(Component):
+class Pipeline(Component[SettingsT]):
     """Composes stages into a finished ad; pipelines choose components, they compute nothing."""
 
     kind = "pipeline"
@@ -648,7 +721,7 @@ class Pipeline(Component):
 
 
 #: kind -> base class, in the order the CLI lists them.
-COMPONENT_KINDS: dict[str, type[Component]] = {
+COMPONENT_KINDS: dict[str, type[Component[Any]]] = {
     cls.kind: cls
     for cls in (Encoder, Tokenizer, Backbone, Retriever, Renderer, Evaluator, Voice, Pipeline)
 }

@@ -10,9 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
-from autocut_core.components import COMPONENT_KINDS, Component
+from autocut_core.components import (
+    COMPONENT_KINDS,
+    Backbone,
+    Component,
+    Encoder,
+    Evaluator,
+    Pipeline,
+    Renderer,
+    Retriever,
+    Tokenizer,
+    Voice,
+)
 from autocut_core.errors import (
     DuplicateComponentError,
     RegistrationError,
@@ -129,6 +140,44 @@ class Registry:
             raise UnknownComponentError(kind, name, [*entries, *self._aliases[kind]])
         return entries[resolved]
 
+    # One overload per kind: ``create("retriever", ...)`` is a ``Retriever`` to the type checker
+    # (``Registry.add`` has checked that the class subclasses the kind's base class).
+    @overload
+    def create(
+        self, kind: Literal["encoder"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Encoder: ...
+    @overload
+    def create(
+        self, kind: Literal["tokenizer"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Tokenizer: ...
+    @overload
+    def create(
+        self, kind: Literal["backbone"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Backbone: ...
+    @overload
+    def create(
+        self, kind: Literal["retriever"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Retriever: ...
+    @overload
+    def create(
+        self, kind: Literal["renderer"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Renderer: ...
+    @overload
+    def create(
+        self, kind: Literal["evaluator"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Evaluator: ...
+    @overload
+    def create(
+        self, kind: Literal["voice"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Voice: ...
+    @overload
+    def create(
+        self, kind: Literal["pipeline"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Pipeline: ...
+    @overload
+    def create(
+        self, kind: str, name: str, options: Mapping[str, Any] | None = None
+    ) -> Component: ...
     def create(self, kind: str, name: str, options: Mapping[str, Any] | None = None) -> Component:
         """Instantiate ``name`` with validated ``options``."""
         return self.get(kind, name).cls.from_options(options)

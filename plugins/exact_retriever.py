@@ -24,12 +24,11 @@ class ExactSettings(ComponentSettings):
     )
 
 
-class ExactRetriever(Retriever):
+class ExactRetriever(Retriever[ExactSettings]):
     name = "exact"
     description = "Brute-force cosine search in NumPy (exact, no dependencies)"
-    Settings = ExactSettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: ExactSettings | None = None):
         super().__init__(settings)
         import numpy as np
 
@@ -44,7 +43,7 @@ class ExactRetriever(Retriever):
         import numpy as np
 
         matrix = self._matrix if rows is None else self._matrix[rows]
-        block = self.settings.query_block  # type: ignore[attr-defined]
+        block = self.settings.query_block
         all_scores, all_rows = [], []
         for start in range(0, len(queries), block):
             scores = queries[start : start + block] @ matrix.T

@@ -94,10 +94,6 @@ class FaissSettings(ComponentSettings):
     )
 
 
-def _settings(retriever: Retriever) -> FaissSettings:
-    return retriever.settings  # type: ignore[return-value]
-
-
 def import_faiss(passive: bool = True) -> Any:
     """Import Faiss, first asking its OpenMP runtime to sleep, not spin, between regions.
 
@@ -188,15 +184,14 @@ def _largest_divisor_at_most(value: int, limit: int) -> int:
     return max(d for d in range(1, max(1, min(value, limit)) + 1) if value % d == 0)
 
 
-class FaissRetriever(Retriever):
+class FaissRetriever(Retriever[FaissSettings]):
     """Faiss indexes behind the Retriever interface; see the module docstring for the choice."""
 
     name = "faiss"
     description = "Faiss cosine search: exact flat (default), HNSW or IVF-PQ; GPU if available"
     capabilities = frozenset({"candidate_restriction"})
-    Settings = FaissSettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: FaissSettings | None = None):
         super().__init__(settings)
         self._index: Any = None  # the CPU index: saved, and used for exact/filtered search
         self._gpu_index: Any = None  # a GPU clone for unrestricted flat / IVF-PQ search
@@ -209,15 +204,15 @@ class FaissRetriever(Retriever):
     # -- building ---------------------------------------------------------------------------
 
     def _faiss(self) -> Any:
-        faiss = import_faiss(_settings(self).omp_passive)
-        threads = _settings(self).threads
+        faiss = import_faiss(self.settings.omp_passive)
+        threads = self.settings.threads
         if threads:
             faiss.omp_set_num_threads(threads)
         return faiss
 
     def build_index(self, vectors: np.ndarray) -> None:
         faiss = self._faiss()
-        settings = _settings(self)
+        settings = self.settings
         dim = vectors.shape[1]
         self._kind = settings.index_type
         if self._kind == "flat":
@@ -248,7 +243,7 @@ class FaissRetriever(Retriever):
         """
         import numpy as np
 
-        settings = _settings(self)
+        settings = self.settings
         count, dim = vectors.shape
         if settings.pq_m and dim % settings.pq_m:
             raise ValueError(
@@ -292,7 +287,7 @@ class FaissRetriever(Retriever):
         self._gpu_index = None
         self.gpu_problem = ""
         faiss = self._faiss()
-        if not _settings(self).gpu or self._kind == "hnsw":
+        if not self.settings.gpu or self._kind == "hnsw":
             return
         if not hasattr(faiss, "get_num_gpus") or faiss.get_num_gpus() <= 0:
             return
@@ -300,7 +295,7 @@ class FaissRetriever(Retriever):
             index = faiss.index_cpu_to_all_gpus(self._index)
             if self._kind == "ivfpq":
                 space = faiss.GpuParameterSpace()
-                space.set_index_parameter(index, "nprobe", _settings(self).nprobe)
+                space.set_index_parameter(index, "nprobe", self.settings.nprobe)
         except RuntimeError as error:
             # e.g. GPU IVF-PQ supports only some pq_m values and may lack shared memory for
             # large ones: searching on the CPU is slower, not wrong.
@@ -336,7 +331,7 @@ class FaissRetriever(Retriever):
         return decoded
 
     def _params(self, faiss: Any, selector: Any = None) -> Any:
-        settings = _settings(self)
+        settings = self.settings
         if self._kind == "hnsw":
             return faiss.SearchParametersHNSW(sel=selector, efSearch=settings.ef_search)
         if self._kind == "ivfpq":

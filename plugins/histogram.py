@@ -33,7 +33,7 @@ class HistogramSettings(ComponentSettings):
     edge_weight: float = Field(1.0, ge=0, description="Weight of the edge-orientation block")
 
 
-class HistogramEncoder(Encoder):
+class HistogramEncoder(Encoder[HistogramSettings]):
     """HSV histogram (64) + 4x4 mean-colour layout (48) + edge orientations (16) = 128-D."""
 
     name = "histogram"
@@ -42,7 +42,6 @@ class HistogramEncoder(Encoder):
     batch_size = 64
     #: Cheap single-threaded NumPy: indexing runs one file per core with it.
     capabilities = frozenset({"light"})
-    Settings = HistogramSettings
 
     @property
     def dim(self) -> int:
@@ -56,7 +55,7 @@ class HistogramEncoder(Encoder):
     def _describe(self, rgb: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        settings: HistogramSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         pixels = rgb.astype(np.float32) / 255.0
         blocks = (
             (_colour_histogram(pixels), settings.colour_weight),

@@ -58,7 +58,7 @@ class LogMelSettings(ComponentSettings):
     )
 
 
-class LogMelEncoder(ResamplingMixin, Encoder):
+class LogMelEncoder(ResamplingMixin, Encoder[LogMelSettings]):
     """Log-mel statistics + tempogram + spectral summary of a music track (weight-free)."""
 
     name = "logmel"
@@ -66,11 +66,10 @@ class LogMelEncoder(ResamplingMixin, Encoder):
     modality = "audio"
     sample_rate = SAMPLE_RATE
     batch_size = 16
-    Settings = LogMelSettings
 
     @property
     def dim(self) -> int:
-        n_mels = self.settings.n_mels  # type: ignore[attr-defined]
+        n_mels = self.settings.n_mels
         return 2 * n_mels + TEMPO_BINS + SUMMARY
 
     def encode_batch(self, items: Sequence[Any]) -> np.ndarray:
@@ -82,7 +81,7 @@ class LogMelEncoder(ResamplingMixin, Encoder):
         import numpy as np
         from autocut_plugins._torch import l2_normalize
 
-        settings: LogMelSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         parts = describe(audio, settings.n_mels)
         blocks = (
             (_unit(parts["timbre"]), settings.timbre_weight),
@@ -95,7 +94,7 @@ class LogMelEncoder(ResamplingMixin, Encoder):
 
     def describe(self, audio: Any) -> dict[str, Any]:
         """The named measurements behind the vector (``tempo_bpm``, ``onset_rate``, ...)."""
-        return describe(audio, self.settings.n_mels)  # type: ignore[attr-defined]
+        return describe(audio, self.settings.n_mels)
 
 
 def describe(audio: Any, n_mels: int = 64) -> dict[str, Any]:

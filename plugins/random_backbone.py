@@ -28,15 +28,14 @@ class RandomSettings(ComponentSettings):
     seed: int = Field(0, description="Seed of the random generator (same seed, same answers)")
 
 
-class RandomBackbone(Backbone):
+class RandomBackbone(Backbone[RandomSettings]):
     name = "random"
     description = "Chance baseline: uniform random selection, order and music"
     capabilities = frozenset({"select", "sort", "pick_music"})
-    Settings = RandomSettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: RandomSettings | None = None):
         super().__init__(settings)
-        self._random = random.Random(self.settings.seed)  # type: ignore[attr-defined]
+        self._random = random.Random(self.settings.seed)
 
     def _select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int

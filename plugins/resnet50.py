@@ -72,23 +72,22 @@ class ResNet50Settings(ComponentSettings):
     )
 
 
-class ResNet50Encoder(Encoder):
+class ResNet50Encoder(Encoder[ResNet50Settings]):
     """ResNet-50 pooled features (2048-D) or their projection (``project_dim``), L2-normalised."""
 
     name = "resnet50"
     description = "ResNet-50 trunk (2048-D) + optional projection head; local weights file"
     modality = "image"
-    Settings = ResNet50Settings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: ResNet50Settings | None = None):
         super().__init__(settings)
-        self.batch_size = self.settings.batch_size  # type: ignore[misc]
+        self.batch_size = self.settings.batch_size
         self._model: torch.nn.Module | None = None
         self.load_seconds: float | None = None
 
     @property
     def dim(self) -> int:
-        settings: ResNet50Settings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         return settings.project_dim or FEATURES
 
     def model(self) -> torch.nn.Module:
@@ -103,7 +102,7 @@ class ResNet50Encoder(Encoder):
         from autocut_plugins import _torch
         from torchvision.models import resnet50
 
-        settings: ResNet50Settings = self.settings  # type: ignore[assignment]
+        settings = self.settings
 
         def build() -> torch.nn.Module:
             trunk = resnet50(weights=None)
@@ -125,14 +124,16 @@ class ResNet50Encoder(Encoder):
                 f"{path}: not a torchvision ResNet-50 state dict (missing {missing[:3]}, "
                 f"unexpected {unexpected[:3]})"
             )
-        if settings.project_dim is not None:
-            model[1].load_state_dict(self._head(state, path))
+        if isinstance(model, torch.nn.Sequential) and settings.project_dim is not None:
+            model[1].load_state_dict(self._head(state, path, settings.project_dim))
         return _torch.prepare(model)
 
-    def _head(self, weights_state: dict[str, torch.Tensor], weights_path: Path) -> dict:
+    def _head(
+        self, weights_state: dict[str, torch.Tensor], weights_path: Path, dim: int
+    ) -> dict[str, torch.Tensor]:
         from autocut_plugins import _torch
 
-        settings: ResNet50Settings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         if settings.projection is not None:
             path = _torch.require_file(settings.projection, "projection head file", HEAD_HOW_TO_GET)
             state = _torch.load_state_dict(path)
@@ -149,7 +150,7 @@ class ResNet50Encoder(Encoder):
                 f"project_dim = {settings.project_dim} but {path} holds no projection head "
                 f"('weight' or 'projection.weight'). {HEAD_HOW_TO_GET}"
             )
-        expected = (settings.project_dim, FEATURES)
+        expected = (dim, FEATURES)
         if tuple(head["weight"].shape) != expected:
             raise InputError(
                 f"{path}: the projection weight has shape {tuple(head['weight'].shape)}, "
@@ -158,19 +159,19 @@ class ResNet50Encoder(Encoder):
         if "bias" not in head:
             import torch
 
-            head["bias"] = torch.zeros(settings.project_dim)
+            head["bias"] = torch.zeros(dim)
         return {"weight": head["weight"], "bias": head["bias"]}
 
     def encode_batch(self, items: Sequence[np.ndarray]) -> np.ndarray:
         from autocut_plugins import _torch
 
-        settings: ResNet50Settings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         model = self.model()
         images = _torch.image_batch(items, settings.image_size, who=self.name)
         return _torch.infer(model, images, settings.batch_size)
 
     def diagnose(self) -> list[Check]:
-        settings: ResNet50Settings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         if settings.random_init:
             return [Check("encoder resnet50", "warn", "random_init = true: not semantic")]
         checks = []

@@ -197,16 +197,15 @@ def read_config(folder: Path, modality: str) -> dict[str, Any]:
     return config
 
 
-class RQVAETokenizer(Tokenizer):
+class RQVAETokenizer(Tokenizer[RQVAESettings]):
     """RQ-VAE over frame vectors: 8 tokens ``<v_h_c>`` per vector (paper §3.3)."""
 
     name = "rqvae"
     description = "RQ-VAE (8 heads x 256 codes) for frame/clip vectors: <v_h_c> tokens"
     token_prefix: ClassVar[Literal["v", "a"]] = "v"
     modality: ClassVar[str] = "video"
-    Settings = RQVAESettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: RQVAESettings | None = None):
         super().__init__(settings)
         self._model: Any = None
         self._config: dict[str, Any] | None = None  # of the checkpoint or the finished fit
@@ -215,7 +214,7 @@ class RQVAETokenizer(Tokenizer):
 
     @property
     def options(self) -> RQVAESettings:
-        return self.settings  # type: ignore[return-value]
+        return self.settings
 
     # -- what the tokenizer is ------------------------------------------------------------
 

@@ -359,7 +359,7 @@ def load_model(folder: Path, config: Mapping[str, Any], how_to_get: str) -> RQVA
         raise InputError(
             f"{path}: does not fit the architecture in {CONFIG_FILE}: {error}"
         ) from None
-    return _torch.prepare(model)  # type: ignore[return-value]
+    return _torch.prepare(model)
 
 
 # -- training -----------------------------------------------------------------------------
@@ -589,7 +589,8 @@ def fit(
             betas=PRESET_TRAINING[model.preset]["betas"],
             weight_decay=float(training["weight_decay"]),
         )
-        start, history = 0, []
+        start = 0
+        history: list[dict[str, Any]] = []
         if resume and resume_path.is_file():
             start, history = _restore(resume_path, run, model, optimizer, device)
         elif model.standardises:

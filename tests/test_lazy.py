@@ -17,6 +17,10 @@ import pytest
         ("autocut_plugins.metrics", "MusicEvaluator", "autocut_plugins.metrics.music"),
         ("autocut_core.testing", "FakePlugin", "autocut_core.testing.fakes"),
         ("autocut_core.cli", "build_app", "autocut_core.cli.app"),
+        ("autocut_core", "Encoder", "autocut_core.components"),
+        ("autocut_core", "check_component", "autocut_core.contracts"),
+        ("autocut_core.testing", "LocalChatServer", "autocut_core.testing.chat_server"),
+        ("autocut_core.pipelines", "ScriptDrivenPipeline", "autocut_core.pipelines.script_driven"),
     ],
 )  # fmt: skip
 def test_a_name_loads_its_module_only_when_looked_up(package, name, module):

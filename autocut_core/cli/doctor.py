@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable
 
-from autocut_core.checks import Check
+from autocut_core.checks import Check, Status
 from autocut_core.settings import COMPONENT_CHOICES, AutocutSettings
 
 #: Filters the renderer's filter graph uses (trim, scale, subtitles, mixing, loudness).
@@ -107,7 +107,7 @@ def check_python_extras() -> list[Check]:
     checks = []
     for extra, modules in PYTHON_EXTRAS.items():
         missing = [module for module in modules if importlib.util.find_spec(module) is None]
-        status = "warn" if missing else "ok"
+        status: Status = "warn" if missing else "ok"
         detail = f"missing {', '.join(missing)}" if missing else ", ".join(modules)
         fix = f"pip install 'autocut[{extra}]'" if missing else ""
         checks.append(Check(f"python extra [{extra}]", status, detail, fix))

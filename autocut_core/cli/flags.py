@@ -120,6 +120,7 @@ def uses_settings(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
             options = {choice: kwargs.pop(f"{choice}_opt") for choice in selected}
             return command(settings=settings_from_flags(config, names, options), **kwargs)
 
+        # Typer reads __signature__, which functions do not declare (hence the ignore).
         wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in [*kept, *added]}
         del wrapper.__wrapped__  # Typer must read the new signature, not the original's

@@ -193,7 +193,7 @@ def materials_clips(
     from autocut_core.settings import load_settings
 
     folder = db or load_settings().db
-    rows = []
+    rows: list[dict[str, Any]] = []
     with MaterialDB(folder, create=False, write=False) as database:
         recorded = database.recorded_paths()
         for video in database.sources("video"):

@@ -6,7 +6,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 #: modality -> (setting naming the tokenizer, setting naming the encoder, level for errors)
-MODALITIES: dict[str, tuple[str, str, str]] = {
+MODALITIES: dict[
+    str, tuple[Literal["tokenizer", "audio_tokenizer"], Literal["encoder", "audio_encoder"], str]
+] = {
     "video": ("tokenizer", "encoder", "frame"),
     "audio": ("audio_tokenizer", "audio_encoder", "track"),
 }
@@ -92,9 +94,9 @@ def recall_at_k(
     from autocut_core.plugins import get_registry
 
     index = get_registry().create("retriever", "exact")
-    index.build(material_ids, vectors)  # type: ignore[attr-defined]
+    index.build(material_ids, vectors)
     k = min(k, len(material_ids))
-    hits = index.search(reconstructed, k)  # type: ignore[attr-defined]
+    hits = index.search(reconstructed, k)
     wanted = [material_ids[row] for row in rows]
     top1 = np.mean([found[0].id == want for found, want in zip(hits, wanted, strict=True)])
     topk = np.mean(
@@ -123,6 +125,7 @@ def train_command(
     """Train an RQ-VAE tokenizer on the database's vectors (resumable; reports held-out quality)."""
     import numpy as np
 
+    from autocut_core.dataset.encoding import trainable_tokenizer
     from autocut_core.materials.database import MaterialDB
 
     if modality not in MODALITIES:
@@ -147,7 +150,7 @@ def train_command(
         )
     train_rows, held_rows, split_note = split_by_source(material_ids, level, held_out, seed)
     tokenizer = settings.create(tokenizer_choice)
-    report = tokenizer.fit(  # type: ignore[attr-defined]
+    report = trainable_tokenizer(tokenizer, tokenizer_choice).fit(
         vectors[train_rows],
         vectors[held_rows] if held_rows.any() else vectors[train_rows][:1],
         output,
@@ -203,7 +206,7 @@ def encode_command(
             f"tokenizer '{tokenizer.name}' is not trained: give --tokenizer-opt checkpoint=DIR"
         )
     encoder, dim = trained
-    label = name or Path(str(tokenizer.settings.checkpoint)).name  # type: ignore[attr-defined]
+    label = name or Path(str(getattr(tokenizer.settings, "checkpoint", ""))).name
     stored: dict[str, int] = {}
     with MaterialDB(db or settings.db, create=False) as database:
         for level in ("frame", "clip", "track"):

@@ -12,13 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from autocut_core.dataset.records import Ad
-from autocut_core.editing.prompts import AUDIO_END, AUDIO_START, clip_block, product_facts
-from autocut_core.types import Product
-
-
-def ad_opening(product: Product, lang: str) -> str:
-    """What every alignment sequence starts with: ``<|ad_start|>``, the facts, a newline."""
-    return f"<|ad_start|>{product_facts(product, lang)}\n"
+from autocut_core.editing.prompts import AUDIO_END, AUDIO_START, ad_opening, clip_block
 
 
 def alignment_text(ad: Ad, lang: str) -> str:

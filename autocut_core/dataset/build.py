@@ -51,6 +51,7 @@ from autocut_core.dataset.split import group_ads, split_ads
 from autocut_core.dataset.tasks import Pool, TaskOptions, languages, sft_records
 from autocut_core.dataset.transcripts import load_sentences
 from autocut_core.editing.prompts import prompt_language
+from autocut_core.editing.records import dump_record
 from autocut_core.errors import AutocutError, InputError
 from autocut_core.fsutil import atomic_write_text
 from autocut_core.inputs import load_product
@@ -264,7 +265,9 @@ def _records(ads: Sequence[Ad], tasks: TaskOptions) -> dict[str, dict[str, list[
         for lang in languages(ad, "auto" if tasks.lang == "both" else tasks.lang)[:1]:
             records["align"][ad.split].append(alignment_record(ad, lang))
         if ad.status == "sft":
-            records["sft"][ad.split].extend(sft_records(ad, pools[ad.split], tasks))
+            records["sft"][ad.split].extend(
+                dump_record(record) for record in sft_records(ad, pools[ad.split], tasks)
+            )
     return records
 
 

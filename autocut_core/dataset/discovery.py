@@ -62,16 +62,16 @@ def discover_ads(ads_dir: Path) -> Discovery:
         raise InputError(f"{root}: not a folder of ads")
     by_stem: dict[tuple[Path, str], list[Path]] = defaultdict(list)
     folder_products: dict[Path, list[Path]] = defaultdict(list)
-    for folder, subfolders, names in os.walk(root):
+    for walked, subfolders, names in os.walk(root):
         subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
         for name in sorted(names):
             if name.startswith("."):
                 continue  # hidden and partially written files
-            path = Path(folder) / name
+            path = Path(walked) / name
             if name.lower() in FOLDER_PRODUCT_NAMES:
-                folder_products[Path(folder)].append(path)
+                folder_products[Path(walked)].append(path)
                 continue
-            by_stem[(Path(folder), _stem(name))].append(path)
+            by_stem[(Path(walked), _stem(name))].append(path)
     discovery = Discovery()
     claimed: set[Path] = set()
     for (folder, stem), paths in sorted(by_stem.items(), key=lambda item: _ad_id(root, *item[0])):

@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from autocut_core.dataset.records import Ad
 from autocut_core.errors import InputError, SettingsError
@@ -38,7 +38,7 @@ from autocut_core.tokens.frames import frames_in_span, thin
 if TYPE_CHECKING:
     import numpy as np
 
-    from autocut_core.components import Tokenizer
+    from autocut_core.components import Tokenizer, TrainableTokenizer
 
 FIT_STATE = "dataset_fit.json"
 Progress = Callable[[str], None]
@@ -110,7 +110,7 @@ class TokenizerUse:
 
     def describe(self) -> dict[str, Any]:
         trained = self.tokenizer.trained_on()
-        options = getattr(self.tokenizer.settings, "model_dump", dict)()
+        options = self.tokenizer.settings.model_dump()
         return {
             "name": self.tokenizer.name,
             "checkpoint": self.checkpoint,
@@ -129,7 +129,7 @@ class TokenizerUse:
 
 def ready_tokenizer(
     settings: AutocutSettings,
-    choice: str,
+    choice: Literal["tokenizer", "audio_tokenizer"],
     encoder: str,
     training_vectors: Callable[[], np.ndarray],
     folder: Path,
@@ -145,12 +145,7 @@ def ready_tokenizer(
     if tokenizer.trained_on() is not None:
         given = getattr(tokenizer.settings, "checkpoint", None)
         return TokenizerUse(tokenizer, choice, encoder, str(given or ""), False, False)
-    if not hasattr(tokenizer, "fit"):
-        flag = choice.replace("_", "-")
-        raise SettingsError(
-            f"{kind} '{name}' is not trained and cannot be trained here: give a trained one "
-            f"with --{flag}-opt checkpoint=DIR"
-        )
+    trainable_tokenizer(tokenizer, choice)  # before the vectors are read: fail early
     vectors = np.ascontiguousarray(training_vectors(), dtype=np.float32)
     label = choice.replace("_", " ")
     if len(vectors) < 2:
@@ -163,19 +158,19 @@ def ready_tokenizer(
     options = small_data_options(tokenizer, given, len(vectors))
     notes = [small_data_note(tokenizer, given, options, len(vectors))] if options != given else []
     if options != given:
-        tokenizer = _create(kind, name, options)
+        tokenizer = _create(name, options)
     fingerprint = _fingerprint(vectors, name, encoder, options)
     state_path = folder / FIT_STATE
     state = _read_state(state_path)
     same = state.get("fingerprint") == fingerprint
     if same and state.get("status") == "done" and (folder / "tokenizer.json").is_file():
-        reused = _create(kind, name, {**options, "checkpoint": str(folder)})
+        reused = _create(name, {**options, "checkpoint": str(folder)})
         notes += idle_note((reused.config() or {}).get("report", {}))  # type: ignore[attr-defined]
         return TokenizerUse(reused, choice, encoder, str(folder), True, True, notes=notes)
     if progress is not None:
         progress(f"training the {label} '{name}' on {len(vectors)} vectors")
     _write_state(state_path, fingerprint, "training")
-    report = tokenizer.fit(  # type: ignore[attr-defined]
+    report = trainable_tokenizer(tokenizer, choice).fit(
         vectors, vectors[:1], folder, encoder=encoder, resume=same
     )
     _write_state(state_path, fingerprint, "done")
@@ -183,10 +178,23 @@ def ready_tokenizer(
     return TokenizerUse(tokenizer, choice, encoder, str(folder), True, False, report, notes)
 
 
-def _create(kind: str, name: str, options: dict[str, Any]) -> Tokenizer:
+def trainable_tokenizer(tokenizer: Tokenizer, choice: str) -> TrainableTokenizer:
+    """The tokenizer as one that can be trained, or the error that says it cannot."""
+    from autocut_core.components import TrainableTokenizer
+
+    if not isinstance(tokenizer, TrainableTokenizer):
+        flag = choice.replace("_", "-")
+        raise SettingsError(
+            f"{tokenizer.kind} '{tokenizer.name}' is not trained and cannot be trained here: "
+            f"give a trained one with --{flag}-opt checkpoint=DIR"
+        )
+    return tokenizer
+
+
+def _create(name: str, options: dict[str, Any]) -> Tokenizer:
     from autocut_core.plugins import get_registry
 
-    return get_registry().create(kind, name, options)
+    return get_registry().create("tokenizer", name, options)
 
 
 def small_data_options(

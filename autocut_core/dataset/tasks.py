@@ -22,20 +22,27 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from autocut_core.dataset.records import Ad, AdClip
-from autocut_core.editing.prompts import (
-    ANSWER_KEYS,
-    TASKS,
-    build_prompt,
-    format_answer,
-    prompt_language,
+from autocut_core.editing.prompts import TASKS, build_prompt, format_answer, prompt_language
+from autocut_core.editing.records import (
+    RECORD_TYPES,
+    ClipEntry,
+    MusicMeta,
+    ScriptAnswer,
+    ScriptMeta,
+    SelectAnswer,
+    SelectMeta,
+    SftMeta,
+    SftRecord,
+    SortAnswer,
+    SortMeta,
+    TrackEntry,
 )
-from autocut_core.serde import to_data
-from autocut_core.types import Candidate, Clip
+from autocut_core.types import Candidate, Clip, Product
 
 LANG_CHOICES = ("auto", "en", "zh", "both")
 T = TypeVar("T")
@@ -113,7 +120,7 @@ def _draw(
     return [item for item in chosen if keep(item)][:count]
 
 
-def sft_records(ad: Ad, pool: Pool, options: TaskOptions) -> list[dict[str, Any]]:
+def sft_records(ad: Ad, pool: Pool, options: TaskOptions) -> list[SftRecord]:
     """The ad's records: for each sample, each task and each language."""
     records = []
     for sample in range(options.samples_per_ad):
@@ -127,63 +134,72 @@ def sft_records(ad: Ad, pool: Pool, options: TaskOptions) -> list[dict[str, Any]
     return records
 
 
-def _record(task: str, lang: str, ad: Ad, meta: dict[str, Any]) -> dict[str, Any]:
-    assert ad.product is not None
-    candidates = [_candidate(entry) for entry in meta["candidates"]]
-    system, human = build_prompt(
-        task, ad.product, meta.get("script"), candidates, lang, count=len(ad.clips)
+def _record(task: str, lang: str, ad: Ad, meta: SftMeta) -> SftRecord:
+    candidates = [_candidate(entry) for entry in meta.candidates]
+    script = None if isinstance(meta, ScriptMeta) else meta.script
+    system, human = build_prompt(task, meta.product, script, candidates, lang, count=len(ad.clips))
+    answer = format_answer(task, meta.answer_value)
+    # Validated as the task's record type: a meta of another task is refused here.
+    return RECORD_TYPES[task].model_validate(
+        {
+            "conversations": [{"from": "human", "value": human}, {"from": "gpt", "value": answer}],
+            "system": system,
+            "task": task,
+            "lang": lang,
+            "ad_id": ad.ad_id,
+            "meta": meta,
+        }
     )
-    answer = format_answer(task, meta["answer"][ANSWER_KEYS[task]])
-    return {
-        "conversations": [{"from": "human", "value": human}, {"from": "gpt", "value": answer}],
-        "system": system,
-        "task": task,
-        "lang": lang,
-        "ad_id": ad.ad_id,
-        "meta": meta,
-    }
 
 
-def _candidate(entry: dict[str, Any]) -> Candidate:
-    clip = Clip(entry["source_id"], entry["start"], entry["end"])
-    return Candidate(clip, entry["tokens"], entry["text"], entry["source_path"])
+def _candidate(entry: ClipEntry) -> Candidate:
+    clip = Clip(entry.source_id, entry.start, entry.end)
+    return Candidate(clip, entry.tokens, entry.text, entry.source_path)
 
 
-def clip_entry(ad: Ad, clip: AdClip) -> dict[str, Any]:
+def clip_entry(ad: Ad, clip: AdClip) -> ClipEntry:
     """A candidate clip as ``meta.candidates`` lists it."""
-    return {
-        "clip_id": ad.clip_id(clip),
-        "source_id": ad.source_id,
-        "source_path": ad.source_path,
-        "start": clip.start,
-        "end": clip.end,
-        "text": clip.text,
-        "tokens": clip.tokens,
-        "ad_id": ad.ad_id,
-    }
+    return ClipEntry(
+        clip_id=ad.clip_id(clip),
+        source_id=ad.source_id,
+        source_path=ad.source_path,
+        start=clip.start,
+        end=clip.end,
+        text=clip.text,
+        tokens=clip.tokens,
+        ad_id=ad.ad_id,
+    )
 
 
-def track_entry(ad: Ad) -> dict[str, Any]:
-    return {"track_id": ad.track_id, "path": ad.bgm_path, "tokens": ad.bgm_tokens}
+def track_entry(ad: Ad) -> TrackEntry:
+    return TrackEntry(track_id=ad.track_id, path=ad.bgm_path, tokens=ad.bgm_tokens)
 
 
-def _base(ad: Ad, with_script: bool = True) -> dict[str, Any]:
-    meta: dict[str, Any] = {"product": to_data(ad.product)}
-    if with_script:
-        meta["script"] = [clip.text for clip in ad.clips]
-    return meta
+def _product(ad: Ad) -> Product:
+    if ad.product is None:
+        raise ValueError(f"ad {ad.ad_id} has no product facts: it cannot have SFT records")
+    return ad.product
 
 
-def _select(ad: Ad, pool: Pool, rng: random.Random, _: TaskOptions) -> dict[str, Any]:
+def _script_of(ad: Ad) -> list[str]:
+    return [clip.text for clip in ad.clips]
+
+
+def _select(ad: Ad, pool: Pool, rng: random.Random, _: TaskOptions) -> SelectMeta:
     positives = [clip_entry(ad, clip) for clip in ad.clips]
     negatives = [clip_entry(other, clip) for other, clip in pool.negatives(ad, len(positives), rng)]
     shown = positives + negatives
     rng.shuffle(shown)
-    indices = sorted(i for i, entry in enumerate(shown) if entry["ad_id"] == ad.ad_id)
-    return {**_base(ad), "candidates": shown, "answer": {"indices": indices}}
+    indices = sorted(i for i, entry in enumerate(shown) if entry.ad_id == ad.ad_id)
+    return SelectMeta(
+        product=_product(ad),
+        script=_script_of(ad),
+        candidates=shown,
+        answer=SelectAnswer(indices=indices),
+    )
 
 
-def _sort(ad: Ad, _pool: Pool, rng: random.Random, __: TaskOptions) -> dict[str, Any]:
+def _sort(ad: Ad, _pool: Pool, rng: random.Random, __: TaskOptions) -> SortMeta:
     playing = list(range(len(ad.clips)))
     shown = playing[:]
     for _ in range(20):  # a shuffle that happens to keep the order teaches nothing
@@ -192,21 +208,39 @@ def _sort(ad: Ad, _pool: Pool, rng: random.Random, __: TaskOptions) -> dict[str,
             break
     order = [shown.index(position) for position in playing]
     candidates = [clip_entry(ad, ad.clips[position]) for position in shown]
-    return {**_base(ad), "candidates": candidates, "answer": {"order": order}}
+    return SortMeta(
+        product=_product(ad),
+        script=_script_of(ad),
+        candidates=candidates,
+        answer=SortAnswer(order=order),
+    )
 
 
-def _script(ad: Ad, _pool: Pool, _rng: random.Random, __: TaskOptions) -> dict[str, Any]:
+def _script(ad: Ad, _pool: Pool, _rng: random.Random, __: TaskOptions) -> ScriptMeta:
     candidates = [clip_entry(ad, clip) for clip in ad.clips]
-    lines = [clip.text for clip in ad.clips]
-    return {**_base(ad, with_script=False), "candidates": candidates, "answer": {"lines": lines}}
+    return ScriptMeta(
+        product=_product(ad), candidates=candidates, answer=ScriptAnswer(lines=_script_of(ad))
+    )
 
 
-def _music(ad: Ad, pool: Pool, rng: random.Random, options: TaskOptions) -> dict[str, Any]:
+def _music(ad: Ad, pool: Pool, rng: random.Random, options: TaskOptions) -> MusicMeta:
     candidates = [clip_entry(ad, clip) for clip in ad.clips]
     others = pool.other_tracks(ad, options.music_pool - 1, rng)
     tracks = [track_entry(ad)] + [track_entry(other) for other in others]
     rng.shuffle(tracks)
-    return {**_base(ad), "candidates": candidates, "answer": track_entry(ad), "music_pool": tracks}
+    return MusicMeta(
+        product=_product(ad),
+        script=_script_of(ad),
+        candidates=candidates,
+        answer=track_entry(ad),
+        music_pool=tracks,
+    )
 
 
-_META = {"select": _select, "sort": _sort, "script": _script, "music": _music}
+#: task -> what builds its meta (the record type follows from the meta's type).
+_META: dict[str, Callable[[Ad, Pool, random.Random, TaskOptions], SftMeta]] = {
+    "select": _select,
+    "sort": _sort,
+    "script": _script,
+    "music": _music,
+}

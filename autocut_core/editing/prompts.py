@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from autocut_core.errors import InputError
 from autocut_core.text import detect_language
@@ -191,6 +191,12 @@ def product_facts(product: Product, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+def ad_opening(product: Product, lang: str) -> str:
+    """What every alignment sequence starts with: ``<|ad_start|>``, the facts, a newline
+    (here, beside the prompts, because the ``lm`` backbone scores text after it too)."""
+    return f"<|ad_start|>{product_facts(product, lang)}\n"
+
+
 def clip_block(tokens: str, text: str | None = None) -> str:
     """One clip as the model reads it: ``<|clip_start|>`` [``<|text_start|>`` sentence
     ``<|text_end|>``] ``<|video_start|>`` frames ``<|video_end|><|clip_end|>``.
@@ -282,6 +288,51 @@ def format_answer(task: str, answer: Any) -> str:
     return f"{AUDIO_START}{answer}{AUDIO_END}"
 
 
+# The answer's type follows the task, so each caller gets indices, lines or tokens typed.
+@overload
+def parse_answer(
+    task: Literal["select", "sort"],
+    text: str,
+    *,
+    candidates: int | None = None,
+    count: int | None = None,
+    lines: int | None = None,
+    heads: int | None = None,
+    codebook_size: int | None = None,
+) -> list[int]: ...
+@overload
+def parse_answer(
+    task: Literal["script"],
+    text: str,
+    *,
+    candidates: int | None = None,
+    count: int | None = None,
+    lines: int | None = None,
+    heads: int | None = None,
+    codebook_size: int | None = None,
+) -> list[str]: ...
+@overload
+def parse_answer(
+    task: Literal["music"],
+    text: str,
+    *,
+    candidates: int | None = None,
+    count: int | None = None,
+    lines: int | None = None,
+    heads: int | None = None,
+    codebook_size: int | None = None,
+) -> str: ...
+@overload
+def parse_answer(
+    task: str,
+    text: str,
+    *,
+    candidates: int | None = None,
+    count: int | None = None,
+    lines: int | None = None,
+    heads: int | None = None,
+    codebook_size: int | None = None,
+) -> list[int] | list[str] | str: ...
 def parse_answer(
     task: str,
     text: str,

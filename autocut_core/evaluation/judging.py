@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autocut_core.editing.records import ScriptRecord
 from autocut_core.errors import AutocutError
 from autocut_core.evaluation.records import EvalSample
 from autocut_core.evaluation.results import JUDGES_FILE, ResultsLog
@@ -96,4 +97,6 @@ def _sq(judge: Judge, sample: EvalSample, prediction: Mapping[str, Any]) -> floa
     lines = [line for line in prediction.get("lines") or [] if str(line).strip()]
     if not lines:
         return 0.0
-    return float(judge.sq(sample.product, list(sample.answer["lines"]), lines).total)
+    record = sample.record
+    assert isinstance(record, ScriptRecord)  # JUDGED asks for sq on script samples only
+    return float(judge.sq(sample.product, list(record.meta.answer.lines), lines).total)

@@ -81,6 +81,7 @@ def _hits(system: SystemSummary) -> list[tuple[int, float]]:
 
 def _hits_figure(systems: Sequence[SystemSummary], names: Sequence[str]) -> Figure:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(5, 3.5), layout="constrained")
     axis = figure.subplots()
@@ -90,7 +91,7 @@ def _hits_figure(systems: Sequence[SystemSummary], names: Sequence[str]) -> Figu
             ks, values = zip(*points, strict=True)
             axis.plot(ks, values, marker="o", color=f"C{index % 10}", label=name)
     axis.set_xlabel("k")
-    axis.xaxis.get_major_locator().set_params(integer=True)
+    axis.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
     axis.set_ylabel("Hit@k (reference track in the top k)")
     axis.set_ylim(0, 1.05)
     axis.legend(fontsize=8)

@@ -1,9 +1,10 @@
-"""Reading the SFT test set: every line's ``meta`` becomes one :class:`EvalSample`.
+"""Reading the SFT test set: every line becomes one :class:`EvalSample`.
 
 The dataset builder writes ``meta`` so that a task can be re-run with ANOTHER backbone than
 the one it trains (see ``docs/evaluation.md``): the product, the script, the candidate clips
 in prompt order (local index = list position), the reference answer and, for music, the
-pool of tracks offered. Lines are validated here once, with errors naming the file, the line
+pool of tracks offered. Lines are read with the record types the builder writes them with
+(:mod:`autocut_core.editing.records`), validated once, with errors naming the file, the line
 and the field, so the runner never meets a half-formed sample.
 """
 
@@ -13,92 +14,70 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
 from autocut_core.editing.prompts import TASKS
+from autocut_core.editing.records import (
+    RECORD_TYPES,
+    ClipEntry,
+    MusicMeta,
+    ScriptMeta,
+    SftRecord,
+    TrackEntry,
+)
 from autocut_core.errors import InputError
-from autocut_core.serde import describe_validation_error, from_data, parse_json
+from autocut_core.serde import describe_validation_error, parse_json
 from autocut_core.types import Product
 
-
-class _Loose(BaseModel):
-    # Extra fields are kept for newer builders; the ones read here must be right.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class ClipRecord(_Loose):
-    """A candidate clip as the prompt showed it."""
-
-    clip_id: str
-    source_id: str
-    source_path: str = ""
-    start: float = Field(ge=0)
-    end: float
-    text: str = ""
-    tokens: str = ""
-
-    _no_none = field_validator("source_path", "text", "tokens", mode="before")(
-        lambda value: "" if value is None else value
-    )
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ClipRecord:
-        if not self.end > self.start:
-            raise ValueError(f"clip {self.clip_id}: end {self.end} is not after start {self.start}")
-        return self
-
-
-class TrackRecord(_Loose):
-    """A music track of the pool (or the reference answer)."""
-
-    track_id: str
-    path: str = ""
-    tokens: str = ""
-    title: str | None = None
-
-    _no_none = field_validator("path", "tokens", mode="before")(
-        lambda value: "" if value is None else value
-    )
-
-
-class _Meta(_Loose):
-    product: dict[str, Any]
-    script: list[str] = []
-    candidates: list[ClipRecord] = []
-    answer: dict[str, Any]
-    music_pool: list[TrackRecord] = []
-
-
-class _Line(_Loose):
-    task: str
-    lang: str = "en"
-    ad_id: str = ""
-    meta: _Meta
+RecordT_co = TypeVar("RecordT_co", bound=SftRecord, covariant=True)
 
 
 @dataclass(frozen=True)
-class EvalSample:
-    """One test sample: everything needed to ask a backbone the task again and score it."""
+class EvalSample(Generic[RecordT_co]):
+    """One test sample: its record, where it stood, and an id stable across runs."""
 
     #: Stable across runs of the same file: task, ad, line and a hash of the line's text.
     sample_id: str
     line: int
-    task: str
-    lang: str
-    ad_id: str
-    product: Product
-    script: tuple[str, ...]
-    candidates: tuple[ClipRecord, ...]
-    #: The reference answer, as ``meta["answer"]`` holds it.
-    answer: dict[str, Any]
-    music_pool: tuple[TrackRecord, ...] = ()
+    record: RecordT_co
+
+    @property
+    def task(self) -> str:
+        return self.record.task
+
+    @property
+    def lang(self) -> str:
+        return self.record.lang
+
+    @property
+    def ad_id(self) -> str:
+        return self.record.ad_id
+
+    @property
+    def product(self) -> Product:
+        return self.record.meta.product
+
+    @property
+    def script(self) -> tuple[str, ...]:
+        """The ad's sentences (none for ``script``, whose answer they are)."""
+        meta = self.record.meta
+        return () if isinstance(meta, ScriptMeta) else tuple(meta.script)
+
+    @property
+    def candidates(self) -> tuple[ClipEntry, ...]:
+        return tuple(self.record.meta.candidates)
+
+    @property
+    def music_pool(self) -> tuple[TrackEntry, ...]:
+        meta = self.record.meta
+        return tuple(meta.music_pool) if isinstance(meta, MusicMeta) else ()
 
 
 def read_samples(
     path: Path, tasks: Sequence[str] | None = None, limit: int | None = None
-) -> list[EvalSample]:
+) -> list[EvalSample[SftRecord]]:
     """The samples of ``tasks`` (default: all) in file order, at most ``limit`` per task."""
     wanted = tuple(tasks) if tasks else TASKS
     unknown = [task for task in wanted if task not in TASKS]
@@ -134,62 +113,17 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             raise InputError(f"{path}: not UTF-8 text ({error.reason})") from None
 
 
-def _sample(data: dict[str, Any], path: Path, number: int, text: str) -> EvalSample:
+def _sample(data: dict[str, Any], path: Path, number: int, text: str) -> EvalSample[SftRecord]:
     where = f"{path}:{number}"
     try:
-        line = _Line.model_validate(data)
+        record = RECORD_TYPES[data["task"]].model_validate(data)
     except ValidationError as error:
-        raise InputError(describe_validation_error(error, where, "SFT sample")) from None
-    meta = line.meta
-    product = from_data(Product, meta.product, f"{where} meta.product")
-    _check_task_fields(line.task, meta, where)
+        raise InputError(
+            describe_validation_error(error, where, f"{data['task']} sample")
+        ) from None
     digest = hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:10]
     return EvalSample(
-        sample_id=f"{line.task}/{line.ad_id or '-'}/{number}/{digest}",
+        sample_id=f"{record.task}/{record.ad_id or '-'}/{number}/{digest}",
         line=number,
-        task=line.task,
-        lang=line.lang,
-        ad_id=line.ad_id,
-        product=product,
-        script=tuple(meta.script),
-        candidates=tuple(meta.candidates),
-        answer=dict(meta.answer),
-        music_pool=tuple(meta.music_pool),
+        record=record,
     )
-
-
-def _check_task_fields(task: str, meta: _Meta, where: str) -> None:
-    """What each task needs beyond the common fields, checked against the spec."""
-    answer, count = meta.answer, len(meta.candidates)
-
-    def fail(reason: str) -> None:
-        raise InputError(f"{where}: {task} sample: {reason}")
-
-    if not count:
-        fail("meta.candidates is empty")
-    if task != "script" and not meta.script:
-        fail("meta.script is empty")
-    if task in ("select", "sort"):
-        key = "indices" if task == "select" else "order"
-        values = answer.get(key)
-        if not isinstance(values, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in values
-        ):
-            fail(f"meta.answer.{key} must be a list of integers")
-        assert isinstance(values, list)
-        if len(set(values)) != len(values) or any(not 0 <= v < count for v in values):
-            fail(f"meta.answer.{key} {values} repeats or leaves 0..{count - 1}")
-        if task == "sort" and len(values) != count:
-            fail(f"meta.answer.order has {len(values)} entries for {count} candidates")
-    elif task == "script":
-        lines = answer.get("lines")
-        if not isinstance(lines, list) or not lines or not all(isinstance(s, str) for s in lines):
-            fail("meta.answer.lines must be a non-empty list of strings")
-    else:
-        if not isinstance(answer.get("track_id"), str) or not answer["track_id"]:
-            fail("meta.answer.track_id is missing")
-        pool = [track.track_id for track in meta.music_pool]
-        if answer["track_id"] not in pool:
-            fail(f"the reference track {answer['track_id']!r} is not in meta.music_pool")
-        if len(set(pool)) != len(pool):
-            fail("meta.music_pool repeats a track_id")

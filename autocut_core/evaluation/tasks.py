@@ -16,13 +16,20 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, singledispatch
 from pathlib import Path
 from typing import Any
 
 from autocut_core.components import Backbone
+from autocut_core.editing.records import (
+    MusicRecord,
+    ScriptRecord,
+    SelectRecord,
+    SftRecord,
+    SortRecord,
+)
 from autocut_core.evaluation.records import EvalSample
-from autocut_core.types import Candidate, Clip, MusicCandidate, Script, Track
+from autocut_core.types import Candidate, Clip, MusicCandidate, Product, Script, Track
 
 #: task -> the backbone capability (and method) it needs.
 CAPABILITIES: dict[str, str] = {
@@ -57,23 +64,47 @@ def empty_prediction(task: str) -> dict[str, Any]:
             "music": {"ranking": []}}[task]  # fmt: skip
 
 
-def reference_of(sample: EvalSample) -> dict[str, Any]:
-    answer = sample.answer
-    if sample.task == "select":
-        return {"indices": list(answer["indices"]), "pool": len(sample.candidates)}
-    if sample.task == "sort":
-        return {"order": list(answer["order"])}
-    if sample.task == "script":
-        return {"lines": list(answer["lines"])}
-    paths = {track.track_id: track.path for track in sample.music_pool}
+def reference_of(sample: EvalSample[SftRecord]) -> dict[str, Any]:
+    """The sample's reference answer in the layout its task's evaluator reads."""
+    return _reference(sample.record)
+
+
+# Each task is one registration per record type (functools.singledispatch), so a new task is
+# a new record type with its two functions here, not a branch in every function.
+
+
+@singledispatch
+def _reference(record: SftRecord) -> dict[str, Any]:
+    raise TypeError(f"no evaluation task reads a {type(record).__name__}")
+
+
+@_reference.register
+def _(record: SelectRecord) -> dict[str, Any]:
+    return {"indices": list(record.meta.answer.indices), "pool": len(record.meta.candidates)}
+
+
+@_reference.register
+def _(record: SortRecord) -> dict[str, Any]:
+    return {"order": list(record.meta.answer.order)}
+
+
+@_reference.register
+def _(record: ScriptRecord) -> dict[str, Any]:
+    return {"lines": list(record.meta.answer.lines)}
+
+
+@_reference.register
+def _(record: MusicRecord) -> dict[str, Any]:
+    answer, pool = record.meta.answer, record.meta.music_pool
+    paths = {track.track_id: track.path for track in pool}
     return {
-        "track_id": answer["track_id"],
-        "path": answer.get("path") or paths.get(answer["track_id"], ""),
-        "pool": [track.track_id for track in sample.music_pool],
+        "track_id": answer.track_id,
+        "path": answer.path or paths.get(answer.track_id, ""),
+        "pool": [track.track_id for track in pool],
     }
 
 
-def candidates_of(sample: EvalSample, clip_text: str = "prompt") -> list[Candidate]:
+def candidates_of(sample: EvalSample[SftRecord], clip_text: str = "prompt") -> list[Candidate]:
     """The clips in prompt order, with their transcript sentence where the prompt shows it."""
     if clip_text not in CLIP_TEXT_MODES:
         raise ValueError(f"clip_text must be one of {CLIP_TEXT_MODES}, not {clip_text!r}")
@@ -94,7 +125,7 @@ def candidates_of(sample: EvalSample, clip_text: str = "prompt") -> list[Candida
     ]
 
 
-def tracks_of(sample: EvalSample) -> list[MusicCandidate]:
+def tracks_of(sample: EvalSample[SftRecord]) -> list[MusicCandidate]:
     """The music pool as the library would offer it (title = file name, as `index` stores)."""
     return [
         MusicCandidate(
@@ -123,35 +154,65 @@ def _duration(path: str) -> float:
         return 0.0
 
 
-def ask(backbone: Backbone, sample: EvalSample, clip_text: str = "prompt") -> Answer:
+@dataclass(frozen=True)
+class _Inputs:
+    """A sample's task inputs as the backbone methods take them."""
+
+    product: Product
+    script: Script
+    candidates: list[Candidate]
+    tracks: list[MusicCandidate]
+
+
+def ask(backbone: Backbone, sample: EvalSample[SftRecord], clip_text: str = "prompt") -> Answer:
     """Run the sample's task on ``backbone``; the answer is recorded as given, not checked."""
-    candidates = candidates_of(sample, clip_text)
-    tracks = tracks_of(sample) if sample.task == "music" else []
-    script = Script(sentences=sample.script)
-    product = sample.product
+    inputs = _Inputs(
+        product=sample.product,
+        script=Script(sentences=sample.script),
+        candidates=candidates_of(sample, clip_text),
+        tracks=tracks_of(sample),
+    )
     started = time.perf_counter()
-    prediction: dict[str, Any]
-    if sample.task == "select":
-        count = len(sample.answer["indices"])
-        selection = backbone.select(product, script, candidates, count)
-        prediction = {"indices": list(selection.indices)}
-        if selection.scores:
-            prediction["scores"] = list(selection.scores)
-    elif sample.task == "sort":
-        ordering = backbone.sort(product, script, candidates)
-        prediction = {"order": list(ordering.order)}
-    elif sample.task == "script":
-        written = backbone.write_script(product, candidates)
-        prediction = {"lines": list(written.sentences)}
-    else:
-        prediction = _music(backbone, sample, script, candidates, tracks)
+    prediction = _predict(sample.record, backbone, inputs)
     seconds = time.perf_counter() - started
     return Answer(prediction=prediction, reference=reference_of(sample), seconds=seconds)
 
 
+@singledispatch
+def _predict(record: SftRecord, backbone: Backbone, inputs: _Inputs) -> dict[str, Any]:
+    raise TypeError(f"no evaluation task asks for a {type(record).__name__}")
+
+
+@_predict.register
+def _(record: SelectRecord, backbone: Backbone, inputs: _Inputs) -> dict[str, Any]:
+    count = len(record.meta.answer.indices)
+    selection = backbone.select(inputs.product, inputs.script, inputs.candidates, count)
+    prediction: dict[str, Any] = {"indices": list(selection.indices)}
+    if selection.scores:
+        prediction["scores"] = list(selection.scores)
+    return prediction
+
+
+@_predict.register
+def _(record: SortRecord, backbone: Backbone, inputs: _Inputs) -> dict[str, Any]:
+    ordering = backbone.sort(inputs.product, inputs.script, inputs.candidates)
+    return {"order": list(ordering.order)}
+
+
+@_predict.register
+def _(record: ScriptRecord, backbone: Backbone, inputs: _Inputs) -> dict[str, Any]:
+    written = backbone.write_script(inputs.product, inputs.candidates)
+    return {"lines": list(written.sentences)}
+
+
+@_predict.register
+def _(record: MusicRecord, backbone: Backbone, inputs: _Inputs) -> dict[str, Any]:
+    return _music(backbone, inputs.product, inputs.script, inputs.candidates, inputs.tracks)
+
+
 def _music(
     backbone: Backbone,
-    sample: EvalSample,
+    product: Product,
     script: Script,
     clips: Sequence[Candidate],
     tracks: Sequence[MusicCandidate],
@@ -162,7 +223,7 @@ def _music(
     is better) is ranked by it, equal scores tied; otherwise its pick is rank 1 and the rest
     of the pool is tied behind it (the evaluator does that part).
     """
-    choice = backbone.pick_music(sample.product, script, clips, tracks)
+    choice = backbone.pick_music(product, script, clips, tracks)
     paths = {track.track.track_id: track.track.path for track in tracks}
     prediction: dict[str, Any] = {
         "track_id": choice.track_id,
@@ -172,7 +233,7 @@ def _music(
     if choice.score is not None:
         prediction["score"] = choice.score
     if "rank_music" in backbone.capabilities:
-        scores = backbone.rank_music(sample.product, script, clips, tracks)
+        scores = backbone.rank_music(product, script, clips, tracks)
         prediction["ranking"] = tiers_by_score([t.track.track_id for t in tracks], scores)
         prediction["scores"] = scores
     return prediction

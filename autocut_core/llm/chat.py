@@ -510,7 +510,9 @@ class ChatClient:
                 else f"no text in choices[0].message ({_shape(message)})"
             )
             raise ChatResponseError(self.endpoint, problem)
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+        usage = body.get("usage")
+        if not isinstance(usage, dict):
+            usage = {}
         return ChatResponse(
             text=content,
             model=str(body.get("model") or self.settings.model),

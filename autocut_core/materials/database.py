@@ -760,7 +760,7 @@ class MaterialDB:
 
     def dump(self) -> dict[str, Any]:
         """Every row and vector, for comparing two databases (tests, debugging)."""
-        tables = {}
+        tables: dict[str, list[Any]] = {}
         for table, key in (("sources", "source_id"), ("frames", "frame_id"), ("clips", "clip_id"),
                            ("tracks", "track_id"), ("encodings", "source_id, encoder")):  # fmt: skip
             rows = self.connection.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall()

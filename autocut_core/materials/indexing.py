@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -345,7 +345,9 @@ Progress = Callable[[str, int, int, int], None]
 """``progress(path, files_done, files_total, decoded_frames)`` after each file."""
 
 
-def _source(result: Any, stat: PathStat, content_hash: str, kind: str) -> Source:
+def _source(
+    result: Any, stat: PathStat, content_hash: str, kind: Literal["video", "audio"]
+) -> Source:
     facts = result.probe
     return Source(
         source_id=ids.source_id_for_hash(content_hash), path=stat.path, content_hash=content_hash,
@@ -500,6 +502,7 @@ def _store(
         return
     if isinstance(result, TrackResult):
         assert options.audio_encoder is not None
+        assert result.vector is not None  # set whenever error is None
         source = _source(result, pending.stat, pending.content_hash, "audio")
         title = Path(result.path).stem
         db.add_track(
@@ -577,7 +580,7 @@ def options_from_settings(settings: AutocutSettings, jobs: int | None = None) ->
         light = "light" in get_registry().get("encoder", settings.encoder).cls.capabilities
         workers = (os.cpu_count() or 1) if light else 1
     segment = SegmentSettings(
-        method=config.cut_method,  # type: ignore[arg-type]
+        method=config.cut_method,
         threshold=config.cut_threshold,
         adaptive_drop=config.adaptive_drop,
         min_clip_seconds=config.min_clip,

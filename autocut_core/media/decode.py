@@ -19,7 +19,7 @@ import contextlib
 import os
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from fractions import Fraction
 from typing import IO, TYPE_CHECKING
 
@@ -54,8 +54,8 @@ def iter_frames(
     fps: float = 10.0,
     max_side: int = 256,
     probe_result: ProbeResult | None = None,
-) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield ``(k / fps, frame)`` for the video resampled to ``fps``, RGB ``uint8`` HxWx3.
+) -> Generator[tuple[float, np.ndarray]]:
+    """Yield ``(k / fps, frame)`` (a generator: ``close()`` it to stop ffmpeg early) for the video resampled to ``fps``, RGB ``uint8`` HxWx3.
 
     Timestamps count from the first frame, whatever the container's start time; a
     variable-rate source comes out at the constant ``fps`` (frames repeat or drop as needed).
@@ -182,7 +182,7 @@ def _read_frames(
     shape: tuple[int, int],
     fps: float,
     duration: float,
-) -> Iterator[tuple[float, np.ndarray]]:
+) -> Generator[tuple[float, np.ndarray]]:
     import numpy as np
 
     height, width = shape
@@ -214,6 +214,8 @@ def _read_exactly(stream: IO[bytes], buffer: bytearray) -> int:
     view = memoryview(buffer)
     filled = 0
     while filled < len(buffer):
+        # A subprocess pipe is a BufferedReader or FileIO, both with readinto; typing.IO
+        # declares no readinto, hence the ignore.
         got = stream.readinto(view[filled:])  # type: ignore[attr-defined]
         if not got:
             break

@@ -163,7 +163,9 @@ def find_font(family: str, language: str | None = None) -> tuple[str, int] | Non
     return lines[0], index
 
 
-def load_font(family: str, language: str | None, size: int) -> tuple[ImageFont.ImageFont, str]:
+def load_font(
+    family: str, language: str | None, size: int
+) -> tuple[ImageFont.ImageFont | ImageFont.FreeTypeFont, str]:
     """A Pillow font for the text and a description of it; Pillow's own font as a last resort."""
     from PIL import ImageFont
 

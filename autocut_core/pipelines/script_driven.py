@@ -38,9 +38,9 @@ class ScriptDrivenPipeline(Pipeline):
             indices = list(selection.indices)
             scores = list(selection.scores) if len(selection.scores) == count else []
             if request.keep_order:
-                pairs = sorted(zip(indices, scores or [None] * count, strict=True))
-                indices = [i for i, _ in pairs]
-                scores = [s for _, s in pairs] if scores else []
+                ranks = sorted(range(count), key=indices.__getitem__)
+                indices = [indices[rank] for rank in ranks]
+                scores = [scores[rank] for rank in ranks] if scores else []
             chosen = [candidates[i] for i in indices]
             warnings = evidence_warnings(backbone, script, candidates, chosen, scores)
             if not request.keep_order:

@@ -126,7 +126,7 @@ def pinned_track(path: Path) -> Track:
 
     result = probe(path)
     if not result.has_audio:
-        raise MediaError(f"{path}: has no audio stream to use as music")
+        raise MediaError(path, "has no audio stream to use as music")
     return Track(
         track_id=f"file:{path.name}", path=str(Path(path).resolve()), duration=result.duration
     )

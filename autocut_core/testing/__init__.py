@@ -11,7 +11,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from autocut_core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from autocut_core.testing.chat_server import LocalChatServer
 
 __all__ = [
     "FAKE_DIM",
@@ -25,8 +30,13 @@ __all__ = [
     "FakeTextEncoder",
     "FakeTokenizer",
     "FakeVoice",
+    "LocalChatServer",
     "hash_vector",
 ]
 
 
-__getattr__ = lazy_exports(__name__, {name: "autocut_core.testing.fakes" for name in __all__})
+__getattr__ = lazy_exports(
+    __name__,
+    {name: "autocut_core.testing.fakes" for name in __all__}
+    | {"LocalChatServer": "autocut_core.testing.chat_server"},
+)

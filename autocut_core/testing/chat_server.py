@@ -161,7 +161,7 @@ class LocalChatServer:
         if self._server is None:
             raise RuntimeError("the server is not running; use it as a context manager or start()")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}/v1"
 
     def push(self, *replies: Reply) -> None:
         """Serve these replies, in order, before asking the responder again."""

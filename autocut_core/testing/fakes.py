@@ -70,7 +70,6 @@ class FakeEncoder(Encoder):
 
     name = "fake"
     description = "Test double: hash of the input as an 8-D unit vector"
-    modality = "image"
 
     @property
     def dim(self) -> int:

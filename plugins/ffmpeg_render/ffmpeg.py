@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from autocut_core.errors import AutocutError
-from autocut_core.media.errors import display_path
+from autocut_core.media import display_path
 
 #: Lines of ffmpeg's output quoted in an error.
 STDERR_TAIL_LINES = 12

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from autocut_core.media.probe import input_arguments
+from autocut_core.media import input_arguments
 
 # Filter names, options, numbers, [labels], ';' between chains and ',' within them,
 # '/' and '*' in ratios and expressions, '(' ')' in pad's centring expressions.

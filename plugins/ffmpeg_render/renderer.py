@@ -41,8 +41,7 @@ from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Renderer, RenderResult
 from autocut_core.errors import InputError
 from autocut_core.fsutil import atomic_path, atomic_write_text
-from autocut_core.media import MediaError, probe
-from autocut_core.media.errors import display_path
+from autocut_core.media import MediaError, display_path, probe
 from autocut_core.output.subtitles import ass_text, cues_for, srt_text
 from autocut_core.progress import current_stage
 from autocut_core.types import EditPlan, RenderSettings
@@ -68,16 +67,15 @@ class FfmpegRendererSettings(ComponentSettings):
     audio_bitrate: int = Field(192, ge=32, le=512, description="AAC bit rate in kbit/s")
 
 
-class FfmpegRenderer(Renderer):
+class FfmpegRenderer(Renderer[FfmpegRendererSettings]):
     name = "ffmpeg"
     description = (
         "ffmpeg: one filter graph (trim, scale, crossfade, libass subtitles, voice, ducked "
         "music, two-pass loudness) to H.264/AAC MP4 + SRT"
     )
-    Settings = FfmpegRendererSettings
 
     def render(self, plan: EditPlan, output: Path) -> RenderResult:
-        settings: FfmpegRendererSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         output = Path(os.path.abspath(output))
         check_render_settings(plan.render)
         _check_output(plan, output)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from autocut_plugins.ffmpeg_render.layout import FrameLayout
 
 from autocut_core.errors import InputError
-from autocut_core.media import MediaError, ProbeResult, check_video, probe
-from autocut_core.media.errors import display_path
+from autocut_core.media import MediaError, ProbeResult, check_video, display_path, probe
 from autocut_core.types import EditPlan
 
 #: Footage may end this much before ``source_out`` (rounding, a short last frame); the

@@ -134,16 +134,15 @@ class MusicRanking:
     written: str
 
 
-class LMBackbone(Backbone):
+class LMBackbone(Backbone[LMSettings]):
     name = "lm"
     description = "AutoCut's trained language model on frame tokens, with constrained decoding"
     capabilities = frozenset({"select", "sort", "write_script", "pick_music", "rank_music"})
     needs_tokens = True
-    Settings = LMSettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: LMSettings | None = None):
         super().__init__(settings)
-        self.options: LMSettings = self.settings  # type: ignore[assignment]
+        self.options = self.settings
         self._generator: Any = None
         self._audio_tokenizer: Any = None
         self._music: tuple[Any, MusicRanking] | None = None
@@ -204,9 +203,9 @@ class LMBackbone(Backbone):
             else None
         )
         text = self._answer(session, prompt, constraint, budget=4 * count + 4)
-        indices = parse_answer("select", text, candidates=len(candidates), count=count)
+        answer = parse_answer("select", text, candidates=len(candidates), count=count)
         if constraint is None:
-            return Selection(indices=tuple(indices))  # type: ignore[arg-type]
+            return Selection(indices=tuple(answer))
         scored = sorted(
             zip(constraint.items, constraint.item_logprobs, strict=True),
             key=lambda pair: (-pair[1], pair[0]),
@@ -237,7 +236,7 @@ class LMBackbone(Backbone):
         text = self._answer(session, prompt, constraint, budget=4 * size + 4)
         order = parse_answer("sort", text, candidates=size)
         scores = () if constraint is None else tuple(constraint.item_logprobs)
-        return Ordering(order=tuple(order), scores=scores)  # type: ignore[arg-type]
+        return Ordering(order=tuple(order), scores=scores)
 
     def _write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
         if not candidates:
@@ -258,7 +257,7 @@ class LMBackbone(Backbone):
         )
         text = self._answer(session, prompt, constraint, budget=budget)
         written = parse_answer("script", text, lines=lines)
-        return Script(sentences=tuple(written), language=lang)  # type: ignore[arg-type]
+        return Script(sentences=tuple(written), language=lang)
 
     def _pick_music(
         self,

@@ -142,7 +142,10 @@ def save_rng(folder: Path, rank: int) -> None:
             tensors[f"cuda.{index}"] = state
     save_file(tensors, str(folder / f"rng-{rank}.safetensors"))
     version, internal, gauss = random.getstate()
-    kind, keys, position, has_gauss, cached = np.random.get_state()
+    legacy = np.random.get_state(legacy=True)
+    if not isinstance(legacy, tuple):  # only a non-MT19937 generator gives a dict
+        raise TypeError(f"numpy's global generator is not MT19937: {legacy.get('bit_generator')}")
+    kind, keys, position, has_gauss, cached = legacy
     _json(
         folder / f"rng-{rank}.json",
         {

@@ -224,6 +224,7 @@ def _train_command(stage: Stage, summary: str, options: tuple[tuple[str, Any, An
         inspect.Parameter(name, keyword, default=default, annotation=annotation)
         for name, annotation, default in options
     ]
+    # Typer reads __signature__, which functions do not declare (hence the ignore).
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__name__ = command.__qualname__ = f"{stage}_command"
     command.__doc__ = summary

@@ -156,7 +156,10 @@ class ScriptClasses:
 class Constraint:
     """An automaton over token ids; see the module docstring."""
 
-    done: bool = False
+    @property
+    def done(self) -> bool:
+        """Whether the answer is complete (no token may follow)."""
+        return False
 
     def allowed(self) -> torch.Tensor:
         """Ids that may come next (a non-empty 1-D LongTensor) while not :attr:`done`."""
@@ -210,7 +213,7 @@ class IndexAnswer(Constraint):
         self._ended = False
 
     @property
-    def done(self) -> bool:  # type: ignore[override]
+    def done(self) -> bool:
         return self._ended
 
     @property
@@ -313,7 +316,7 @@ class ScriptAnswer(Constraint):
         self._done = False
 
     @property
-    def done(self) -> bool:  # type: ignore[override]
+    def done(self) -> bool:
         return self._done
 
     def allowed(self) -> torch.Tensor:
@@ -395,7 +398,7 @@ class CodesAnswer(Constraint):
         self.logprob = 0.0
 
     @property
-    def done(self) -> bool:  # type: ignore[override]
+    def done(self) -> bool:
         return self.position == len(self.steps)
 
     def allowed(self) -> torch.Tensor:

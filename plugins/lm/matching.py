@@ -23,8 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from autocut_core.dataset.alignment import ad_opening
-from autocut_core.editing.prompts import clip_block
+from autocut_core.editing.prompts import ad_opening, clip_block
 from autocut_core.types import Candidate, Product
 
 if TYPE_CHECKING:

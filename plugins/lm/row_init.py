@@ -62,7 +62,9 @@ def text_informed_rows(
     for ids in documents:
         document_text = [i for i in ids if i < base_rows and i not in markers]
         add("audio", document_text, [i for i in ids if i in is_audio])
-        inside, text, codes = False, [], []
+        inside = False
+        text: list[int] = []
+        codes: list[int] = []
         for token in ids:
             if token == clip_start:
                 inside, text, codes = True, [], []

@@ -103,8 +103,8 @@ def prepare_trainable(model: Any, config: TrainConfig, base_rows: int) -> Any:
     from peft import LoraConfig, get_peft_model
 
     target: str | list[str] = config.lora_target
-    if target != "all-linear":
-        target = [name.strip() for name in target.split(",") if name.strip()]
+    if config.lora_target != "all-linear":
+        target = [name.strip() for name in config.lora_target.split(",") if name.strip()]
     lora = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,

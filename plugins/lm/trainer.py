@@ -195,7 +195,8 @@ class Trainer:
     def _optimizer(self, model: Any) -> Any:
         import torch
 
-        decay, no_decay = [], []
+        decay: list[Any] = []
+        no_decay: list[Any] = []
         for name, parameter in model.named_parameters():
             if not parameter.requires_grad:
                 continue

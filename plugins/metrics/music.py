@@ -137,7 +137,7 @@ def expected_hits(tiers: list[list[str]], wanted: set[str], ks: Sequence[int]) -
     return {**{f"hit@{k}": 0.0 for k in ks}, "mrr": 0.0}
 
 
-class MusicEvaluator(Evaluator):
+class MusicEvaluator(Evaluator[MusicSettings]):
     """Prediction: a ranking (see :class:`Ranking`). Reference: the track id, or
     ``{"track_id", "path", "pool"}``: ids of the pool the prediction does not rank are
     tied behind it; ids outside the pool and repeats are dropped and flag ``valid = 0``."""
@@ -145,9 +145,8 @@ class MusicEvaluator(Evaluator):
     name = "music"
     description = "Hit@k and MRR of the reference track; mss_proxy: audio-embedding cosine"
     task = "music"
-    Settings = MusicSettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: MusicSettings | None = None):
         super().__init__(settings)
         self._vectors: dict[str, np.ndarray] = {}
         self._encoder: Encoder | None = None
@@ -172,7 +171,7 @@ class MusicEvaluator(Evaluator):
         return summary
 
     def _score(self, ranking: Ranking, reference: Reference) -> dict[str, float]:
-        settings: MusicSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         tiers, valid = _clean(ranking.tiers, reference.pool)
         scores = expected_hits(tiers, reference.ids, settings.ks)
         scores["valid"] = float(valid)
@@ -187,7 +186,7 @@ class MusicEvaluator(Evaluator):
         then no sample gets the metric, so right picks cannot inflate its mean alone."""
         import numpy as np
 
-        settings: MusicSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         if reference.path is None and settings.db is None:
             return None
         if ranking.picked in reference.ids:
@@ -216,7 +215,7 @@ class MusicEvaluator(Evaluator):
         return vector
 
     def _stored_vector(self, track_id: str) -> np.ndarray | None:
-        settings: MusicSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         if settings.db is None:
             return None
         import numpy as np
@@ -232,7 +231,7 @@ class MusicEvaluator(Evaluator):
     def _encode_file(self, path: str) -> np.ndarray:
         from autocut_core.media import MediaError, decode_audio
 
-        settings: MusicSettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         encoder = self._audio_encoder()
         assert encoder.sample_rate is not None
         samples = decode_audio(path, encoder.sample_rate, max_seconds=settings.max_seconds)
@@ -244,7 +243,7 @@ class MusicEvaluator(Evaluator):
         if self._encoder is None:
             from autocut_core.plugins import get_registry
 
-            settings: MusicSettings = self.settings  # type: ignore[assignment]
+            settings = self.settings
             encoder = get_registry().create("encoder", settings.encoder, settings.encoder_options)
             if encoder.modality != "audio":
                 raise InputError(

@@ -47,18 +47,17 @@ class ScriptSettings(ComponentSettings):
     )
 
 
-class ScriptEvaluator(Evaluator):
+class ScriptEvaluator(Evaluator[ScriptSettings]):
     """Prediction and reference: the script's lines, one per clip, in clip order."""
 
     name = "script"
     description = "WCD per clip and per ad (characters for Chinese/Japanese), line agreement"
     task = "script"
-    Settings = ScriptSettings
 
     def score_batch(
         self, predictions: Sequence[Any], references: Sequence[Any]
     ) -> list[dict[str, float]]:
-        unit = self.settings.unit  # type: ignore[attr-defined]
+        unit = self.settings.unit
         return [
             self._score(
                 [count_units(line, unit) for line in as_lines(p)],

@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from autocut_core.editing.prompts import AnswerParseError, parse_answer
 from autocut_core.errors import AutocutError
@@ -46,11 +47,15 @@ class AnswerError(AutocutError):
         super().__init__(f"{task} answer: {reason}{where}; expected {expected}; got {excerpt!r}")
 
 
-@dataclass(frozen=True)
-class Reading:
-    """A read answer: 0-based indices, script lines, or one 0-based track index."""
+ValueT = TypeVar("ValueT", list[int], list[str], int)
 
-    value: list[int] | list[str] | int
+
+@dataclass(frozen=True)
+class Reading(Generic[ValueT]):
+    """A read answer: 0-based indices, script lines, or one 0-based track index (generic in
+    which, so each task's caller gets its value typed)."""
+
+    value: ValueT
     #: What was undone to read it, in words (empty for an answer in the exact format).
     repairs: tuple[str, ...] = ()
     #: Where each index stood in the raw answer (for per-index probabilities).
@@ -59,7 +64,7 @@ class Reading:
 
 def read_indices(
     task: str, text: str, *, size: int, base: int, expected: str, count: int | None = None
-) -> Reading:
+) -> Reading[list[int]]:
     """A ``select`` (``count`` distinct indices) or ``sort`` (a permutation) answer."""
     body, start, repairs = _unfence(text)
     groups = list(_BRACKETS.finditer(body))
@@ -104,7 +109,7 @@ def read_indices(
     return Reading(zero_based, tuple(repairs), tuple(spans))
 
 
-def read_lines(text: str, *, lines: int, expected: str) -> Reading:
+def read_lines(text: str, *, lines: int, expected: str) -> Reading[list[str]]:
     """A ``script`` answer: exactly ``lines`` non-empty lines."""
     body, _, repairs = _unfence(text)
     rows = body.replace("\r\n", "\n").strip().split("\n")
@@ -125,10 +130,10 @@ def read_lines(text: str, *, lines: int, expected: str) -> Reading:
         value = parse_answer("script", "\n".join(rows), lines=lines)
     except AnswerParseError as error:
         raise AnswerError("script", text, error.reason, expected) from None
-    return Reading(list(value), tuple(repairs))
+    return Reading(value, tuple(repairs))
 
 
-def read_track(text: str, *, size: int, base: int, expected: str) -> Reading:
+def read_track(text: str, *, size: int, base: int, expected: str) -> Reading[int]:
     """A ``music`` answer: one track number, returned 0-based."""
     body, start, repairs = _unfence(text)
     stripped = body.strip()

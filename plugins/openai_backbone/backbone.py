@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from autocut_core.checks import Check
-from autocut_core.components import Backbone, ComponentSettings
+from autocut_core.components import Backbone
 from autocut_core.editing.prompts import prompt_language
 from autocut_core.errors import AutocutError
 from autocut_core.llm.chat import ChatClient, ChatResponse, ChatSettings, image_part
@@ -31,7 +31,15 @@ from autocut_core.types import (
 )
 
 from . import task_prompts
-from .answers import AnswerError, Reading, read_indices, read_lines, read_track, span_probabilities
+from .answers import (
+    AnswerError,
+    Reading,
+    ValueT,
+    read_indices,
+    read_lines,
+    read_track,
+    span_probabilities,
+)
 from .task_prompts import ClipView, TaskPrompt
 
 log = logging.getLogger(__name__)
@@ -59,15 +67,14 @@ class OpenAISettings(ChatSettings):
     )
 
 
-class OpenAIBackbone(Backbone):
+class OpenAIBackbone(Backbone[OpenAISettings]):
     name = "openai"
     description = "Any OpenAI-compatible chat model (GPT-4o, vLLM, llama.cpp) on captions or frames"
     capabilities = frozenset({"select", "sort", "write_script", "pick_music"})
-    Settings = OpenAISettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: OpenAISettings | None = None):
         super().__init__(settings)
-        self.options: OpenAISettings = self.settings  # type: ignore[assignment]
+        self.options = self.settings
         self.client = ChatClient(self.options)
         #: The repairs applied to the last answer read (see :mod:`.answers`).
         self.last_repairs: tuple[str, ...] = ()
@@ -137,7 +144,7 @@ class OpenAIBackbone(Backbone):
             ),
         )
         indices = reading.value
-        return Selection(indices=tuple(indices), scores=self._scores(response, reading))  # type: ignore[arg-type]
+        return Selection(indices=tuple(indices), scores=self._scores(response, reading))
 
     def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
         if not candidates:
@@ -159,7 +166,7 @@ class OpenAIBackbone(Backbone):
                 "sort", text, size=len(candidates), base=prompt.base, expected=prompt.expected
             ),
         )
-        return Ordering(order=tuple(reading.value), scores=self._scores(response, reading))  # type: ignore[arg-type]
+        return Ordering(order=tuple(reading.value), scores=self._scores(response, reading))
 
     def _write_script(self, product: Product, candidates: Sequence[Candidate]) -> Script:
         if not candidates:
@@ -175,7 +182,7 @@ class OpenAIBackbone(Backbone):
         reading, _ = self._ask(
             prompt, lambda text: read_lines(text, lines=len(candidates), expected=prompt.expected)
         )
-        return Script(sentences=tuple(reading.value), language=lang)  # type: ignore[arg-type]
+        return Script(sentences=tuple(reading.value), language=lang)
 
     def _pick_music(
         self,
@@ -201,16 +208,16 @@ class OpenAIBackbone(Backbone):
             ),
         )
         scores = self._scores(response, reading)
-        chosen = tracks[reading.value]  # type: ignore[index]
+        chosen = tracks[reading.value]
         return MusicChoice(track_id=chosen.track.track_id, score=scores[0] if scores else None)
 
     # -- asking -------------------------------------------------------------------------------
 
     def _ask(
-        self, prompt: TaskPrompt, read: Callable[[str], Reading]
-    ) -> tuple[Reading, ChatResponse]:
+        self, prompt: TaskPrompt, read: Callable[[str], Reading[ValueT]]
+    ) -> tuple[Reading[ValueT], ChatResponse]:
         """Send the prompt and read the answer; re-ask once with the problem when allowed."""
-        messages = prompt.messages
+        messages: list[dict[str, Any]] = prompt.messages
         response = self.client.complete(messages, logprobs=self.options.logprobs)
         try:
             reading = read(response.text)
@@ -243,7 +250,7 @@ class OpenAIBackbone(Backbone):
         again = f" (asked twice; first answer: {first.reason})" if first is not None else ""
         return AutocutError(f"backbone openai ({self.client.label}): {error}{again}")
 
-    def _scores(self, response: ChatResponse, reading: Reading) -> tuple[float, ...]:
+    def _scores(self, response: ChatResponse, reading: Reading[Any]) -> tuple[float, ...]:
         if not self.options.logprobs:
             return ()
         return span_probabilities(response.text, response.logprobs, reading.spans)
@@ -267,7 +274,7 @@ class OpenAIBackbone(Backbone):
         ]
 
     def _image(self, index: int, candidate: Candidate) -> dict[str, Any]:
-        from autocut_core.media.frame_grab import frame_jpeg
+        from autocut_core.media import frame_jpeg
 
         if not candidate.source_path:
             raise AutocutError(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from autocut_core.testing.chat_server import LocalChatServer
+from autocut_core.testing import LocalChatServer
 
 from .task_prompts import REQUEST_MUSIC, REQUEST_SCRIPT, REQUEST_SELECT, REQUEST_SORT
 

@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from autocut_core.components import Backbone, ComponentSettings
+from autocut_core.components import Backbone
 from autocut_core.editing import assignment
 from autocut_core.materials.captions import words_from_name
 from autocut_core.types import (
@@ -35,18 +35,17 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-class SimilarityBackbone(Backbone):
+class SimilarityBackbone(Backbone[SimilaritySettings]):
     name = "similarity"
     description = (
         "Zero-shot: sentence-clip similarity (captions, optional CLIP frames) with optimal "
         "assignment; selling points as script; music by visual/audio mood"
     )
     capabilities = frozenset({"select", "sort", "write_script", "pick_music"})
-    Settings = SimilaritySettings
 
-    def __init__(self, settings: ComponentSettings | None = None):
+    def __init__(self, settings: SimilaritySettings | None = None):
         super().__init__(settings)
-        self.scorer = ClipScorer(self.settings)  # type: ignore[arg-type]
+        self.scorer = ClipScorer(self.settings)
         self._sounds: dict[tuple[str, int], mood.TrackSound] = {}
 
     @classmethod
@@ -99,14 +98,16 @@ class SimilarityBackbone(Backbone):
 
         if len(tracks) == 1:
             return MusicChoice(track_id=tracks[0].track.track_id)
-        settings: SimilaritySettings = self.settings  # type: ignore[assignment]
+        settings = self.settings
         by_mood = self._mood_fit(clips, tracks)
         by_title = self._title_fit(product, script, tracks)
         if by_mood is not None and by_title is not None:
             weight = settings.music_text_weight
             total = (1 - weight) * by_mood + weight * by_title
-        elif by_mood is not None or by_title is not None:
-            total = by_mood if by_mood is not None else by_title
+        elif by_mood is not None:
+            total = by_mood
+        elif by_title is not None:
+            total = by_title
         else:
             return MusicChoice(track_id=tracks[0].track.track_id)
         best = int(np.argmax(total))  # the first of equals: deterministic
@@ -123,7 +124,7 @@ class SimilarityBackbone(Backbone):
             return None
         footage = mood.footage_mood(self.scorer.looks(filmed))
         sounds = [self._listen(os.fsdecode(track.track.path)) for track in tracks]
-        weight = self.settings.brightness_weight  # type: ignore[attr-defined]
+        weight = self.settings.brightness_weight
         return -np.asarray(mood.distances(footage, mood.track_moods(sounds), weight))
 
     def _title_fit(
@@ -151,9 +152,9 @@ class SimilarityBackbone(Backbone):
         try:
             key = (path, os.stat(path).st_mtime_ns)
         except OSError:
-            return mood.listen(path, self.settings.music_seconds)  # type: ignore[attr-defined]
+            return mood.listen(path, self.settings.music_seconds)
         if key not in self._sounds:
-            self._sounds[key] = mood.listen(path, self.settings.music_seconds)  # type: ignore[attr-defined]
+            self._sounds[key] = mood.listen(path, self.settings.music_seconds)
         return self._sounds[key]
 
 

@@ -172,7 +172,7 @@ def _read_source(
                 if timestamp >= stop:
                     break
         finally:
-            frames.close()  # type: ignore[attr-defined]
+            frames.close()
     except MediaError as error:
         # Footage that breaks after its last clip is fine; before it, a clip would be judged
         # on part of its frames (or none), so the edit should not go on silently.

@@ -18,7 +18,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -39,9 +39,9 @@ _STOPWORD_TEXT = """a an the and or but of to in on at by for with from into ont
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-def terms(text: str) -> Counter[str]:
+def terms(text: str) -> dict[str, float]:
     """The weighted terms of ``text``: stemmed words and CJK character n-grams."""
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     for word in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
         for run, cjk in _runs(word):
             if cjk:

@@ -59,7 +59,7 @@ class TestReading:
         tracks = tracks_of(music)
         assert [t.track.title for t in tracks] == ["energetic", "calm", "bright"]
         assert tracks[1].track.duration == pytest.approx(3.0, abs=0.05)
-        assert music.answer["track_id"] == "trk_calm"
+        assert music.record.meta.answer.track_id == "trk_calm"
 
     def test_limit_is_per_task(self, sft):
         samples = read_samples(sft.path, ["sort", "music"], limit=1)
@@ -72,7 +72,10 @@ class TestReading:
             (lambda d: d["meta"].pop("answer"), "field 'meta.answer': required field is missing"),
             (lambda d: d["meta"]["answer"].update(order=[0, 0, 1]), "repeats or leaves 0..2"),
             (lambda d: d["meta"]["candidates"][0].update(end=0.0), "end 0.0 is not after start"),
-            (lambda d: d["meta"]["product"].update(colour="red"), "field 'colour': unknown field"),
+            (
+                lambda d: d["meta"]["product"].update(colour="red"),
+                "field 'meta.product.colour': unknown field",
+            ),
         ],
     )
     def test_a_bad_line_names_the_file_line_and_field(self, sft, change, message):

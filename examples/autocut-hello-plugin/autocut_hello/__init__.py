@@ -18,11 +18,10 @@ class HelloSettings(ComponentSettings):
     centre: bool = True
 
 
-class HelloEncoder(Encoder):
+class HelloEncoder(Encoder[HelloSettings]):
     name = "hello"
     description = "Mean colour of each frame quadrant, 12-D (example third-party plugin)"
     modality = "image"
-    Settings = HelloSettings
 
     @property
     def dim(self) -> int:
