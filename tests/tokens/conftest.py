@@ -8,14 +8,6 @@ worker on two cores made a training step 3 to 25 times slower).
 
 from __future__ import annotations
 
-import numpy as np
+from autocut_core.testing.vectors import clustered
 
-
-def clustered(n: int, dim: int = 128, clusters: int = 2000, noise: float = 0.3, seed: int = 0):
-    """``n`` unit vectors around ``clusters`` random centres on the unit sphere (seeded)."""
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((clusters, dim))
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    labels = rng.integers(0, clusters, n)
-    vectors = centres[labels] + noise * rng.standard_normal((n, dim)) / np.sqrt(dim)
-    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+__all__ = ["clustered"]
