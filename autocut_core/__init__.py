@@ -85,6 +85,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset(
         "autocut_core.serde",
         "autocut_core.settings",
         "autocut_core.plugins",
+        "autocut_core.progress",
         # the stage APIs components share with the core
         "autocut_core.media",
         "autocut_core.materials.captions",

@@ -233,7 +233,7 @@ def materials_sources(db: DbOption = None, as_json: JsonOption = False) -> None:
     from autocut_core.settings import load_settings
 
     folder = db or load_settings().db
-    rows = []
+    rows: list[dict[str, Any]] = []
     with MaterialDB(folder, create=False, write=False) as database:
         recorded = database.recorded_paths()
         for item in database.sources():

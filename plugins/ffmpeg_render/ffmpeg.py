@@ -112,8 +112,9 @@ def _run_reporting(
         command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as process:
         assert process.stdout is not None and process.stderr is not None
+        stderr = process.stderr  # narrowed here: the lambda below would see it Optional again
         errors: list[bytes] = []
-        drain = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)
+        drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
         drain.start()
         expired = threading.Event()
 

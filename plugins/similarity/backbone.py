@@ -56,7 +56,7 @@ class SimilarityBackbone(Backbone[SimilaritySettings]):
     def evidence_problems(self, script: Script, candidates: Sequence[Candidate]) -> list[str]:
         """No captions, captions in another language than the script, no text encoder
         (:mod:`.evidence`), each with its fix."""
-        return evidence.problems(self.settings, self.scorer.text, script, candidates)  # type: ignore[arg-type]
+        return evidence.problems(self.settings, self.scorer.text, script, candidates)
 
     def _select(
         self, product: Product, script: Script, candidates: Sequence[Candidate], count: int
