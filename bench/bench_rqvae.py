@@ -1,17 +1,19 @@
 """The ``rqvae`` tokenizer's default architecture at full size: quality, code use and speed.
 
-What the suite cannot afford to run on every change (about a minute on two cores): the
+What the suite cannot afford to run on every change (one to three minutes on two cores): the
 paper's video architecture (8 heads x 256 codes, 128-D, MLP [512, 512]) trained on 100k
 seeded clustered 128-D unit vectors (2000 clusters, noise 0.3, 10k held out), 5 epochs at
-batch 1024. The suite keeps a small version of the same run (``tests/tokens/test_rqvae.py``).
+batch 1024, with each preset (``reference``, the default, and ``autocut``; docs/tokenizers.md).
+The suite keeps a small version of the same run (``tests/tokens/test_rqvae.py``).
 
 The baseline is faiss's plain residual k-means with the same budget (8 x 256 codes, beam 1,
 on the raw vectors, no autoencoder), trained on the same vectors in the same run; the
 ``x baseline`` column divides the held-out cosine by its. The RQ-VAE spends its bits through
 a learned encoder and must not collapse; the baseline shows what the code budget alone gives.
 
-    .venv/bin/python bench/bench_rqvae.py               # one seed (~2 min on 2 cores)
-    .venv/bin/python bench/bench_rqvae.py --seeds 3     # the spread over seeds
+    .venv/bin/python bench/bench_rqvae.py                       # one seed, both presets
+    .venv/bin/python bench/bench_rqvae.py --seeds 3             # the spread over seeds
+    .venv/bin/python bench/bench_rqvae.py --presets reference   # one preset
 
 Tables go to stdout (paste-able markdown), progress to stderr. No thresholds.
 """
@@ -39,11 +41,11 @@ def data(seed: int) -> tuple[Any, Any]:
     return vectors[:VECTORS], vectors[VECTORS:]
 
 
-def rqvae(seed: int) -> dict[str, Any]:
+def rqvae(seed: int, preset: str) -> dict[str, Any]:
     from autocut_plugins.rqvae import RQVAETokenizer
 
     train, held_out = data(seed)
-    tokenizer = RQVAETokenizer.from_options({**OPTIONS, "seed": seed})
+    tokenizer = RQVAETokenizer.from_options({**OPTIONS, "seed": seed, "preset": preset})
     started, cpu = time.perf_counter(), cpu_seconds()
     with tempfile.TemporaryDirectory() as folder:
         report = tokenizer.fit(train, held_out, Path(folder) / "tok", encoder="synthetic")
@@ -79,7 +81,9 @@ def residual_kmeans(seed: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 (data and training)")
+    parser.add_argument("--presets", default="reference,autocut", help="comma-separated")
     args = parser.parse_args()
+    presets = [preset.strip() for preset in args.presets.split(",") if preset.strip()]
     print(machine_line())
     threads = os.environ.get("OMP_NUM_THREADS")
     print(f"torch threads: {threads or 'all cores'} (OMP_NUM_THREADS; the suite runs with 1)")
@@ -88,28 +92,19 @@ def main() -> None:
     for seed in range(args.seeds):
         note(f"seed {seed}: faiss residual k-means")
         base = residual_kmeans(seed)
-        note(f"seed {seed}: rqvae (default architecture)")
-        ours = rqvae(seed)
-        rows.append(
-            [
-                seed,
-                "faiss residual k-means 8 x 256 (baseline)",
-                fmt(base["cosine"], 4),
-                "1.00",
-                "—",
-                "—",
-                "—",
-                fmt(base["seconds"], 1),
-                fmt(base["cpu"], 1),
-            ]
-        )
-        rows.append([seed, "rqvae 8 x 256, MLP [512, 512], 5 epochs", fmt(ours["cosine"], 4),
-                     fmt(ours["cosine"] / base["cosine"], 2),
-                     f"{fmt(ours['first_epoch'], 4)} -> {fmt(ours['cosine'], 4)}",
-                     fmt(ours["utilisation"], 3), fmt(ours["perplexity"], 1),
-                     fmt(ours["seconds"], 1), fmt(ours["cpu"], 1)])  # fmt: skip
-        if ours["collapsed"]:
-            rows[-1][1] += f" ({ours['collapsed']} collapsed head(s))"
+        rows.append([seed, "faiss residual k-means 8 x 256 (baseline)", fmt(base["cosine"], 4),
+                     "1.00", "—", "—", "—", fmt(base["seconds"], 1), fmt(base["cpu"], 1)])  # fmt: skip
+        for preset in presets:
+            note(f"seed {seed}: rqvae, preset {preset}")
+            ours = rqvae(seed, preset)
+            label = f"rqvae {preset}: 8 x 256, MLP [512, 512], 5 epochs"
+            if ours["collapsed"]:
+                label += f" ({ours['collapsed']} collapsed head(s))"
+            rows.append([seed, label, fmt(ours["cosine"], 4),
+                         fmt(ours["cosine"] / base["cosine"], 2),
+                         f"{fmt(ours['first_epoch'], 4)} -> {fmt(ours['cosine'], 4)}",
+                         fmt(ours["utilisation"], 3), fmt(ours["perplexity"], 1),
+                         fmt(ours["seconds"], 1), fmt(ours["cpu"], 1)])  # fmt: skip
     print(
         markdown_table(
             ["seed", "method", "held-out cosine", "x baseline", "cosine, epoch 1 -> 5",

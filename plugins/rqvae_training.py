@@ -160,6 +160,8 @@ class RQVAE(nn.Module):
             use_cosine_sim=reference,
         )
         self.standardises = not reference
+        self.input_mean: torch.Tensor  # buffers: typed here, as register_buffer cannot
+        self.input_scale: torch.Tensor
         if self.standardises:
             # Standardisation of the input, set from the training data by `fit` (identity
             # until then): vectors from one encoder share a large common direction, and the
@@ -692,7 +694,8 @@ def _guard(perplexity: list[float], unexplained: list[float]) -> tuple[list[int]
 
     ``unexplained[h]`` is what the heads before head ``h`` left of the vectors' variation.
     """
-    collapsed, idle = [], []
+    collapsed: list[int] = []
+    idle: list[int] = []
     for head, value in enumerate(perplexity):
         if value < MIN_PERPLEXITY:
             (collapsed if unexplained[head] > IDLE_UNEXPLAINED else idle).append(head)

@@ -165,7 +165,9 @@ def ready_tokenizer(
     same = state.get("fingerprint") == fingerprint
     if same and state.get("status") == "done" and (folder / "tokenizer.json").is_file():
         reused = _create(name, {**options, "checkpoint": str(folder)})
-        notes += idle_note((reused.config() or {}).get("report", {}))  # type: ignore[attr-defined]
+        # config() is the rqvae tokenizer's own; another trainable tokenizer need not have it.
+        config = getattr(reused, "config", None)
+        notes += idle_note(((config() if callable(config) else None) or {}).get("report", {}))
         return TokenizerUse(reused, choice, encoder, str(folder), True, True, notes=notes)
     if progress is not None:
         progress(f"training the {label} '{name}' on {len(vectors)} vectors")
