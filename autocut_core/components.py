@@ -31,6 +31,7 @@ from autocut_core.errors import (
     AutocutError,
     BackboneAnswerError,
     CapabilityError,
+    ComponentNotReadyError,
     ComponentSettingsError,
 )
 from autocut_core.types import (
@@ -146,6 +147,31 @@ class Component(ABC, Generic[SettingsT]):
                 f"{self.kind} '{self.name}' cannot {capability.replace('_', ' ')} "
                 f"(it can: {', '.join(sorted(self.capabilities)) or 'nothing optional'})"
             )
+
+
+def require_ready(components: Iterable[Component[Any]]) -> None:
+    """Refuse work up front when a component's own checks fail.
+
+    ``diagnose()`` is the cheap self-check `autocut doctor` prints (configured weight files,
+    programs, keys; nothing is loaded). Asking it before the first file is decoded turns
+    "internal error while analysing" repeated per file after a minute of decoding into one
+    error at once, one line per failing check, each with its fix.
+    """
+    failing = [
+        (component, check)
+        for component in components
+        for check in component.diagnose()
+        if check.status == "fail"
+    ]
+    if not failing:
+        return
+    lines = []
+    for component, check in failing:
+        line = f"  {component.kind} '{component.name}': {check.detail or check.name}"
+        lines.append(f"{line}. Fix: {check.fix}" if check.fix else line)
+    raise ComponentNotReadyError(
+        "cannot start: a component is not ready (nothing was decoded)\n" + "\n".join(lines)
+    )
 
 
 def _settings_argument(cls: type, inherited: bool = True) -> type[ComponentSettings] | None:

@@ -102,3 +102,13 @@ class MissingWeightsError(AutocutError):
     """A model plugin could not find the local weights it was configured to load."""
 
     exit_code = 2
+
+
+class ComponentNotReadyError(AutocutError):
+    """A component's own checks fail (weights, a program, a key it needs are missing).
+
+    Raised before any work starts, once per run with one line per failing check, instead of
+    the same failure repeated for every file after minutes of decoding.
+    """
+
+    exit_code = 2

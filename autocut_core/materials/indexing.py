@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from autocut_core import ids
-from autocut_core.components import Encoder
+from autocut_core.components import Encoder, require_ready
 from autocut_core.materials.cut_refine import refine_cuts
 from autocut_core.materials.database import Embedded, MaterialDB, PathStat
 from autocut_core.materials.segment import SegmentSettings, clip_vectors, clips_between, find_cuts
@@ -359,6 +359,16 @@ def _source(
     )  # fmt: skip
 
 
+def _encoders_needed(jobs: list[tuple[Any, _Pending]], options: IndexOptions) -> list[Encoder]:
+    """The encoders this run's jobs will load: checked once, before any file is decoded."""
+    specs: list[ComponentSpec] = []
+    if any(isinstance(job, VideoJob) for job, _ in jobs):
+        specs += [options.cut_encoder, options.encoder]
+    if options.audio_encoder is not None and any(isinstance(job, TrackJob) for job, _ in jobs):
+        specs.append(options.audio_encoder)
+    return [_encoder(spec) for spec in dict.fromkeys(specs)]
+
+
 def _encoder_version(spec: ComponentSpec) -> str:
     from autocut_core.plugins import get_registry
 
@@ -403,6 +413,7 @@ def index(
         for path, reason in video_problems + track_problems:
             _fail(db, report, path, reason)
         jobs, copies = _plan(db, report, files, options)
+        require_ready(_encoders_needed(jobs, options))
         done = len(files) - len(jobs)
         for result, pending in _run(jobs, options.jobs):
             done += 1

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from autocut_core.components import Backbone, Tokenizer, Voice
+from autocut_core.components import Backbone, Tokenizer, Voice, require_ready
 from autocut_core.errors import InputError
 from autocut_core.pipelines.gather import Material, add_tokens, gather, music_candidates
 from autocut_core.pipelines.request import EditRequest, EditResult
@@ -29,7 +29,8 @@ from autocut_core.types import (
 
 
 def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
-    """The configured backbone, refused up front if it cannot do what this run needs.
+    """The configured backbone, refused up front if it cannot do what this run needs or it
+    (or the voice) is not ready (`Component.diagnose` fails: weights, program, key missing).
 
     Picking music is needed whenever a library (not a pinned file) is given; sorting unless
     ``--keep-order``.
@@ -47,6 +48,8 @@ def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
             "choose another with --backbone, or pin the step (--music FILE, --keep-order, "
             "--script FILE)"
         )
+    voice = make_voice(request)
+    require_ready([backbone] if voice is None else [backbone, voice])  # before any indexing
     return backbone
 
 
