@@ -9,14 +9,18 @@ longer than its shot must hold the shot's last frame, not run on into the next s
 
 from __future__ import annotations
 
+import itertools
+import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from autocut_core import serde
+from autocut_core.media import probe
 from autocut_core.testing.shot_check import wrong_frames
 from autocut_core.types import EditPlan
 
@@ -43,13 +47,33 @@ SCRIPT = (
 )
 
 
+#: Caption sidecars, as a user who knows the footage writes them: one cue per shot, cue
+#: edges at the true cuts (Megamind's measured in conftest, the reels' made), words that the
+#: script's lines share, so the default backbone picks by evidence, not by file order.
+MEGAMIND_CUES = ("a city street on an early morning", "the road at night in the rain",
+                 "mile after mile of open road", "the Stride logo")  # fmt: skip
+REEL_CUES = ("fresh fruit for a morning run", "a firm grip on a branch",
+             "a red apple in rain and shine", "light as air like a butterfly")  # fmt: skip
+
+
+def _write_captions(video: Path, cuts: Sequence[float], duration: float, texts: Sequence[str]):
+    edges = [0.0, *cuts, duration]
+    cues = [
+        {"start": start, "end": end, "text": text}
+        for (start, end), text in zip(itertools.pairwise(edges), texts, strict=True)
+    ]
+    video.with_name(video.name + ".captions.json").write_text(json.dumps(cues))
+
+
 @pytest.fixture(scope="module")
-def footage(reels, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def footage(reels, megamind_cuts, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("slot-frames")
     folder = root / "footage"
-    copy_of(MEGAMIND, folder)
-    copy_of(reels["avi"].path, folder)
-    copy_of(reels["mp4"].path, folder)
+    megamind = copy_of(MEGAMIND, folder)
+    _write_captions(megamind, megamind_cuts, probe(megamind).duration, MEGAMIND_CUES)
+    for reel in (reels["avi"], reels["mp4"]):
+        video = copy_of(reel.path, folder)
+        _write_captions(video, reel.cuts, reel.duration, REEL_CUES)
     (root / "autocut.toml").write_text(CONFIG)
     (root / "product.toml").write_text('name = "Stride runner"\nbrand = "Stride"\n')
     (root / "script.txt").write_text(SCRIPT)
@@ -110,6 +134,8 @@ def test_every_rendered_frame_shows_its_slot_s_shot(runs, cuts, trim):
         assert slot.source_out == pytest.approx(slot.shot_end)  # all the shot, then the hold
     sources = [(slot.source_path, slot.source_in, slot.source_out) for slot in plan.slots]
     assert len(set(sources)) == len(sources)
+    # The sidecars were read: clips were matched on their words, not in file order.
+    assert all(slot.score is not None and slot.score > 0 for slot in plan.slots), plan.slots
 
 
 def test_the_check_sees_a_slot_that_runs_past_its_cut(runs, cuts, tmp_path):
