@@ -21,11 +21,39 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from autocut_core.materials.segment import SegmentSettings, consecutive_similarity, keep_spaced
-from autocut_core.media.window import native_frames
+from autocut_core.media.window import native_frames, native_frames_in_windows
 
 if TYPE_CHECKING:
     from autocut_core.components import Encoder
     from autocut_core.media.probe import ProbeResult
+    from autocut_core.media.window import NativeFrame
+
+
+#: From this many cuts on, the windows are decoded in one pass over the file
+#: (:func:`~autocut_core.media.window.native_frames_in_windows`) instead of one seek each:
+#: a seek decodes from the keyframe before it, a pass decodes every frame once.
+BATCH_FROM_CUTS = 4
+
+
+def cut_window(cut: float, facts: ProbeResult, dense_fps: float) -> tuple[float, float]:
+    """The stretch around a detected cut that holds the new shot's first native frame."""
+    frame = 1.0 / facts.fps if facts.fps > 0 else 1.0 / dense_fps
+    start = max(0.0, cut - 1.0 / dense_fps - frame)
+    end = cut + 0.5 / dense_fps + frame
+    if facts.duration > 0:
+        end = min(end, facts.duration)
+    return start, end
+
+
+def first_new_frame(frames: Sequence[NativeFrame], cut: float, encoder: Encoder) -> float:
+    """The time of the frame after the least similar consecutive pair of ``frames``."""
+    import numpy as np
+
+    if len(frames) < 2:
+        return cut  # a source slower than the dense rate: the dense frame was the frame
+    vectors = encoder.encode([f.pixels for f in frames])
+    change = int(np.argmin(consecutive_similarity(vectors)))
+    return frames[change + 1].time
 
 
 def refine_cut(
@@ -37,21 +65,11 @@ def refine_cut(
     max_side: int,
 ) -> float:
     """The time of the first native frame of the shot detected to start at ``cut``."""
-    import numpy as np
-
-    frame = 1.0 / facts.fps if facts.fps > 0 else 1.0 / dense_fps
-    start = max(0.0, cut - 1.0 / dense_fps - frame)
-    end = cut + 0.5 / dense_fps + frame
-    if facts.duration > 0:
-        end = min(end, facts.duration)
+    start, end = cut_window(cut, facts, dense_fps)
     if end <= start:
         return cut
     frames = native_frames(path, start, end, max_side=max_side, probe_result=facts)
-    if len(frames) < 2:
-        return cut  # a source slower than the dense rate: the dense frame was the frame
-    vectors = encoder.encode([f.pixels for f in frames])
-    change = int(np.argmin(consecutive_similarity(vectors)))
-    return frames[change + 1].time
+    return first_new_frame(frames, cut, encoder)
 
 
 def refine_cuts(
@@ -65,6 +83,24 @@ def refine_cuts(
     settings: SegmentSettings | None = None,
 ) -> list[float]:
     """Every cut refined (:func:`refine_cut`), ascending; a cut that moved closer than
-    ``min_clip_seconds`` to its neighbour or an end is dropped, as detection would."""
-    refined = sorted(refine_cut(path, cut, encoder, facts, dense_fps, max_side) for cut in cuts)
-    return keep_spaced(refined, duration, settings)
+    ``min_clip_seconds`` to its neighbour or an end is dropped, as detection would.
+
+    Few cuts are refined one short seek each; from :data:`BATCH_FROM_CUTS` on, all windows
+    come from one decoding pass (same frames, same times).
+    """
+    if len(cuts) < BATCH_FROM_CUTS:
+        refined = [refine_cut(path, cut, encoder, facts, dense_fps, max_side) for cut in cuts]
+        return keep_spaced(sorted(refined), duration, settings)
+    windows = [cut_window(cut, facts, dense_fps) for cut in cuts]
+    usable = [
+        (cut, window) for cut, window in zip(cuts, windows, strict=True) if window[0] < window[1]
+    ]
+    frames = native_frames_in_windows(
+        path, [window for _, window in usable], max_side=max_side, probe_result=facts
+    )
+    moved = {
+        cut: first_new_frame(found, cut, encoder)
+        for (cut, _), found in zip(usable, frames, strict=True)
+    }
+    refined = [moved.get(cut, cut) for cut in cuts]
+    return keep_spaced(sorted(refined), duration, settings)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -48,6 +49,10 @@ _NO_SEEK_BEFORE_S = 1.0
 _TIME_BASE = re.compile(r"config in time_base:\s*(\d+)/(\d+)")
 _START = re.compile(r"Duration: .*?, start: (-?\d+\.\d+)")
 _PTS = re.compile(r"\bn:\s*\d+\s+pts:\s*(-?\d+)\s+pts_time:")
+#: Seconds the batched decode's select filter keeps beyond each window (rounding room).
+_SELECT_MARGIN_S = 0.002
+#: Seconds the batched decode's select filter keeps beyond each window (rounding room).
+_SELECT_MARGIN_S = 0.002
 
 
 @dataclass(frozen=True)
@@ -72,36 +77,80 @@ def native_frames(
     An empty window gives an empty list; a file ffmpeg cannot decode raises
     :class:`MediaError`.
     """
-    import numpy as np
-
     if not 0 <= start < end:
         raise ValueError(f"window needs 0 <= start < end, got {start} and {end}")
     info = probe_result if probe_result is not None else probe(path)
     check_video(info)
     name = os.fsdecode(path)
     width, height = scaled_size(info.width, info.height, max_side)
-    completed = run_tool(
-        _window_command(name, start, end, width, height), name, WINDOW_TIMEOUT_S,
-        f"decoding the frames between {start:.3f} s and {end:.3f} s did not finish",
-    )  # fmt: skip
+    what = f"decoding the frames between {start:.3f} s and {end:.3f} s"
+    command = _window_command(name, start, end, width, height)
+    frames = _decoded_frames(command, name, width, height, WINDOW_TIMEOUT_S, what)
+    # The seek may land a tick early, -t runs to a tick late: keep exactly the window.
+    return _in_window(frames, start, end)
+
+
+def native_frames_in_windows(
+    path: str | os.PathLike[str],
+    windows: Sequence[tuple[float, float]],
+    max_side: int = 256,
+    probe_result: ProbeResult | None = None,
+) -> list[list[NativeFrame]]:
+    """The frames of each ``(start, end)`` window, as :func:`native_frames` gives them, from
+    one ffmpeg run that decodes the file once up to the last window.
+
+    One run per window seeks and then decodes from the keyframe before it: with long GOPs
+    that is seconds of frames for each window (160 ms a cut measured on a 25 fps reel with
+    99 cuts, which made indexing 3.6x slower). One pass decodes every frame once and a
+    ``select`` filter keeps only the windows' frames, so only those are scaled and piped.
+    """
+    if not windows:
+        return []
+    for start, end in windows:
+        if not 0 <= start < end:
+            raise ValueError(f"window needs 0 <= start < end, got {start} and {end}")
+    info = probe_result if probe_result is not None else probe(path)
+    check_video(info)
+    name = os.fsdecode(path)
+    width, height = scaled_size(info.width, info.height, max_side)
+    # select sees copyts times (from the container's origin on); the windows are in the
+    # renderer's scale (from the file's start), so they are moved by the origin. The filter
+    # keeps a margin; the exact cut to each window is made on the exact times afterwards.
+    origin = float(_container_start(name))
+    keep = "+".join(
+        f"between(t,{origin + start - _SELECT_MARGIN_S:.6f},{origin + end + _SELECT_MARGIN_S:.6f})"
+        for start, end in windows
+    )
+    last = max(end for _, end in windows)
+    command = _window_command(name, 0.0, last, width, height, select=keep)
+    timeout = WINDOW_TIMEOUT_S + max(0.0, info.duration)
+    what = f"decoding the frames around {len(windows)} cuts"
+    frames = _decoded_frames(command, name, width, height, timeout, what)
+    return [_in_window(frames, start, end) for start, end in windows]
+
+
+def _in_window(frames: Sequence[NativeFrame], start: float, end: float) -> list[NativeFrame]:
+    low, high = Fraction(f"{start:.6f}"), Fraction(f"{end:.6f}")
+    return [frame for frame in frames if low <= Fraction(frame.time) < high]
+
+
+def _decoded_frames(
+    command: list[str], name: str, width: int, height: int, timeout: float, what: str
+) -> list[NativeFrame]:
+    """Every frame ``command`` pipes out, each with its exact time from the showinfo log."""
+    import numpy as np
+
+    completed = run_tool(command, name, timeout, f"{what} did not finish")
     log = completed.stderr.decode("utf-8", errors="backslashreplace")
     if completed.returncode != 0:
         lines = [line for line in stderr_lines(log, name) if "showinfo" not in line]
-        raise MediaError(
-            name,
-            f"decoding the frames between {start:.3f} s and {end:.3f} s failed "
-            f"(ffmpeg: {quote_ffmpeg(lines[-5:])})",
-        )
+        raise MediaError(name, f"{what} failed (ffmpeg: {quote_ffmpeg(lines[-5:])})")
     ticks = [int(match) for match in _PTS.findall(log)]
     frame_bytes = width * height * 3
     count = len(completed.stdout) // frame_bytes
     base = _TIME_BASE.search(log)
     if count != len(ticks) or (count and base is None):
-        raise MediaError(
-            name,
-            f"decoding the frames between {start:.3f} s and {end:.3f} s gave {count} frames "
-            f"but {len(ticks)} timestamps",
-        )
+        raise MediaError(name, f"{what} gave {count} frames but {len(ticks)} timestamps")
     if count == 0:
         return []
     assert base is not None
@@ -110,21 +159,35 @@ def native_frames(
     origin = Fraction(found.group(1)) if found else Fraction(0)
     pixels = np.frombuffer(completed.stdout[: count * frame_bytes], dtype=np.uint8)
     pixels = pixels.reshape(count, height, width, 3)
-    low, high = Fraction(f"{start:.6f}"), Fraction(f"{end:.6f}")
-    frames = []
-    for index, tick in enumerate(ticks):
-        time = tick * time_base - origin
-        if low <= time < high:  # the seek may land a tick early, -t runs to a tick late
-            frames.append(NativeFrame(float(time), pixels[index].copy()))
-    return frames
+    return [
+        NativeFrame(float(tick * time_base - origin), pixels[index].copy())
+        for index, tick in enumerate(ticks)
+    ]
 
 
-def _window_command(name: str, start: float, end: float, width: int, height: int) -> list[str]:
+def _container_start(name: str) -> Fraction:
+    """The container's start time (what ffmpeg prints as ``start:``), asked of ffprobe."""
+    command = [
+        find_tool("ffprobe", name), "-v", "error", "-show_entries", "format=start_time",
+        "-of", "default=noprint_wrappers=1:nokey=1", *input_arguments(name),
+    ]  # fmt: skip
+    completed = run_tool(command, name, WINDOW_TIMEOUT_S, "reading the start time")
+    text = completed.stdout.decode("ascii", errors="replace").strip()
+    try:
+        return Fraction(text)
+    except ValueError:
+        return Fraction(0)  # "N/A": no start time, the times count from 0
+
+
+def _window_command(
+    name: str, start: float, end: float, width: int, height: int, select: str = ""
+) -> list[str]:
     # Near the start the file is read from its first frame: some decoders (MPEG-4 with
     # packed B-frames) drop the first frame after a seek to it.
     origin = start if start >= _NO_SEEK_BEFORE_S else 0.0
     seek = ["-ss", f"{origin:.6f}"] if origin > 0 else []
-    chain = f"showinfo,scale={width}:{height}:flags=area,setsar=1,format=rgb24"
+    keep = f"select='{select}'," if select else ""  # numbers only: nothing to escape
+    chain = f"{keep}showinfo,scale={width}:{height}:flags=area,setsar=1,format=rgb24"
     return [
         find_tool("ffmpeg", name),
         "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-copyts",
