@@ -77,12 +77,7 @@ def native_frames(
     An empty window gives an empty list; a file ffmpeg cannot decode raises
     :class:`MediaError`.
     """
-    if not 0 <= start < end:
-        raise ValueError(f"window needs 0 <= start < end, got {start} and {end}")
-    info = probe_result if probe_result is not None else probe(path)
-    check_video(info)
-    name = os.fsdecode(path)
-    width, height = scaled_size(info.width, info.height, max_side)
+    name, _, width, height = _source(path, [(start, end)], max_side, probe_result)
     what = f"decoding the frames between {start:.3f} s and {end:.3f} s"
     command = _window_command(name, start, end, width, height)
     frames = _decoded_frames(command, name, width, height, WINDOW_TIMEOUT_S, what)
@@ -106,13 +101,7 @@ def native_frames_in_windows(
     """
     if not windows:
         return []
-    for start, end in windows:
-        if not 0 <= start < end:
-            raise ValueError(f"window needs 0 <= start < end, got {start} and {end}")
-    info = probe_result if probe_result is not None else probe(path)
-    check_video(info)
-    name = os.fsdecode(path)
-    width, height = scaled_size(info.width, info.height, max_side)
+    name, info, width, height = _source(path, windows, max_side, probe_result)
     # select sees copyts times (from the container's origin on); the windows are in the
     # renderer's scale (from the file's start), so they are moved by the origin. The filter
     # keeps a margin; the exact cut to each window is made on the exact times afterwards.
@@ -127,6 +116,22 @@ def native_frames_in_windows(
     what = f"decoding the frames around {len(windows)} cuts"
     frames = _decoded_frames(command, name, width, height, timeout, what)
     return [_in_window(frames, start, end) for start, end in windows]
+
+
+def _source(
+    path: str | os.PathLike[str],
+    windows: Sequence[tuple[float, float]],
+    max_side: int,
+    probe_result: ProbeResult | None,
+) -> tuple[str, ProbeResult, int, int]:
+    """The checked windows' file: its name, its probe and the size its frames are scaled to."""
+    for start, end in windows:
+        if not 0 <= start < end:
+            raise ValueError(f"window needs 0 <= start < end, got {start} and {end}")
+    info = probe_result if probe_result is not None else probe(path)
+    check_video(info)
+    width, height = scaled_size(info.width, info.height, max_side)
+    return os.fsdecode(path), info, width, height
 
 
 def _in_window(frames: Sequence[NativeFrame], start: float, end: float) -> list[NativeFrame]:
