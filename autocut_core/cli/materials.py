@@ -358,5 +358,6 @@ def search_command(
         return
     for row in results:
         prefix = f"q{row['query']} " if row["query"] else ""
-        typer.echo(f"{prefix}{row['rank']:3d}  {row['score']:7.4f}  {row['id']}  {row['source']}  "
+        source = row["source"] + (" (missing)" if row.get("missing") else "")
+        typer.echo(f"{prefix}{row['rank']:3d}  {row['score']:7.4f}  {row['id']}  {source}  "
                    f"{row['start']:.2f}-{row['end']:.2f} s")  # fmt: skip

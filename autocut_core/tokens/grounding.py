@@ -21,6 +21,7 @@ from autocut_core import ids
 from autocut_core.components import Hit, Retriever, Tokenizer
 from autocut_core.errors import AutocutError, InputError
 from autocut_core.materials.database import MaterialDB, from_db_path
+from autocut_core.materials.locations import current_paths
 from autocut_core.types import Clip
 
 INDEX_FOLDER = "indexes"
@@ -98,7 +99,11 @@ def clip_for_frame(db: MaterialDB, frame_id: str, length: float) -> Clip:
 
 
 def describe(db: MaterialDB, level: str, material_id: str) -> dict[str, Any]:
-    """Where a material lives: its source file and the time span it covers."""
+    """Where a material lives: its source file and the time span it covers.
+
+    The file is the first recorded path that still holds the content (a copy elsewhere when
+    the first folder moved); ``missing`` says that none does and the path shown is the
+    first one recorded."""
     if level == "clip":
         clip = db.clip(material_id)
         source, start, end = db.source(clip.source_id), clip.start, clip.end
@@ -109,9 +114,13 @@ def describe(db: MaterialDB, level: str, material_id: str) -> dict[str, Any]:
     else:
         source, start = db.source(material_id), 0.0
         end = source.duration
-    return {
+    present = current_paths(db, source.source_id)
+    described: dict[str, Any] = {
         "id": material_id,
-        "source": from_db_path(source.path),
+        "source": present[0] if present else from_db_path(source.path),
         "start": round(start, 3),
         "end": round(end, 3),
     }
+    if not present:
+        described["missing"] = True
+    return described

@@ -159,3 +159,25 @@ def test_when_the_first_path_gets_new_content_the_copy_becomes_the_first(cli, wo
         assert [row.fs_path for row in db.paths_of(by_duration[11].source_id)] == [
             str(world / "second" / "megamind.avi")
         ]
+
+
+def test_search_results_name_a_path_that_still_holds_the_file(world):
+    """`autocut search` shows where a clip can be found now: the copy, once the first
+    folder is gone; ``missing`` when no recorded path holds the file any more."""
+    from autocut_core.materials.indexing import IndexOptions, index
+    from autocut_core.tokens.grounding import describe
+
+    for name in ("first", "second"):
+        index([world / name], [], world / "db", IndexOptions())
+    shutil.rmtree(world / "first")
+    with MaterialDB(world / "db", write=False) as db:
+        (source,) = db.sources()
+        clip = db.clips(source.source_id)[0]
+        shown = describe(db, "clip", clip.clip_id)
+        assert shown["source"] == str(world / "second" / "megamind.avi")
+        assert "missing" not in shown
+    shutil.rmtree(world / "second")
+    with MaterialDB(world / "db", write=False) as db:
+        shown = describe(db, "clip", clip.clip_id)
+        assert shown["missing"] is True
+        assert shown["source"] == str(world / "first" / "megamind.avi")  # the first recorded
