@@ -125,8 +125,14 @@ def train_command(
     """Train an RQ-VAE tokenizer on the database's vectors (resumable; reports held-out quality)."""
     import numpy as np
 
-    from autocut_core.dataset.encoding import trainable_tokenizer
+    from autocut_core.dataset.encoding import (
+        small_data_note,
+        small_data_options,
+        trainable_tokenizer,
+    )
     from autocut_core.materials.database import MaterialDB
+    from autocut_core.plugins import get_registry
+    from autocut_core.settings import COMPONENT_CHOICES
 
     if modality not in MODALITIES:
         raise SettingsError(f"--modality must be video or audio, not '{modality}'")
@@ -150,6 +156,17 @@ def train_command(
         )
     train_rows, held_rows, split_note = split_by_source(material_ids, level, held_out, seed)
     tokenizer = settings.create(tokenizer_choice)
+    # As `dataset build` does: on a small database, unset options shrink to a codebook the
+    # vectors can fill and grow to enough steps (a default-size codebook on a few hundred
+    # vectors collapses), each change said in a note.
+    given = settings.options_for(COMPONENT_CHOICES[tokenizer_choice][0], tokenizer.name)
+    adapted = small_data_options(tokenizer, given, int(train_rows.sum()))
+    notes = []
+    if adapted != given:
+        notes.append(small_data_note(tokenizer, given, adapted, int(train_rows.sum())))
+        tokenizer = get_registry().create("tokenizer", tokenizer.name, adapted)
+        if not as_json:
+            typer.echo(f"note: {notes[-1]}", err=True)
     report = trainable_tokenizer(tokenizer, tokenizer_choice).fit(
         vectors[train_rows],
         vectors[held_rows] if held_rows.any() else vectors[train_rows][:1],
@@ -164,7 +181,7 @@ def train_command(
         report.update(recall_at_k(material_ids, vectors, rows, reconstructed, k))
     report.update({"tokenizer": name, "encoder": encoder, "level": "+".join(CODE_LEVELS[modality]), "output": str(output),
                    "train_vectors": int(train_rows.sum()), "held_out_vectors": len(rows),
-                   "split": split_note})  # fmt: skip
+                   "split": split_note, "notes": notes})  # fmt: skip
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=float))
         return

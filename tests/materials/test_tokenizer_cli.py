@@ -147,3 +147,17 @@ def test_training_with_too_little_data_is_a_clear_error(tmp_path, cli):
         "tokenizer", "train", "--db", str(tmp_path / "none"), "-o", str(tmp_path / "tok")
     )
     assert code == 2 and "no material database here" in err
+
+
+def test_a_small_database_gets_a_codebook_it_can_fill_with_a_note(trained, tmp_path):
+    """As in `dataset build`: unset options shrink to what a few hundred vectors can fill
+    (256 codes per head would collapse here); options the user set are kept."""
+    db_folder, _, _ = trained
+    report = _run_cli("tokenizer", "train", "--db", str(db_folder), "-o", str(tmp_path / "tok"),
+                      "--held-out", "0", "--tokenizer-opt", "encoder_hidden=[256]",
+                      "--tokenizer-opt", "decoder_hidden=[256]", "--tokenizer-opt",
+                      "codebook_dim=64", "--json")  # fmt: skip
+    (note,) = report["notes"]
+    assert "codebook_size 256 -> " in note and "encoder_hidden" not in note
+    config = json.loads((tmp_path / "tok" / "tokenizer.json").read_text())
+    assert config["codebook_size"] < 256 and report["collapsed_heads"] == []
