@@ -111,6 +111,11 @@ class TokenizerUse:
     def describe(self) -> dict[str, Any]:
         trained = self.tokenizer.trained_on()
         options = self.tokenizer.settings.model_dump()
+        # A given checkpoint's own layout (preset, sizes) wins over the option defaults,
+        # which describe a tokenizer that was not used; rqvae reports it as architecture().
+        architecture = getattr(self.tokenizer, "architecture", None)
+        if trained is not None and callable(architecture):
+            options.update({k: v for k, v in architecture().items() if k in options})
         return {
             "name": self.tokenizer.name,
             "checkpoint": self.checkpoint,

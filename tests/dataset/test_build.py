@@ -269,6 +269,14 @@ def test_both_languages_and_several_samples_on_request(built, tmp_path):
     for record in records:
         for candidate in record["meta"]["candidates"]:
             assert candidate["tokens"].count("<|frame_start|>") == 1
+    # The summary describes the given checkpoints, not the option defaults.
+    for kind in ("video", "audio"):
+        shown = summary["tokenizers"][kind]["options"]
+        saved = json.loads((built.folder / "tokenizers" / kind / "tokenizer.json").read_text())
+        assert (shown["preset"], shown["codebook_size"]) == (
+            saved["preset"],
+            saved["codebook_size"],
+        )
 
 
 def test_stats_prints_figure_3s_table_and_draws_it(built, tmp_path):
