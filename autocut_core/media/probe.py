@@ -101,6 +101,9 @@ class ProbeResult:
     video_codec: str
     audio_sample_rate: int
     size_bytes: int
+    #: The container's start time (ffmpeg's ``start:``): timestamps kept with ``-copyts``
+    #: count from it, so a filter on them must add it to times counted from the file's start.
+    start_time: float = 0.0
 
 
 def probe(path: str | os.PathLike[str]) -> ProbeResult:
@@ -311,6 +314,7 @@ def _result_from(name: str, data: dict[str, Any], size: int) -> ProbeResult:
         video_codec=str(video.get("codec_name", "")) if video else "",
         audio_sample_rate=int(_number(audios[0].get("sample_rate")) or 0) if audios else 0,
         size_bytes=int(_number(format_.get("size")) or size),
+        start_time=float(_number(format_.get("start_time")) or 0.0),
     )
 
 

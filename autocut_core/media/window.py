@@ -105,7 +105,7 @@ def native_frames_in_windows(
     # select sees copyts times (from the container's origin on); the windows are in the
     # renderer's scale (from the file's start), so they are moved by the origin. The filter
     # keeps a margin; the exact cut to each window is made on the exact times afterwards.
-    origin = float(_container_start(name))
+    origin = info.start_time
     keep = "+".join(
         f"between(t,{origin + start - _SELECT_MARGIN_S:.6f},{origin + end + _SELECT_MARGIN_S:.6f})"
         for start, end in windows
@@ -168,20 +168,6 @@ def _decoded_frames(
         NativeFrame(float(tick * time_base - origin), pixels[index].copy())
         for index, tick in enumerate(ticks)
     ]
-
-
-def _container_start(name: str) -> Fraction:
-    """The container's start time (what ffmpeg prints as ``start:``), asked of ffprobe."""
-    command = [
-        find_tool("ffprobe", name), "-v", "error", "-show_entries", "format=start_time",
-        "-of", "default=noprint_wrappers=1:nokey=1", *input_arguments(name),
-    ]  # fmt: skip
-    completed = run_tool(command, name, WINDOW_TIMEOUT_S, "reading the start time")
-    text = completed.stdout.decode("ascii", errors="replace").strip()
-    try:
-        return Fraction(text)
-    except ValueError:
-        return Fraction(0)  # "N/A": no start time, the times count from 0
 
 
 def _window_command(
