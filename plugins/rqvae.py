@@ -67,22 +67,7 @@ from autocut_core.errors import (
 if TYPE_CHECKING:
     import numpy as np
 
-#: Options that define the model; a checkpoint's own values win over their defaults.
-ARCHITECTURE_KEYS = (
-    "preset",
-    "dim",
-    "heads",
-    "codebook_size",
-    "codebook_dim",
-    "encoder_hidden",
-    "decoder_hidden",
-    "kmeans_init",
-    "kmeans_iters",
-    "ema_decay",
-    "dead_code_threshold",
-    "commitment_weight",
-)
-#: Of those, the ones that change the shapes: set explicitly, they must match a checkpoint.
+#: Options that change the model's shapes: set explicitly, they must match a checkpoint.
 SHAPE_KEYS = (
     "preset",
     "dim",
@@ -91,6 +76,16 @@ SHAPE_KEYS = (
     "codebook_dim",
     "encoder_hidden",
     "decoder_hidden",
+)
+#: Options that define the model (the shapes and how codes are learnt); a checkpoint's own
+#: values win over their defaults.
+ARCHITECTURE_KEYS = (
+    *SHAPE_KEYS,
+    "kmeans_init",
+    "kmeans_iters",
+    "ema_decay",
+    "dead_code_threshold",
+    "commitment_weight",
 )
 TRAINING_KEYS = ("epochs", "batch_size", "lr", "min_lr", "weight_decay", "seed", "usage_sample")
 
