@@ -61,9 +61,8 @@ def eval_command(
         str,
         typer.Option(
             "--clip-text",
-            help="Clip sentences shown to the backbone: prompt (only "
-            "where the paper's prompt shows them: select), all (ablation: leaks the "
-            "sort/script answers), none.",
+            help="Clip sentences shown to the backbone: prompt (as the prompts: "
+            "none), all (ablation: gives every task's answer away), none.",
         ),
     ] = "prompt",
     music_db: Annotated[

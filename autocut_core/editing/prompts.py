@@ -3,9 +3,9 @@
 The paper (§3.1, §7.6.3) trains one language model on four tasks, each a ShareGPT exchange of
 a system prompt, one human turn and one answer:
 
-``select``  product facts, the script and a shuffled pool of candidate clips (each with its
-            own transcript sentence and its video tokens) -> the indices of the clips that
-            belong in the ad, ascending: ``[2, 5, 7]``;
+``select``  product facts, the script and a shuffled pool of candidate clips (each as its
+            video tokens only) -> the indices of the clips that belong in the ad,
+            ascending: ``[2, 5, 7]``;
 ``sort``    product facts, the ordered script and the ad's clips shuffled -> a permutation,
             ``order[i]`` = the index of the clip that plays i-th: ``[3, 0, 2, 1]``;
 ``script``  product facts and the clips in playing order -> one line per clip;
@@ -17,6 +17,14 @@ inference time both build their prompts with :func:`build_prompt` and read answe
 :func:`parse_answer`, so a model is always asked exactly what it was trained on, and a
 trained answer always parses. :func:`format_answer` writes the answers; for every valid
 answer ``x``, ``parse_answer(task, format_answer(task, x)) == x``.
+
+No task's prompt shows a clip's own transcript sentence. In a finished ad that sentence is a
+script line for every clip of the ad, so a ``select`` prompt that showed it would turn the
+task into matching text to text (a text matcher scores CSA 1.0 on it) and the model would
+never learn to select by what the clips show; real footage has no transcript at inference
+time either. The public reference shows video tokens only. The only text a clip carries is in
+the alignment corpus (:func:`clip_block` with ``text``), whose task is pairing the two.
+:func:`leaked_sentences` finds a prompt that breaks this, for the evaluation to refuse.
 
 English and Chinese templates exist; the Chinese ones follow the bracketed layout of the
 public reference (``【商品】【品牌】【卖点】``). :func:`prompt_language` picks one from the script.
@@ -221,8 +229,8 @@ def build_prompt(
     """``(system, human)`` for one task.
 
     ``candidates`` are shown in the given order and numbered from 0 (the local indices the
-    answers use); their ``tokens`` are frame tokens, and for ``select`` only their ``caption``
-    (the clip's own transcript sentence) is shown too, as in the paper. ``script`` is needed
+    answers use); only their ``tokens`` (frame tokens) are shown, never their ``caption``
+    (see the module's docstring). ``script`` is needed
     by ``select``, ``sort`` and ``music`` and ignored by ``script``. ``count`` is how many
     clips ``select`` asks for (default: one per script sentence).
     """
@@ -239,14 +247,25 @@ def build_prompt(
         numbered = "\n".join(f"{i}. {' '.join(s.split())}" for i, s in enumerate(sentences, 1))
         parts.append(labels["script"].format(n=len(sentences)) + "\n" + numbered)
     heading = {"select": "pool", "sort": "shuffled"}.get(task, "ordered")
-    shown = [
-        f"[{i}] " + clip_block(c.tokens, c.caption if task == "select" else None)
-        for i, c in enumerate(candidates)
-    ]
+    shown = [f"[{i}] " + clip_block(c.tokens) for i, c in enumerate(candidates)]
     parts.append(labels[heading].format(n=len(candidates)) + "\n" + "\n".join(shown))
     wanted = len(sentences) if count is None else count
     parts.append(_REQUESTS[lang][task].format(count=wanted, n=len(candidates)))
     return system_prompt(task, lang), "\n\n".join(parts)
+
+
+_SHOWN_TEXT = re.compile(r"<\|text_start\|>(.*?)<\|text_end\|>", re.DOTALL)
+
+
+def leaked_sentences(human: str, sentences: Sequence[str]) -> list[str]:
+    """The ``sentences`` that a prompt's clips carry as their own text (``<|text_start|>``).
+
+    Whitespace is normalised as :func:`clip_block` writes it. A prompt built by
+    :func:`build_prompt` leaks none; one built by an older builder (which showed each
+    ``select`` candidate's transcript) leaks every positive's sentence.
+    """
+    shown = {" ".join(text.split()) for text in _SHOWN_TEXT.findall(human)}
+    return [s for s in sentences if " ".join(s.split()) in shown]
 
 
 # --- answers -------------------------------------------------------------------------------

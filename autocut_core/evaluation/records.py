@@ -6,6 +6,10 @@ in prompt order (local index = list position), the reference answer and, for mus
 pool of tracks offered. Lines are read with the record types the builder writes them with
 (:mod:`autocut_core.editing.records`), validated once, with errors naming the file, the line
 and the field, so the runner never meets a half-formed sample.
+
+A ``select`` line whose prompt shows a positive clip's own sentence is refused: the builder
+before prompts showed tokens only wrote such lines, and on them any text matcher scores
+CSA 1.0 (the answer is in the question), so a table built from them measures nothing.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
-from autocut_core.editing.prompts import TASKS
+from autocut_core.editing.prompts import TASKS, leaked_sentences
 from autocut_core.editing.records import (
     RECORD_TYPES,
     ClipEntry,
     MusicMeta,
     ScriptMeta,
+    SelectRecord,
     SftRecord,
     TrackEntry,
 )
@@ -121,9 +126,25 @@ def _sample(data: dict[str, Any], path: Path, number: int, text: str) -> EvalSam
         raise InputError(
             describe_validation_error(error, where, f"{data['task']} sample")
         ) from None
+    if isinstance(record, SelectRecord):
+        _refuse_leaked_answer(record, where)
     digest = hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:10]
     return EvalSample(
         sample_id=f"{record.task}/{record.ad_id or '-'}/{number}/{digest}",
         line=number,
         record=record,
     )
+
+
+def _refuse_leaked_answer(record: SelectRecord, where: str) -> None:
+    """A select prompt that carries a positive's sentence asks a question it answers."""
+    positives = [record.meta.candidates[i].text for i in record.meta.answer.indices]
+    human = " ".join(turn.value for turn in record.conversations if turn.from_ == "human")
+    leaked = leaked_sentences(human, [text for text in positives if text.strip()])
+    if leaked:
+        raise InputError(
+            f"{where}: the select prompt shows {len(leaked)} of the selected clips' own "
+            f"sentences (e.g. {leaked[0]!r}), so the answer is in the question; this test set "
+            "was built before prompts showed video tokens only - rebuild it with "
+            "`autocut dataset build`"
+        )

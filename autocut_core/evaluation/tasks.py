@@ -5,9 +5,11 @@ prompt corresponds to, calls it, and writes the prediction and the reference in 
 the task's evaluator reads (the mappings of ``meta["answer"]``), so a results file can be
 re-scored later without the backbone.
 
-What the backbone may read about a clip follows the prompts (``clip_text``): the clip's
-own transcript sentence is shown only in the select prompt (paper §3.1). For ``sort`` and
-``script`` that sentence IS the answer, so ``clip_text="all"`` is for ablations only.
+What the backbone may read about a clip follows the prompts (``clip_text``): no prompt shows
+a clip's own transcript sentence (see :mod:`autocut_core.editing.prompts`), since for every
+task that sentence gives the answer away (a select positive's sentence is a script line; for
+``sort`` and ``script`` it IS the answer). ``clip_text="all"`` shows it, for ablations only;
+``"prompt"`` and ``"none"`` show nothing.
 """
 
 from __future__ import annotations
@@ -105,10 +107,10 @@ def _(record: MusicRecord) -> dict[str, Any]:
 
 
 def candidates_of(sample: EvalSample[SftRecord], clip_text: str = "prompt") -> list[Candidate]:
-    """The clips in prompt order, with their transcript sentence where the prompt shows it."""
+    """The clips in prompt order; their transcript sentence only for the ``all`` ablation."""
     if clip_text not in CLIP_TEXT_MODES:
         raise ValueError(f"clip_text must be one of {CLIP_TEXT_MODES}, not {clip_text!r}")
-    shown = clip_text == "all" or (clip_text == "prompt" and sample.task == "select")
+    shown = clip_text == "all"
     return [
         Candidate(
             clip=Clip(

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from autocut_core.dataset.transcripts import load_sentences
-from autocut_core.editing.prompts import ANSWER_KEYS, format_answer, parse_answer
+from autocut_core.editing.prompts import ANSWER_KEYS, format_answer, leaked_sentences, parse_answer
 from autocut_core.errors import InputError
 from autocut_core.evaluation.records import read_samples
 from autocut_core.inputs import load_product
@@ -129,6 +129,20 @@ def test_select_pools_are_half_positives_half_negatives(built):
         negatives = [c for c in meta["candidates"] if c["ad_id"] != record["ad_id"]]
         assert all(ads[c["ad_id"]]["status"] == "sft" for c in negatives)
         assert "bad_duplicate" not in {c["ad_id"] for c in negatives}
+
+
+def test_no_select_prompt_shows_a_clips_own_sentence(built):
+    """The candidates are video tokens only: a positive's sentence is a script line, so
+    showing it would give the answer away (the script section lists it once, as asked)."""
+    selects = [r for r in built.sft() if r["task"] == "select"]
+    assert selects
+    for record in selects:
+        human = record["conversations"][0]["value"]
+        pool = human.split("【候选片段】" if record["lang"] == "zh" else "Candidate clips")[1]
+        assert "<|text_start|>" not in human
+        for clip in record["meta"]["candidates"]:
+            assert clip["text"] and clip["text"] not in pool
+        assert leaked_sentences(human, record["meta"]["script"]) == []
 
 
 def test_sort_answers_put_the_shuffled_clips_back_in_script_order(built):

@@ -11,7 +11,9 @@ from autocut_core.editing.prompts import (
     TASKS,
     AnswerParseError,
     build_prompt,
+    clip_block,
     format_answer,
+    leaked_sentences,
     parse_answer,
     prompt_language,
     system_prompt,
@@ -194,10 +196,10 @@ def test_empty_product_fields_are_shown_as_such():
     assert "【品牌】无" in chinese and "【卖点】无" in chinese
 
 
-def test_only_select_prompts_show_each_clips_own_sentence():
+def test_no_prompt_shows_a_clips_own_sentence():
     for task in TASKS:
         _, human = build_prompt(task, PRODUCT, SCRIPT, candidates(3), "en")
-        assert ("<|text_start|>sentence number 1<|text_end|>" in human) == (task == "select")
+        assert "<|text_start|>" not in human and "sentence number" not in human
         assert "[2] <|clip_start|>" in human
         assert "<|video_start|><|frame_start|><v_0_2><v_1_3><|frame_end|><|video_end|>" in human
         assert ("Script (2 sentences):" in human) == (task != "script")
@@ -224,3 +226,12 @@ def test_the_prompt_language_follows_the_script():
     assert prompt_language(["画面里是一颗红亮的苹果。"]) == "zh"
     assert prompt_language(SCRIPT) == "en"
     assert prompt_language("Luma 果汁 is great") == "en"
+
+
+def test_leaked_sentences_finds_a_clip_that_carries_a_script_line():
+    """A select prompt whose positive carries its sentence (the old builder's) is found;
+    sentences that appear only in the script section are not leaks."""
+    _, clean = build_prompt("select", PRODUCT, SCRIPT, candidates(3), "en")
+    assert leaked_sentences(clean, SCRIPT) == []
+    old = clean + "\n[3] " + clip_block("<|frame_start|><v_0_1><|frame_end|>", " A  ripe orange. ")
+    assert leaked_sentences(old, SCRIPT) == ["A ripe orange."]

@@ -2,12 +2,16 @@
 
 ``data/sft_records_v1.jsonl`` was written by the builder before the schema had types (dict
 literals), from the ads of ``golden_ads.py``: the typed writer must reproduce it byte for byte
-and the reader must load it, so every corpus built before still evaluates.
+and the reader must load it, so every corpus built before still evaluates. One thing changed
+since on purpose: select prompts no longer show each candidate's own sentence (it gave the
+answer away), so the old file's select prompts are the new ones plus those sentences, and
+the reader refuses its select lines.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,9 +42,30 @@ def _built() -> list:
     return [record for ad in ads for record in sft_records(ad, pool, OPTIONS)]
 
 
+def _without_select_sentences(line: str) -> str:
+    """A version-1 line as the builder writes it now: no sentence in a select prompt."""
+    data = json.loads(line)
+    if data["task"] == "select":
+        for turn in data["conversations"]:
+            if turn["from"] == "human":
+                turn["value"] = re.sub(r"<\|text_start\|>.*?<\|text_end\|>", "", turn["value"])
+    return json.dumps(data, ensure_ascii=False)
+
+
 def test_the_typed_writer_reproduces_version_1_byte_for_byte():
     written = _jsonl([dump_record(record) for record in _built()])
-    assert written == GOLDEN.read_text(encoding="utf-8")
+    old = GOLDEN.read_text(encoding="utf-8").splitlines()
+    assert written.splitlines() == [_without_select_sentences(line) for line in old]
+    assert sum(a != b for a, b in zip(written.splitlines(), old, strict=True)) == sum(
+        '"task": "select"' in line for line in old
+    )
+
+
+def test_version_1_select_lines_that_show_the_answer_are_refused():
+    with pytest.raises(
+        InputError, match=r"sft_records_v1\.jsonl:1: the select prompt shows .* rebuild"
+    ):
+        read_samples(GOLDEN, tasks=["select"])
 
 
 def test_records_are_typed_by_task():
@@ -56,8 +81,11 @@ def test_records_are_typed_by_task():
     assert not [r for r in records if isinstance(r, MusicRecord) and r.ad_id == "en2"]
 
 
-def test_version_1_lines_load_as_the_records_that_wrote_them():
-    samples = read_samples(GOLDEN)
+def test_version_1_lines_load_as_the_records_that_wrote_them(tmp_path):
+    rebuilt = tmp_path / "sft.jsonl"
+    lines = GOLDEN.read_text(encoding="utf-8").splitlines()
+    rebuilt.write_text("".join(_without_select_sentences(line) + "\n" for line in lines))
+    samples = read_samples(rebuilt)
     assert [sample.record for sample in samples] == _built()
     by_task = {sample.task: sample for sample in samples}
     assert reference_of(by_task["select"]) == {
@@ -76,7 +104,7 @@ def test_a_record_round_trips_through_its_json_line():
 
 
 def test_unknown_fields_are_ignored_and_null_strings_read_as_empty(tmp_path):
-    data = json.loads(GOLDEN.read_text(encoding="utf-8").splitlines()[0])
+    data = json.loads(_without_select_sentences(GOLDEN.read_text(encoding="utf-8").splitlines()[0]))
     data["added_by_a_newer_builder"] = 1
     data["meta"]["candidates"][0]["tokens"] = None
     path = tmp_path / "test.jsonl"

@@ -44,7 +44,9 @@ class TestReading:
         assert [s.task for s in samples] == ["select", "sort", "script", "music"] * 2
         select, sort, _, music = samples[4:]
         assert select.product.name == "鲜榨果汁" and select.lang == "zh"
-        shown = candidates_of(select)
+        # no prompt shows the clips' sentences: a select positive's is a script line
+        assert all(c.caption == "" for c in candidates_of(select))
+        shown = candidates_of(select, "all")
         assert [c.caption for c in shown] == [
             "每天早上新鲜橙子",
             "冰爽清甜 Juice",
@@ -253,15 +255,18 @@ class TestResume:
 
 
 def test_the_similarity_backbone_gets_a_row(sft, autocut_plugin, tmp_path):
-    """The zero-shot baseline on real footage: it matches sentences to the clips' text."""
+    """The zero-shot baseline on real footage: it matches sentences to the clips' text, which
+    only the ablation shows it (there, the positives' sentences are the script's)."""
     if "similarity" not in get_registry().names("backbone"):
         import autocut_plugins.similarity as similarity_plugin
 
         autocut_plugin(similarity_plugin, name="similarity")
     similarity = backbone("similarity", {"text_encoder": "none"})
-    result = evaluate(sft.path, similarity, tmp_path / "sim", plots=False)
+    result = evaluate(sft.path, similarity, tmp_path / "sim", plots=False, clip_text="all")
     metrics = result.systems[0].metrics
     assert metrics["select"]["csa"] == 1.0  # the positives' sentences are the script's
+    honest = evaluate(sft.path, similarity, tmp_path / "honest", plots=False).systems[0]
+    assert honest.metrics["select"]["valid"] == 1.0 and honest.errors["select"] == 0
     assert metrics["sort"]["valid"] == 1.0 and metrics["music"]["valid"] == 1.0
     assert metrics["script"]["line_agreement"] == 1.0
     assert result.systems[0].errors == {"select": 0, "sort": 0, "script": 0, "music": 0}
