@@ -85,6 +85,17 @@ class IndexConfig(BaseModel):
     max_track_seconds: float = Field(600.0, gt=0, description="Music analysed per track")
 
 
+class RunConfig(BaseModel):
+    """How `autocut run` turns a backbone's answers into clips (``[run]`` in autocut.toml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: ``index``: a chosen clip is the pool clip the backbone answered with. ``tokens``: that
+    #: clip's video tokens are decoded and searched in the material database, and the clip
+    #: the nearest frames vote for is used (paper §3.6, §7.2).
+    grounding: Literal["index", "tokens"] = "index"
+
+
 class AutocutSettings(BaseSettings):
     """Every setting AutoCut reads. Unknown keys are errors (a typo must not pass silently)."""
 
@@ -110,6 +121,7 @@ class AutocutSettings(BaseSettings):
     db: Path = Path("autocut-db")
     jobs: int = Field(0, ge=0, description="Worker processes for indexing; 0 = automatic")
     index: IndexConfig = IndexConfig()
+    run: RunConfig = RunConfig()
     #: How ads are rendered (``[render]`` in autocut.toml; `autocut run` flags override).
     render: RenderSettings = Field(default_factory=RenderSettings)
 

@@ -105,6 +105,14 @@ def run_command(
             "--dry-run", help="Print and write the plan (-o x.json, or x.plan.json); no video."
         ),
     ] = False,
+    grounding: Annotated[
+        str | None,
+        typer.Option(
+            "--grounding",
+            help="index: use the clips the backbone answered with; tokens: decode their "
+            "video tokens and use the clips they ground to (default: setting run.grounding).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Make an ad: index the footage, let the backbone decide, voice, render.
@@ -124,6 +132,8 @@ def run_command(
     if missing:  # a typo must not become a silent ad
         raise InputError(f"--music: no such file or folder: {', '.join(missing)}")
     pinned = music[0] if music and len(music) == 1 and music[0].is_file() else None
+    if grounding not in (None, "index", "tokens"):
+        raise InputError(f"unknown --grounding {grounding!r}: choose index or tokens")
     progress = StageProgress.for_command(as_json)
     request = EditRequest(
         product=load_product(product),
@@ -138,6 +148,7 @@ def run_command(
         keep_order=keep_order,
         voice=voice_over,
         dry_run=dry_run,
+        grounding="tokens" if grounding == "tokens" else "index" if grounding else None,
         progress=progress,
     )
     pipeline = settings.create("pipeline")
@@ -240,6 +251,10 @@ def _report(result: EditResult, as_json: bool) -> None:
             "duration": round(total_duration(plan), 3),
             "notes": list(result.notes),
             "warnings": list(result.warnings),
+            "grounding": [
+                {"slot": number, **found.to_dict()}
+                for number, found in enumerate(result.grounding, start=1)
+            ],
             "plan": to_data(plan),
         }
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -265,6 +280,11 @@ def _report(result: EditResult, as_json: bool) -> None:
     console.print(table)
     music = Path(plan.music.path).name if plan.music else "none"
     console.print(f"music: {music}   length: {total_duration(plan):.2f} s")
+    if result.grounding:
+        kept = sum(not found.changed for found in result.grounding)
+        console.print(
+            f"grounding: tokens; {kept} of {len(result.grounding)} slots kept the asked clip"
+        )
     for note in result.notes:
         console.print(display.plain(f"note: {note}"))
     for warning in result.warnings:

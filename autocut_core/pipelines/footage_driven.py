@@ -46,5 +46,14 @@ class FootageDrivenPipeline(Pipeline):
                     lines = tuple(script.sentences[i] for i in ordering.order)
                     script = Script(sentences=lines, language=script.language)
             return steps.conclude(
-                request, material, backbone, self.name, script, clips, tracks, (), warnings
+                request,
+                material,
+                backbone,
+                self.name,
+                script,
+                clips,
+                tracks,
+                (),
+                warnings,
+                pool=given,
             )

@@ -61,7 +61,7 @@ def build_slots(
     sentences: Sequence[str],
     render: RenderSettings,
     source_durations: Mapping[str, float],
-    scores: Sequence[float] = (),
+    scores: Sequence[float | None] = (),
 ) -> tuple[Slot, ...]:
     """One slot per (clip, sentence) pair, in playing order; each knows where its shot ends.
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from autocut_core.progress import SILENT, Reporter
 from autocut_core.types import EditPlan, Product, RenderSettings, Script
 
 if TYPE_CHECKING:
     from autocut_core.settings import AutocutSettings
+    from autocut_core.tokens.grounding import GroundedClip
+
+Grounding = Literal["index", "tokens"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class EditRequest:
     track instead (the backbone is not asked). ``script`` pins the script of the
     footage-driven pipeline and is required by the script-driven one. ``progress`` is told
     of every step as it starts and ends (:mod:`autocut_core.progress`; silent by default).
+    ``grounding`` overrides the ``[run]`` setting of how answers become clips
+    (:mod:`autocut_core.pipelines.grounding`).
     """
 
     product: Product
@@ -39,12 +44,18 @@ class EditRequest:
     keep_order: bool = False
     voice: bool = True
     dry_run: bool = False
+    grounding: Grounding | None = None
     progress: Reporter = field(default=SILENT, compare=False)
 
     @property
     def database(self) -> Path:
         """The material database folder: ``db`` when given, else the ``db`` setting."""
         return self.db if self.db is not None else self.settings.db
+
+    @property
+    def grounding_mode(self) -> Grounding:
+        """``grounding`` when given, else the ``run.grounding`` setting."""
+        return self.grounding if self.grounding is not None else self.settings.run.grounding
 
     @property
     def assets(self) -> Path:
@@ -58,7 +69,8 @@ class EditResult:
 
     ``notes`` say what was done differently from what was asked (a file skipped, no music);
     ``warnings`` say why the ad may be poor and what would fix it (no evidence linking the
-    script to the footage), so the CLI shows them apart.
+    script to the footage), so the CLI shows them apart. ``grounding`` says, per slot in
+    playing order, what token grounding did (empty when clips were taken by index).
     """
 
     plan: EditPlan
@@ -66,3 +78,4 @@ class EditResult:
     side_outputs: dict[str, Path] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    grounding: tuple[GroundedClip, ...] = ()

@@ -49,5 +49,14 @@ class ScriptDrivenPipeline(Pipeline):
                 chosen = [chosen[i] for i in ordering.order]
                 scores = [scores[i] for i in ordering.order] if scores else []
             return steps.conclude(
-                request, material, backbone, self.name, script, chosen, tracks, scores, warnings
+                request,
+                material,
+                backbone,
+                self.name,
+                script,
+                chosen,
+                tracks,
+                scores,
+                warnings,
+                pool=candidates,
             )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from autocut_core.components import Backbone, Tokenizer, Voice, require_ready
 from autocut_core.errors import InputError
 from autocut_core.pipelines.gather import Material, add_tokens, gather, music_candidates
+from autocut_core.pipelines.grounding import check_grounding
 from autocut_core.pipelines.request import EditRequest, EditResult
 from autocut_core.progress import Reporter, reporting_to
 from autocut_core.types import (
@@ -33,7 +35,8 @@ def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
     (or the voice) is not ready (`Component.diagnose` fails: weights, program, key missing).
 
     Picking music is needed whenever a library (not a pinned file) is given; sorting unless
-    ``--keep-order``.
+    ``--keep-order``. ``--grounding tokens`` is checked here too
+    (:func:`~autocut_core.pipelines.grounding.check_grounding`).
     """
     if not request.keep_order:
         needed = needed | {"sort"}
@@ -48,6 +51,7 @@ def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
             "choose another with --backbone, or pin the step (--music FILE, --keep-order, "
             "--script FILE)"
         )
+    check_grounding(request, backbone)
     voice = make_voice(request)
     require_ready([backbone] if voice is None else [backbone, voice])  # before any indexing
     return backbone
@@ -145,18 +149,28 @@ def conclude(
     tracks: Sequence[MusicCandidate],
     scores: Sequence[float] = (),
     warnings: Sequence[str] = (),
+    pool: Sequence[Candidate] = (),
 ) -> EditResult:
-    """From ordered clips and their sentences to the finished ad: music, voice, fit, render."""
+    """From ordered clips and their sentences to the finished ad: grounding (under
+    ``--grounding tokens``, among the ``pool`` the backbone was offered), music, voice, fit,
+    render."""
     from autocut_core.pipelines import plan_builder
+    from autocut_core.pipelines.grounding import ground
 
+    clips, slot_scores, grounded, grounding_notes = ground(
+        request, material, clips, pool or clips, scores
+    )
     track, notes = choose_music(request, backbone, request.product, script, clips, tracks)
     durations = material.durations()
-    slots = plan_builder.build_slots(clips, script.sentences, request.render, durations, scores)
+    slots = plan_builder.build_slots(
+        clips, script.sentences, request.render, durations, slot_scores
+    )
     slots = speak(slots, make_voice(request), request.assets, request.progress)
     plan = plan_builder.assemble(
         slots, plan_builder.music_cue(track), request.render, request.product, pipeline, durations
     )
-    return finish(request, plan, material.notes + notes, warnings)
+    result = finish(request, plan, material.notes + grounding_notes + notes, warnings)
+    return replace(result, grounding=tuple(grounded))
 
 
 def speak(
