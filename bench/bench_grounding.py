@@ -8,14 +8,20 @@ searches the decoded vectors among the pool's frames and uses the clip they vote
 Each sample is one `autocut run --dry-run --keep-order --grounding tokens` of the
 script-driven pipeline, with the settings of the bundled demo model (its `lm` backbone, its
 EfficientNet-Lite0 video tokenizer): the script of one ad of a fresh demo world (a seed the
-model never saw) against the footage of that ad and of the next one, so the pool holds the
-ad's own shots and as many distractors. One run gives both modes: per slot the clip asked
+model never saw) against the footage of that ad and of the next ``--distractors`` ads (one by
+default), so the pool holds the ad's own shots and the distractors' (the world's 31 concepts
+recur across ads, so a distractor may show the same photo framed otherwise). One run gives both modes: per slot the clip asked
 for and the clip its tokens ground to. Measured: how often grounding keeps the asked clip,
 CSA (the selected set is exactly the ad's own clips) and recall (the share of the ad's clips
 selected) of each mode.
 
+A second table needs no backbone: every clip of the whole world's footage, its tokens made as
+the pipeline makes them for the demo model (one frame), grounded alone among all the world's
+clips: how often it comes back, and how often a clip it does not come back to shows the same
+concept (the same photo in another ad).
+
     .venv/bin/python bench/bench_grounding.py                 # 12 ads, likelihood matching
-    .venv/bin/python bench/bench_grounding.py --ads 4 --matching generate
+    .venv/bin/python bench/bench_grounding.py --ads 4 --distractors 3 --matching generate
 
 Run from the repository root (the demo model's settings name it relative to there). Tables
 go to stdout (paste-able markdown), progress to stderr. No thresholds.
@@ -27,6 +33,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import fmt, machine_line, markdown_table, note
 
@@ -44,7 +51,9 @@ def _gold(db, source_id: str, ad) -> set[str]:
     }
 
 
-def measure(folder: Path, ads: int, seed: int, matching: str) -> list[dict]:
+def measure(
+    folder: Path, ads: int, seed: int, matching: str, distractors: int
+) -> tuple[list[dict], Any, Any]:
     from autocut_core.materials.database import MaterialDB
     from autocut_core.pipelines.request import EditRequest
     from autocut_core.settings import load_settings
@@ -60,10 +69,10 @@ def measure(folder: Path, ads: int, seed: int, matching: str) -> list[dict]:
     pipeline = settings.create("pipeline", "script-driven")
     samples = []
     for number, ad in enumerate(world.ads):
-        other = world.ads[(number + 1) % len(world.ads)]
+        others = [world.ads[(number + i) % len(world.ads)] for i in range(1, distractors + 1)]
         request = EditRequest(
             product=ad.plan.product,
-            footage=(ad.video, other.video),
+            footage=(ad.video, *(other.video for other in others)),
             output=folder / f"sample{number}.json",
             settings=settings,
             script=Script(sentences=ad.plan.script),
@@ -86,7 +95,39 @@ def measure(folder: Path, ads: int, seed: int, matching: str) -> list[dict]:
             f"ad {number + 1}/{ads}: {len(gold)} gold clips, kept {kept}/{len(asked)}, "
             f"{time.perf_counter() - started:.0f} s"
         )
-    return samples
+    return samples, world, settings
+
+
+def round_trip(folder: Path, world, settings) -> dict[str, float]:
+    """Every clip of the world's footage grounded alone among all of them."""
+    from autocut_core.materials.database import MaterialDB
+    from autocut_core.pipelines.gather import Material, add_tokens, shot_candidates
+    from autocut_core.tokens.grounding import ground_clips
+
+    by_name = {ad.video.name: ad for ad in world.ads}
+    tokenizer = settings.create("tokenizer")
+    with MaterialDB(folder / "db", write=False) as db:
+        material = Material(db=db, videos=db.sources("video"), tracks=[])
+        pool, _ = add_tokens(
+            material, settings.create("backbone"), shot_candidates(material), [], tokenizer, None
+        )
+        concept = {}
+        for candidate in pool:
+            ad = by_name[Path(db.source(candidate.clip.source_id).path).name]
+            concept[candidate.clip.clip_id] = ad.concept_at(
+                (candidate.clip.start + candidate.clip.end) / 2
+            )
+        found = [ground_clips(db, tokenizer, [c], pool, settings.retriever)[0] for c in pool]
+    moved = [f for f in found if f.changed]
+    same = sum(
+        concept[f.grounded] is not None and concept[f.grounded] == concept[f.asked] for f in moved
+    )
+    return {
+        "clips": len(pool),
+        "kept": 1 - len(moved) / len(pool),
+        "moved": len(moved),
+        "same": same,
+    }
 
 
 def table(samples: list[dict]) -> str:
@@ -119,12 +160,26 @@ def main() -> None:
         "--matching", choices=("likelihood", "generate"), default="likelihood",
         help="how the lm backbone selects (its `matching` option)",
     )  # fmt: skip
+    parser.add_argument("--distractors", type=int, default=1, help="other ads' files per pool")
     args = parser.parse_args()
+    if not 1 <= args.distractors < args.ads:
+        parser.error("--distractors must be at least 1 and fewer than --ads")
     with tempfile.TemporaryDirectory(prefix="bench-grounding-") as folder:
-        samples = measure(Path(folder), args.ads, args.seed, args.matching)
+        samples, world, settings = measure(
+            Path(folder), args.ads, args.seed, args.matching, args.distractors
+        )
+        trip = round_trip(Path(folder), world, settings)
     print(machine_line())
-    print(f"\n{args.ads} ads of the demo world (seed {args.seed}), lm matching = {args.matching}\n")
+    print(
+        f"\n{args.ads} ads of the demo world (seed {args.seed}), {args.distractors} distractor "
+        f"ad(s) per pool, lm matching = {args.matching}\n"
+    )
     print(table(samples))
+    print(
+        f"\nRound trip over the world's footage: {trip['clips']} clips, each grounded alone "
+        f"among all of them: {trip['kept']:.3f} come back; of the {trip['moved']} that do not, "
+        f"{trip['same']} land on a clip of the same concept."
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from autocut_core.settings import AutocutSettings
 from autocut_core.types import EditPlan, RenderSettings, Slot
 
 if TYPE_CHECKING:
-    from autocut_core.pipelines.request import EditResult
+    from autocut_core.pipelines.request import EditResult, Grounding
 
 #: Output frame sizes by aspect ratio (width, height).
 FORMAT_PRESETS: dict[str, tuple[int, int]] = {
@@ -24,6 +24,9 @@ FORMAT_PRESETS: dict[str, tuple[int, int]] = {
     "16:9": (1920, 1080),
     "1:1": (1080, 1080),
 }
+
+#: ``--grounding`` values, typed as the request takes them.
+GROUNDING_MODES: dict[str, Grounding] = {"index": "index", "tokens": "tokens"}
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -132,7 +135,7 @@ def run_command(
     if missing:  # a typo must not become a silent ad
         raise InputError(f"--music: no such file or folder: {', '.join(missing)}")
     pinned = music[0] if music and len(music) == 1 and music[0].is_file() else None
-    if grounding not in (None, "index", "tokens"):
+    if grounding is not None and grounding not in GROUNDING_MODES:
         raise InputError(f"unknown --grounding {grounding!r}: choose index or tokens")
     progress = StageProgress.for_command(as_json)
     request = EditRequest(
@@ -148,7 +151,7 @@ def run_command(
         keep_order=keep_order,
         voice=voice_over,
         dry_run=dry_run,
-        grounding="tokens" if grounding == "tokens" else "index" if grounding else None,
+        grounding=GROUNDING_MODES[grounding] if grounding is not None else None,
         progress=progress,
     )
     pipeline = settings.create("pipeline")
