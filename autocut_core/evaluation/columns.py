@@ -26,6 +26,9 @@ class Column:
     optional: bool = False
 
 
+#: Table 1's columns with the paper's definitions under the paper's labels, then the project's
+#: stricter variants in a group of their own, under their own labels (docs/evaluation.md gives
+#: both formulas), so a row reproduces the paper's figures and still shows what they forgive.
 COLUMNS: tuple[Column, ...] = (
     Column("Video", "select", "csa", "CSA"),
     Column("Video", "sort", "cra", "CRA"),
@@ -34,12 +37,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("Video", None, "vsc", "VSC", optional=True),
     Column("Script", None, "sq", "SQ", digits=2, optional=True),
     Column("Script", "script", "wcd", "WCD", higher_is_better=False),
-    Column("Script", "script", "wcd_ad", "WCD/ad", higher_is_better=False, digits=2),
-    Column("Script", "script", "line_agreement", "Lines"),
     Column("Audio", "music", "hit@1", "Hit@1"),
     Column("Audio", "music", "hit@3", "Hit@3"),
     Column("Audio", "music", "mrr", "MRR"),
     Column("Audio", "music", "mss_proxy", "MSS-proxy"),
+    Column("Project", "select", "csa_exact", "CSA exact"),
+    Column("Project", "sort", "pairwise_strict", "Pairwise strict"),
+    Column("Project", "sort", "kendall_tau_strict", "τ strict"),
+    Column("Project", "script", "wcd_units", "WCD units", higher_is_better=False),
+    Column("Project", "script", "wcd_ad", "WCD/ad", higher_is_better=False, digits=2),
+    Column("Project", "script", "line_agreement", "Lines"),
 )
 
 

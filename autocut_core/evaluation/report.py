@@ -1,6 +1,7 @@
 """The report: the paper's Table 1 as Markdown and HTML, one row per system.
 
-Columns follow Table 1's groups (Video, Script, Audio). Best values are bold and second-best
+Columns follow Table 1's groups (Video, Script, Audio) with the paper's metric definitions,
+then a Project group with the project's stricter variants (:mod:`.columns`). Best values are bold and second-best
 underlined, as in the paper; a column is compared only among systems that have a value.
 The judged columns (VSC, SQ) appear when some system has judge scores; the others always
 appear, with "-" where a system cannot do the task (``random`` writes no scripts).
@@ -27,7 +28,11 @@ NOTES = (
     "- the system cannot do the task or it was not run.",
     "MSS-proxy is the cosine similarity of the predicted and reference tracks' audio "
     "embeddings, a stand-in for the paper's Music Flamingo MSS (not available offline).",
-    "WCD counts Chinese/Japanese characters and the words of space-separated text.",
+    "CSA, Pairwise, τ and WCD follow the paper (§4.2): CSA counts a sample whose picks include "
+    "every positive, Pairwise and τ leave malformed answers out, WCD counts every character "
+    "over the longer script. The Project group holds the stricter variants: CSA exact (the "
+    "picks are the positives), Pairwise/τ strict (a malformed answer scores 0 / -1), WCD "
+    "units (spoken words, Chinese/Japanese characters) and WCD/ad.",
 )
 
 

@@ -1,12 +1,14 @@
 """Evaluators of the paper's Table 1 (§4.2), one per task.
 
-- ``selection`` (select): CSA, recall, precision;
-- ``ordering`` (sort): CRA, pairwise accuracy, Kendall's tau;
-- ``script`` (script): clip-level WCD, ad-level WCD, line-count agreement;
+- ``selection`` (select): CSA, ``csa_exact``, recall, precision;
+- ``ordering`` (sort): CRA, pairwise accuracy and Kendall's tau, each also ``_strict``;
+- ``script`` (script): clip-level WCD, ``wcd_units``, ad-level WCD, line-count agreement;
 - ``music`` (music): Hit@k, MRR and ``mss_proxy`` (an audio-embedding stand-in for MSS).
 
-Every evaluator flags malformed predictions instead of raising, so a model's bad answers are
-scored as wrong; ``docs/evaluation.md`` gives each formula.
+A metric with the paper's name follows the paper's definition (so Table 1 can be reproduced);
+the project's stricter variants have names of their own. Every evaluator flags malformed
+predictions instead of raising, so a model's bad answers are scored as wrong (or, where the
+paper does so, left out); ``docs/evaluation.md`` gives each formula.
 """
 
 from __future__ import annotations

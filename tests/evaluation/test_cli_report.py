@@ -16,8 +16,9 @@ from .conftest import table
 PNG = b"\x89PNG\r\n\x1a\n"
 BASE_HEADER = [
     "Model", "Video: CSA ↑", "Video: CRA ↑", "Video: Pairwise ↑", "Video: τ ↑",
-    "Script: WCD ↓", "Script: WCD/ad ↓", "Script: Lines ↑", "Audio: Hit@1 ↑",
-    "Audio: Hit@3 ↑", "Audio: MRR ↑", "Audio: MSS-proxy ↑",
+    "Script: WCD ↓", "Audio: Hit@1 ↑", "Audio: Hit@3 ↑", "Audio: MRR ↑", "Audio: MSS-proxy ↑",
+    "Project: CSA exact ↑", "Project: Pairwise strict ↑", "Project: τ strict ↑",
+    "Project: WCD units ↓", "Project: WCD/ad ↓", "Project: Lines ↑",
 ]  # fmt: skip
 
 
@@ -33,14 +34,16 @@ def test_eval_writes_results_report_and_plots(cli, sft, autocut_fakes, tmp_path)
         assert (out / "plots" / plot).read_bytes().startswith(PNG)
     rows = table((out / "report.md").read_text(encoding="utf-8"))
     assert rows[0] == BASE_HEADER
-    assert rows[1] == ["fake", "0.5000", "0.5000", "0.6667", "0.3333", "1.0000", "1.00",
-                       "1.0000", "0.5000", "1.0000", "0.7083", rows[1][-1]]  # fmt: skip
-    assert 0.5 < float(rows[1][-1]) < 1.0  # (1 + cos(energetic, calm)) / 2
+    assert rows[1] == ["fake", "0.5000", "0.5000", "0.6667", "0.3333", "5.7500", "0.5000",
+                       "1.0000", "0.7083", rows[1][9], "0.5000", "0.6667", "0.3333", "1.0000",
+                       "1.00", "1.0000"]  # fmt: skip
+    assert 0.5 < float(rows[1][9]) < 1.0  # (1 + cos(energetic, calm)) / 2
     assert "![table1](plots/table1.png)" in (out / "report.md").read_text(encoding="utf-8")
     page = (out / "report.html").read_text(encoding="utf-8")
     assert '<th class="group" colspan="4">Video</th>' in page
-    assert '<th class="group" colspan="3">Script</th>' in page
+    assert '<th class="group" colspan="1">Script</th>' in page
     assert '<th class="group" colspan="4">Audio</th>' in page
+    assert '<th class="group" colspan="6">Project</th>' in page
     assert '<img src="plots/hits.png" alt="hits">' in page
 
     again = cli("eval", "--data", str(sft.path), "--backbone", "fake", "-o", str(out))
@@ -60,8 +63,8 @@ def test_compare_adds_earlier_runs_as_rows(cli, sft, autocut_fakes, tmp_path):
     rows = table((chance / "report.md").read_text(encoding="utf-8"))
     assert [row[0] for row in rows[1:]] == ["chance", "fake"]
     chance_row, fake_row = rows[1], rows[2]
-    assert chance_row[5:8] == ["-", "-", "-"]  # random writes no script
-    assert fake_row[5] == "**1.0000**"  # the only WCD is the best one
+    assert chance_row[5] == "-" and chance_row[13:16] == ["-", "-", "-"]  # random: no script
+    assert fake_row[5] == "**5.7500**"  # the only WCD is the best one
     assert fake_row[1] == "**0.5000**"  # CSA
     assert json.loads((chance / "run.json").read_text())["backbone_options"] == {"seed": 1}
     assert (chance / "plots" / "table1.png").read_bytes().startswith(PNG)

@@ -122,7 +122,8 @@ class TestScoring:
         assert first["reference"] == {"indices": [0, 2], "pool": 4}
         script_zh = next(r for r in records if r["task"] == "script" and r["lang"] == "zh")
         assert script_zh["prediction"]["lines"] == ["鲜榨果汁, shot 1.", "鲜榨果汁, shot 2."]
-        assert script_zh["metrics"]["wcd"] == 1.5
+        assert script_zh["metrics"]["wcd_units"] == 1.5
+        assert script_zh["metrics"]["wcd"] == 4.0  # the paper's: every character, |13-8|, |13-10|
         saved = json.loads((tmp_path / "out" / "summary.json").read_text())
         assert saved["metrics"]["select"]["csa"] == 0.5
 
@@ -161,8 +162,9 @@ class TestScoring:
         autocut_plugin(_plugin(Refusing), name="refusing")
         result = evaluate(sft.path, backbone("refusing"), tmp_path / "out", tasks=["sort"])
         assert result.systems[0].errors == {"sort": 2}
+        # The paper's pairwise and tau skip malformed answers, and no other is left.
         assert result.systems[0].metrics["sort"] == {
-            "cra": 0.0, "pairwise": 0.0, "kendall_tau": 0.0, "valid": 0.0
+            "cra": 0.0, "pairwise_strict": 0.0, "kendall_tau_strict": -1.0, "valid": 0.0
         }  # fmt: skip
         assert len(result.stats.errors) == 2
         assert "the list is empty" in read_results(tmp_path / "out" / "results.jsonl")[0]["error"]

@@ -26,12 +26,20 @@ class TestSelection:
             [Selection((0, 1)), [1, 2], [], [0, 0]],
             [[0, 1], [0, 1], [0, 1], [0]],
         )
-        assert per_sample[0] == {"csa": 1.0, "recall": 1.0, "precision": 1.0, "valid": 1.0}
-        assert per_sample[1] == {"csa": 0.0, "recall": 0.5, "precision": 0.5, "valid": 1.0}
-        assert per_sample[2] == {"csa": 0.0, "recall": 0.0, "precision": 0.0, "valid": 1.0}
-        # a repeated pick is not an exact selection, and it is flagged
-        assert per_sample[3]["csa"] == 0.0 and per_sample[3]["valid"] == 0.0
+        exact = {"csa": 1.0, "csa_exact": 1.0, "recall": 1.0, "precision": 1.0, "valid": 1.0}
+        assert per_sample[0] == exact
+        assert per_sample[1] == {"csa": 0.0, "csa_exact": 0.0, "recall": 0.5, "precision": 0.5,
+                                 "valid": 1.0}  # fmt: skip
+        assert per_sample[2] == {"csa": 0.0, "csa_exact": 0.0, "recall": 0.0, "precision": 0.0,
+                                 "valid": 1.0}  # fmt: skip
+        # a repeated pick is malformed: flagged, and no credit under either definition
+        assert per_sample[3]["csa"] == per_sample[3]["csa_exact"] == per_sample[3]["valid"] == 0
         assert evaluator("selection").aggregate(per_sample)["csa"] == 0.25
+
+    def test_paper_csa_allows_extra_picks_the_exact_set_does_not(self):
+        (extra,) = evaluator("selection").score_batch([[0, 1, 3]], [[0, 1]])
+        assert extra["csa"] == 1.0 and extra["csa_exact"] == 0.0
+        assert extra["precision"] == pytest.approx(2 / 3)
 
     def test_indices_outside_the_pool_are_flagged(self):
         inside, outside, negative = evaluator("selection").score_batch(
@@ -39,12 +47,14 @@ class TestSelection:
             [{"indices": [0, 2], "pool": 4}] * 3,
         )
         assert inside["valid"] == 1.0 and inside["csa"] == 1.0
-        assert outside == {"csa": 0.0, "recall": 0.5, "precision": 0.5, "valid": 0.0}
+        assert outside == {"csa": 0.0, "csa_exact": 0.0, "recall": 0.5, "precision": 0.5,
+                           "valid": 0.0}  # fmt: skip
         assert negative["valid"] == 0.0
 
     def test_an_empty_selection_of_no_positives_is_exact(self):
         (score,) = evaluator("selection").score_batch([None], [[]])
-        assert score == {"csa": 1.0, "recall": 1.0, "precision": 1.0, "valid": 1.0}
+        assert score == {"csa": 1.0, "csa_exact": 1.0, "recall": 1.0, "precision": 1.0,
+                         "valid": 1.0}  # fmt: skip
 
 
 class TestOrdering:
@@ -53,7 +63,8 @@ class TestOrdering:
             [Ordering((0, 1, 2)), [1, 0, 2], [2, 1, 0], [7]],
             [[0, 1, 2], [0, 1, 2], [0, 1, 2], [7]],
         )
-        assert exact == {"cra": 1.0, "pairwise": 1.0, "kendall_tau": 1.0, "valid": 1.0}
+        assert exact == {"cra": 1.0, "pairwise": 1.0, "pairwise_strict": 1.0, "kendall_tau": 1.0,
+                         "kendall_tau_strict": 1.0, "valid": 1.0}  # fmt: skip
         # pairs (0,1) discordant, (0,2) and (1,2) concordant
         assert swapped["cra"] == 0.0 and swapped["pairwise"] == pytest.approx(2 / 3)
         assert swapped["kendall_tau"] == pytest.approx(1 / 3)
@@ -69,9 +80,22 @@ class TestOrdering:
         [[0, 0, 2], [0, 1, 3], [0, 1], [0, 1, 2, 3], [], None],
         ids=["duplicate", "out-of-range", "too-short", "too-long", "empty", "none"],
     )
-    def test_invalid_permutations_score_nothing(self, prediction):
+    def test_invalid_permutations_score_nothing_or_are_skipped(self, prediction):
         (score,) = evaluator("ordering").score_batch([prediction], [[2, 0, 1]])
-        assert score == {"cra": 0.0, "pairwise": 0.0, "kendall_tau": 0.0, "valid": 0.0}
+        # the paper's pairwise and tau leave a malformed answer out; the strict ones score it
+        assert score == {"cra": 0.0, "pairwise_strict": 0.0, "kendall_tau_strict": -1.0,
+                         "valid": 0.0}  # fmt: skip
+
+    def test_mean_tau_is_twice_mean_pairwise_minus_one_under_both_definitions(self):
+        ordering = evaluator("ordering")
+        per_sample = ordering.score_batch([[1, 0, 2], [0, 0, 1], [0, 1, 2]], [[0, 1, 2]] * 3)
+        table = ordering.aggregate(per_sample)
+        # paper: (2/3 + 1) / 2 over the two well-formed answers; strict: (2/3 + 0 + 1) / 3
+        assert table["pairwise"] == pytest.approx(5 / 6)
+        assert table["pairwise_strict"] == pytest.approx(5 / 9)
+        assert table["kendall_tau"] == pytest.approx(2 * table["pairwise"] - 1)
+        assert table["kendall_tau_strict"] == pytest.approx(2 * table["pairwise_strict"] - 1)
+        assert table["cra"] == pytest.approx(1 / 3)
 
 
 class TestWordCounts:
@@ -109,36 +133,45 @@ class TestScript:
             [Script(("Juice, shot 1.", "Juice, shot 2."))],
             [["Fresh oranges every morning.", "Cold and sweet."]],
         )
-        # per clip |3-4| and |3-3|; per ad |6-7|
-        assert score == {"wcd": 0.5, "wcd_ad": 1.0, "line_agreement": 1.0}
+        # paper, characters with punctuation and spaces: |14-28| and |14-15| -> 7.5;
+        # spoken words per clip |3-4| and |3-3|; per ad |6-7|
+        assert score == {"wcd": 7.5, "wcd_units": 0.5, "wcd_ad": 1.0, "line_agreement": 1.0}
 
     def test_chinese_counts_characters(self):
         (score,) = evaluator("script").score_batch(
             [["新鲜橙子", "冰爽"]], [{"lines": ["每天早上新鲜橙子", "冰爽清甜 Juice"]}]
         )
-        # |4-8| and |2-5| -> 3.5; ad |6-13| = 7
-        assert score == {"wcd": 3.5, "wcd_ad": 7.0, "line_agreement": 1.0}
+        # paper: |4-8| and |2-10| (the space and J-u-i-c-e count) -> 6;
+        # spoken units: |4-8| and |2-5| -> 3.5; ad |6-13| = 7
+        assert score == {"wcd": 6.0, "wcd_units": 3.5, "wcd_ad": 7.0, "line_agreement": 1.0}
+
+    def test_paper_wcd_counts_punctuation(self):
+        (score,) = evaluator("script").score_batch([["清爽不腻！"]], [["清爽不腻"]])
+        assert score["wcd"] == 1.0 and score["wcd_units"] == 0.0
 
     def test_the_same_lines_in_words_or_characters_differ(self):
         lines = [["每天早上新鲜橙子"]]
         (by_words,) = evaluator("script", {"unit": "words"}).score_batch([["新鲜"]], lines)
         (auto,) = evaluator("script").score_batch([["新鲜"]], lines)
-        assert by_words["wcd"] == 0.0  # one "word" each: spaces are what words mean there
-        assert auto["wcd"] == 6.0
+        assert by_words["wcd_units"] == 0.0  # one "word" each: spaces are what words mean there
+        assert auto["wcd_units"] == 6.0
+        assert by_words["wcd"] == auto["wcd"] == 6.0  # the paper's WCD always counts characters
 
-    def test_a_wrong_line_count_is_scored_on_aligned_lines_and_flagged(self):
+    def test_a_wrong_line_count_paper_over_the_longer_project_on_aligned_lines(self):
         short, long_ = evaluator("script").score_batch(
             ["Buy it now.", "one two\nthree four\nfive six seven"],
             [["Buy it today please.", "Cold."], ["one", "three four"]],
         )
-        # aligned: line 1 only, |3-4|; ad |3-5|
-        assert short == {"wcd": 1.0, "wcd_ad": 2.0, "line_agreement": 0.0}
-        # aligned: |2-1| and |2-2|; the extra line counts in the ad total: |7-3|
-        assert long_ == {"wcd": 0.5, "wcd_ad": 4.0, "line_agreement": 0.0}
+        # paper: |11-20| and the missing line |0-5| -> 7; units aligned: line 1, |3-4|; ad |3-5|
+        assert short == {"wcd": 7.0, "wcd_units": 1.0, "wcd_ad": 2.0, "line_agreement": 0.0}
+        # paper: |7-3|, |10-10| and the extra |14-0| -> 6; units aligned: |2-1| and |2-2|;
+        # the extra line counts in the ad total: |7-3|
+        assert long_ == {"wcd": 6.0, "wcd_units": 0.5, "wcd_ad": 4.0, "line_agreement": 0.0}
 
     def test_an_empty_prediction_is_never_perfect(self):
         (empty,) = evaluator("script").score_batch([None], [["one two", "three four five six"]])
-        assert empty == {"wcd": 3.0, "wcd_ad": 6.0, "line_agreement": 0.0}
+        # paper: (7 + 19) / 2 characters; units: (2 + 4) / 2
+        assert empty == {"wcd": 13.0, "wcd_units": 3.0, "wcd_ad": 6.0, "line_agreement": 0.0}
 
 
 class TestMusicRanks:
