@@ -1,7 +1,9 @@
 """The ``similarity`` backbone: every decision by similarity, nothing trained.
 
 ``select`` and ``sort`` match script sentences to clips (captions and/or frames, see
-:mod:`.scoring`) with an optimal assignment (:mod:`.assignment`); ``write_script`` puts the
+:mod:`.scoring`) with an optimal assignment (:mod:`autocut_core.editing.assignment`),
+``select`` on each clip's fit to its sentence blended with its fit to the whole brief
+(:mod:`.brief`); ``write_script`` puts the
 product's selling points under the clips they fit (:mod:`.script_lines`); ``pick_music``
 matches the footage's look and motion to the tracks' sound in a shared mood space
 (:mod:`.mood`). It is the zero-shot baseline between ``random`` and a trained ``lm``.
@@ -26,7 +28,7 @@ from autocut_core.types import (
     Selection,
 )
 
-from . import evidence, mood
+from . import brief, evidence, mood
 from .scoring import ClipScorer
 from .script_lines import write_lines
 from .settings import SimilaritySettings
@@ -64,7 +66,12 @@ class SimilarityBackbone(Backbone[SimilaritySettings]):
         if count == 0:
             return Selection(indices=())
         queries = _queries(product, script)
-        picked = assignment.select(self.scorer.scores(queries, candidates), count)
+        scores = self.scorer.scores(queries, candidates)
+        weight = self.settings.brief_weight
+        if weight > 0:
+            whole = self.scorer.scores([brief.brief_text(product, script)], candidates)[0]
+            scores = brief.blend(scores, whole, weight)
+        picked = assignment.select(scores, count)
         return Selection(
             indices=tuple(column for column, _, _ in picked),
             scores=tuple(score for _, _, score in picked),

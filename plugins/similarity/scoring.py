@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .footage import ClipLook, look_at_clips
-from .spaces import ImageSpace, TextSpace
+from .spaces import ImageSpace, TextEncoderSlot, TextSpace
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,13 +42,22 @@ class ClipScorer:
 
     def __init__(self, settings: SimilaritySettings):
         self.settings = settings
+        chosen = settings.model_fields_set
+        # Named or configured on purpose: it must load. Only a bare default may fall back.
+        multilingual = TextEncoderSlot(
+            settings.multilingual_encoder,
+            dict(settings.multilingual_encoder_options),
+            required=bool({"multilingual_encoder", "multilingual_encoder_options"} & chosen),
+            role="multilingual_encoder",
+        )
         self.text = TextSpace(
             settings.text_encoder,
             dict(settings.text_encoder_options),
             settings.lexical_weight,
-            # Named or configured on purpose: it must load. Only the bare default may fall back.
-            required=bool({"text_encoder", "text_encoder_options"} & settings.model_fields_set),
+            required=bool({"text_encoder", "text_encoder_options"} & chosen),
             cjk_lexical_weight=settings.cjk_lexical_weight,
+            multilingual=multilingual,
+            multilingual_lexical_weight=settings.multilingual_lexical_weight,
         )
         self.image = (
             ImageSpace(

@@ -31,8 +31,32 @@ class SimilaritySettings(ComponentSettings):
         1.0,
         ge=0,
         le=1,
-        description="The same share where either text is Chinese, Japanese or Korean (minilm "
-        "embeds those poorly; lower it with a multilingual text encoder)",
+        description="The same share where either text is Chinese, Japanese or Korean and no "
+        "multilingual_encoder is used (minilm embeds those poorly; lower it when text_encoder "
+        "is multilingual)",
+    )
+    multilingual_encoder: str | None = Field(
+        "muse",
+        description="Text encoder for pairs where either text is Chinese, Japanese or Korean "
+        "(muse: the Multilingual Universal Sentence Encoder); none = text_encoder with "
+        "cjk_lexical_weight. If the default is not installed, those pairs fall back with a "
+        "warning; a named one must load",
+    )
+    multilingual_encoder_options: dict[str, Any] = Field(
+        default_factory=dict, description="Options of the multilingual encoder"
+    )
+    multilingual_lexical_weight: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of word/character overlap blended into the multilingual encoder's",
+    )
+    brief_weight: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="select: share of each clip's fit to the whole brief (product facts and "
+        "full script) in the score it is assigned to a sentence by; 0 = per sentence only",
     )
     image_encoder: str | None = Field(
         None,
@@ -77,7 +101,9 @@ class SimilaritySettings(ComponentSettings):
     )
     music_seconds: float = Field(60.0, gt=0, description="Seconds of each track analysed")
 
-    @field_validator("text_encoder", "image_encoder", "image_text_encoder", mode="before")
+    @field_validator(
+        "text_encoder", "multilingual_encoder", "image_encoder", "image_text_encoder", mode="before"
+    )
     @classmethod
     def _none_words(cls, value: Any) -> Any:
         # `--backbone-opt image_encoder=none` arrives as the string "none".

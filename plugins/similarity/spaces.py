@@ -71,13 +71,78 @@ def create_encoder(name: str, options: dict[str, Any], modality: str, role: str)
     return encoder
 
 
+class TextEncoderSlot:
+    """One text encoder of the space, loaded on first use; a default that is not installed
+    turns into "no encoder" with one warning, a chosen one must load."""
+
+    def __init__(self, name: str | None, options: dict[str, Any], required: bool, role: str):
+        self.name = name
+        self.options = options
+        #: False when the name is only the default: then a missing model means no encoder.
+        self.required = required
+        self.role = role
+        self._encoder: Encoder | None = None
+        self._unavailable = name is None
+        self._cache = EmbeddingCache()
+
+    @property
+    def fell_back(self) -> bool:
+        """The configured encoder could not load, so it is not used."""
+        return self._unavailable and self.name is not None
+
+    @property
+    def usable(self) -> bool:
+        """Configured and not (yet) found missing."""
+        return not self._unavailable
+
+    def available(self) -> bool:
+        """Whether the encoder is registered and says its model is there (its ``diagnose``),
+        without loading the model: what the evidence checks ask before any scoring."""
+        if self._unavailable:
+            return False
+        try:
+            encoder = self.get_encoder()
+        except (ImportError, MissingWeightsError, UnknownComponentError):
+            return False
+        return all(check.status != "fail" for check in encoder.diagnose())
+
+    def embed(self, texts: list[str]) -> np.ndarray | None:
+        """Unit vectors of ``texts``, or None when there is no encoder (or it is missing)."""
+        if self._unavailable:
+            return None
+        try:
+            encoder = self.get_encoder()
+            return self._cache.get(texts, texts, encoder.encode)
+        except (ImportError, MissingWeightsError, UnknownComponentError) as error:
+            if self.required:
+                raise
+            # The default encoders are optional extras: without them, the backbone still works.
+            warnings.warn(
+                f"similarity: {self.role} '{self.name}' is not available ({error}); "
+                "matching those captions by word overlap only",
+                RuntimeWarning,
+                stacklevel=5,
+            )
+            self._unavailable = True
+            return None
+
+    def get_encoder(self) -> Encoder:
+        if self._encoder is None:
+            assert self.name is not None
+            self._encoder = create_encoder(self.name, self.options, "text", self.role)
+        return self._encoder
+
+
 class TextSpace:
-    """Sentence-to-caption similarity: a text encoder blended with lexical overlap, or lexical
+    """Sentence-to-caption similarity: text encoders blended with lexical overlap, or lexical
     overlap alone when no encoder is configured (or the default one is not installed).
 
-    Pairs in which either text is Chinese, Japanese or Korean take ``cjk_lexical_weight``
-    instead of ``lexical_weight``: the default encoder (all-MiniLM-L6-v2) was trained on
-    English and embeds CJK text poorly, while shared characters are strong evidence.
+    Pairs in which either text is Chinese, Japanese or Korean go to the ``multilingual``
+    encoder (``muse`` by default) with ``multilingual_lexical_weight`` of overlap; without
+    one (not installed, or ``none``) they go to the main encoder with ``cjk_lexical_weight``,
+    which is 1 (overlap only) by default, because the default main encoder
+    (all-MiniLM-L6-v2) was trained on English and embeds CJK text poorly. Other pairs take
+    the main encoder with ``lexical_weight``.
     """
 
     def __init__(
@@ -87,21 +152,27 @@ class TextSpace:
         lexical_weight: float,
         required: bool,
         cjk_lexical_weight: float = 1.0,
+        multilingual: TextEncoderSlot | None = None,
+        multilingual_lexical_weight: float = 0.0,
     ):
-        self.encoder_name = encoder_name
-        self.options = options
+        self.main = TextEncoderSlot(encoder_name, options, required, "text_encoder")
+        self.multilingual = multilingual or TextEncoderSlot(None, {}, False, "multilingual")
         self.lexical_weight = lexical_weight
         self.cjk_lexical_weight = cjk_lexical_weight
-        #: False when the name is only the default: then a missing model means lexical only.
-        self.required = required
-        self._encoder: Encoder | None = None
-        self._unavailable = encoder_name is None
-        self._cache = EmbeddingCache()
+        self.multilingual_lexical_weight = multilingual_lexical_weight
+
+    @property
+    def encoder_name(self) -> str | None:
+        return self.main.name
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.main.options
 
     @property
     def fell_back(self) -> bool:
-        """The configured encoder could not load, so only word overlap is used."""
-        return self._unavailable and self.encoder_name is not None
+        """The configured main encoder could not load, so only word overlap is used."""
+        return self.main.fell_back
 
     def similarity(self, queries: Sequence[str], documents: Sequence[str]) -> np.ndarray:
         """``[len(queries), len(documents)]``; an empty text is similar to nothing (0)."""
@@ -115,50 +186,46 @@ class TextSpace:
         kept_queries = [queries[i] for i in rows]
         kept_documents = [documents[j] for j in columns]
         overlap = lexical.similarity(kept_queries, kept_documents)
-        weights = self._lexical_weights(kept_queries, kept_documents)
-        embedded = None
-        if (weights < 1).any():
-            embedded = self._embed_all(kept_queries + kept_documents)
-        if embedded is None:
-            block = overlap
+        cjk = _either_cjk(kept_queries, kept_documents)
+        block = overlap.copy()
+        # CJK pairs first: the multilingual encoder if it loads, else the main one below.
+        multilingual = self._semantic(self.multilingual, kept_queries, kept_documents, cjk)
+        if multilingual is not None:
+            weight = self.multilingual_lexical_weight
+            block = np.where(cjk, (1 - weight) * multilingual + weight * overlap, block)
+            main_pairs = ~cjk
         else:
-            semantic = embedded[: len(rows)] @ embedded[len(rows) :].T
-            block = (1 - weights) * semantic + weights * overlap
+            main_pairs = np.ones_like(cjk)
+        weights = np.where(cjk, self.cjk_lexical_weight, self.lexical_weight)
+        main_pairs = main_pairs & (weights < 1)
+        semantic = self._semantic(self.main, kept_queries, kept_documents, main_pairs)
+        if semantic is not None:
+            blended = (1 - weights) * semantic + weights * overlap
+            block = np.where(main_pairs, blended, block)
         scores[np.ix_(rows, columns)] = block
         return scores
 
-    def _lexical_weights(self, queries: list[str], documents: list[str]) -> np.ndarray:
-        import numpy as np
-
-        cjk_queries = np.array([detect_language(text) is not None for text in queries])
-        cjk_documents = np.array([detect_language(text) is not None for text in documents])
-        either = cjk_queries[:, None] | cjk_documents[None, :]
-        return np.where(either, self.cjk_lexical_weight, self.lexical_weight)
-
-    def _embed_all(self, texts: list[str]) -> np.ndarray | None:
-        if self._unavailable:
+    @staticmethod
+    def _semantic(
+        slot: TextEncoderSlot, queries: list[str], documents: list[str], pairs: np.ndarray
+    ) -> np.ndarray | None:
+        """Cosines of every query and document in ``slot``'s space, when some pair needs it
+        and the slot has an encoder (None otherwise)."""
+        if not pairs.any() or not slot.usable:
             return None
-        try:
-            encoder = self._get_encoder()
-            return self._cache.get(texts, texts, encoder.encode)
-        except (ImportError, MissingWeightsError, UnknownComponentError) as error:
-            if self.required:
-                raise
-            # The default encoder is an optional extra: without it, the backbone still works.
-            warnings.warn(
-                f"similarity: text encoder '{self.encoder_name}' is not available ({error}); "
-                "matching captions by word overlap only",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-            self._unavailable = True
+        embedded = slot.embed(queries + documents)
+        if embedded is None:
             return None
+        return embedded[: len(queries)] @ embedded[len(queries) :].T
 
-    def _get_encoder(self) -> Encoder:
-        if self._encoder is None:
-            assert self.encoder_name is not None
-            self._encoder = create_encoder(self.encoder_name, self.options, "text", "text_encoder")
-        return self._encoder
+
+def _either_cjk(queries: list[str], documents: list[str]) -> np.ndarray:
+    """``[len(queries), len(documents)]``: whether either text of the pair is CJK."""
+    import numpy as np
+
+    cjk_queries = np.array([detect_language(text) is not None for text in queries])
+    cjk_documents = np.array([detect_language(text) is not None for text in documents])
+    return cjk_queries[:, None] | cjk_documents[None, :]
 
 
 class ImageSpace:

@@ -167,8 +167,8 @@ def test_impossible_selections_are_clear_errors(lexical, count, pool, message):
 
 def test_embeddings_are_batched_and_cached(similarity, monkeypatch):
     backbone = SimilarityBackbone.from_options({})
-    backbone.scorer.text._encoder = similarity.scorer.text._get_encoder()  # the loaded model
-    encoder = backbone.scorer.text._encoder
+    backbone.scorer.text.main._encoder = similarity.scorer.text.main.get_encoder()  # loaded
+    encoder = backbone.scorer.text.main.get_encoder()
     calls: list[int] = []
     original = encoder.encode_batch
     monkeypatch.setattr(
@@ -176,16 +176,17 @@ def test_embeddings_are_batched_and_cached(similarity, monkeypatch):
     )
     pool = candidates(CAPTIONS)
     backbone.select(PRODUCT, Script(SENTENCES), pool, 4)
-    assert calls == [len(SENTENCES) + len(CAPTIONS)]  # one batch for every text
+    # one batch for every sentence and caption, then the brief (its captions are cached)
+    assert calls == [len(SENTENCES) + len(CAPTIONS), 1]
     backbone.sort(PRODUCT, Script(SENTENCES), pool[:4])
-    assert len(calls) == 1  # nothing new to embed
+    assert len(calls) == 2  # nothing new to embed
 
 
 def test_the_text_encoder_comes_from_the_registry(autocut_fakes):
     backbone = SimilarityBackbone.from_options({"text_encoder": "fake-text", "lexical_weight": 0})
     ordering = backbone.sort(PRODUCT, Script(SENTENCES), candidates(CAPTIONS[:4]))
     assert sorted(ordering.order) == [0, 1, 2, 3]
-    assert backbone.scorer.text._encoder.name == "fake-text"
+    assert backbone.scorer.text.main.get_encoder().name == "fake-text"
     with pytest.raises(AutocutError, match="'histogram' is a image encoder; it must take text"):
         SimilarityBackbone.from_options({"text_encoder": "histogram"}).sort(
             PRODUCT, Script(SENTENCES), candidates(CAPTIONS[:4])

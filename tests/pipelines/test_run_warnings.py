@@ -57,7 +57,9 @@ def _run(cli, inputs: Path, footage: str, script: str, *extra: str) -> tuple[int
 
 
 def test_chinese_script_against_english_captions_warns_in_json(cli, inputs: Path) -> None:
-    code, out, err = _run(cli, inputs, "captioned", "zh.txt", "--json")
+    # Without the multilingual encoder (with it, the two languages meet: no warning).
+    code, out, err = _run(cli, inputs, "captioned", "zh.txt", "--json",
+                          "--backbone-opt", "multilingual_encoder=none")  # fmt: skip
     assert code == 0, err
     data = json.loads(out)  # stdout is the JSON document alone
     warnings = data["warnings"]
@@ -65,7 +67,7 @@ def test_chinese_script_against_english_captions_warns_in_json(cli, inputs: Path
     assert any(w.startswith("every clip scored 0.000 against the script") for w in warnings)
     (language,) = [w for w in warnings if w.startswith("the script is in Chinese")]
     assert "captions are in a non-CJK script" in language
-    assert "text_encoder_options" in language and "image_encoder=clip" in language
+    assert "multilingual_encoder=muse" in language and "image_encoder=clip" in language
     assert "Warning" not in err  # under --json the warnings are in the JSON only
 
 
@@ -126,10 +128,18 @@ def test_the_backbones_own_problems_replace_the_generic_fix() -> None:
 @pytest.mark.parametrize(
     ("options", "warned"),
     [
-        ({"text_encoder": "none"}, True),  # overlap only
-        ({"cjk_lexical_weight": 1.0}, True),  # the default: CJK pairs by overlap only
-        ({"cjk_lexical_weight": 0.2}, True),  # minilm's own English model
-        ({"cjk_lexical_weight": 0.2, "text_encoder_options": {"model_dir": "/m"}}, False),
+        # Without the multilingual encoder (tests/backbones/test_similarity_brief.py has it):
+        ({"text_encoder": "none", "multilingual_encoder": "none"}, True),  # overlap only
+        ({"multilingual_encoder": "none"}, True),  # CJK pairs by overlap only (weight 1)
+        ({"cjk_lexical_weight": 0.2, "multilingual_encoder": "none"}, True),  # English minilm
+        (
+            {
+                "cjk_lexical_weight": 0.2,
+                "multilingual_encoder": "none",
+                "text_encoder_options": {"model_dir": "/m"},
+            },
+            False,
+        ),
     ],
 )
 def test_language_warning_depends_on_what_could_link_the_languages(
