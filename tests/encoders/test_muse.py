@@ -46,6 +46,12 @@ def test_a_sentence_embeds_the_same_alone_or_in_a_batch(muse):
     assert np.allclose(together, alone, atol=1e-5)
 
 
+def test_encoders_share_the_loaded_model(muse):
+    first, second = muse(), muse({"batch_size": 8})
+    first.encode(["你好"])
+    assert second._load() is first._load()  # loaded once per process, not per encoder
+
+
 def test_a_missing_model_folder_is_named(muse, tmp_path):
     encoder = muse({"model_dir": str(tmp_path / "nowhere")})
     with pytest.raises(MissingWeightsError, match="nowhere") as info:
