@@ -11,16 +11,18 @@ cd "$(dirname "$0")/.."
 EXTRAS="${1:-test}"
 PYTHON="${PYTHON:-python3}"
 # ffmpeg (libass, libx264), TTS, fonts with CJK coverage, and real sample media for the tests:
-# opencv-doc ships recorded videos, hyperrogue-music ships Ogg Vorbis music.
+# opencv-doc ships recorded videos, hyperrogue-music ships Ogg Vorbis music; chromium and
+# chromium-driver run AutoCut Studio's browser tests (tests/studio/, headless, offline).
 APT_PACKAGES=(ffmpeg espeak-ng sox libsox-fmt-all fonts-noto-cjk fonts-dejavu-core fontconfig
-              opencv-doc hyperrogue-music)
+              opencv-doc hyperrogue-music chromium chromium-driver)
 
 install_system_packages() {
     if ! command -v dpkg >/dev/null 2>&1; then
-        for program in ffmpeg ffprobe espeak-ng fc-list; do
+        for program in ffmpeg ffprobe espeak-ng fc-list chromium chromedriver; do
             command -v "$program" >/dev/null 2>&1 || {
                 echo "bootstrap: '$program' is missing and this is not a Debian-like system." >&2
-                echo "bootstrap: install ffmpeg (with libass and libx264), espeak-ng, fontconfig and a CJK font." >&2
+                echo "bootstrap: install ffmpeg (with libass and libx264), espeak-ng, fontconfig, a CJK font," >&2
+                echo "bootstrap: and chromium with its chromedriver (the studio's browser tests)." >&2
                 exit 1
             }
         done

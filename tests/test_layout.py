@@ -38,6 +38,7 @@ STAGE_RANKS = {
     "dataset": 6,
     "evaluation": 6,
     "testing": 7,
+    "studio": 7,
     "cli": 8,
 }
 

@@ -172,6 +172,9 @@ def build_app() -> typer.Typer:
     cli_dataset.register(app, _typer)
     cli_eval.register(app)
     cli_export.register(app)
+    from autocut_core.cli import studio as cli_studio
+
+    cli_studio.register(app)
     _add_plugin_commands(app, get_host())
     return app
 

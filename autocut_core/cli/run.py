@@ -11,9 +11,8 @@ import typer
 
 from autocut_core.cli.flags import uses_settings
 from autocut_core.errors import InputError
-from autocut_core.progress import SILENT, Reporter
 from autocut_core.settings import AutocutSettings
-from autocut_core.types import EditPlan, RenderSettings, Slot
+from autocut_core.types import EditPlan, RenderSettings
 
 if TYPE_CHECKING:
     from autocut_core.pipelines.request import EditResult, Grounding
@@ -180,18 +179,12 @@ def render_command(
     (clip, in/out or sentence) loses its score and is shown as edited.
     """
     from autocut_core.cli.display import StageProgress
-    from autocut_core.editing.scores import mark_edited, seal
-    from autocut_core.pipelines.finish import render_plan
-    from autocut_core.pipelines.request import EditResult
+    from autocut_core.pipelines.rerender import render_edited
 
-    plan, edited = mark_edited(load_plan(plan_file))
     target = output or plan_file.with_name(_video_name(plan_file))
     with StageProgress.for_command(as_json) as progress:
-        plan = seal(revoiced(plan, settings, target, revoice, progress))
-        files = render_plan(plan, target, settings, progress)
-    video = files.pop("video")
-    notes = [f"slot {index + 1} was edited: its score no longer applies" for index in edited]
-    _report(EditResult(plan=plan, video=video, side_outputs=files, notes=tuple(notes)), as_json)
+        result = render_edited(load_plan(plan_file), target, settings, revoice, progress)
+    _report(result, as_json)
 
 
 def _video_name(plan_file: Path) -> str:
@@ -203,43 +196,6 @@ def load_plan(path: Path) -> EditPlan:
     from autocut_core.serde import load_json
 
     return load_json(EditPlan, path)
-
-
-def revoiced(
-    plan: EditPlan,
-    settings: AutocutSettings,
-    output: Path,
-    everything: bool,
-    progress: Reporter = SILENT,
-) -> EditPlan:
-    """The plan with missing (or all) voice lines spoken again and every slot refitted."""
-    from autocut_core.editing.timeline import fit_plan_to_voice
-    from autocut_core.media import probe
-    from autocut_core.pipelines.steps import speak
-
-    stale = [
-        i
-        for i, slot in enumerate(plan.slots)
-        if everything or (slot.voice_path is not None and _stale(slot.voice_path, slot))
-    ]
-    slots = list(plan.slots)
-    if stale:
-        voice = settings.create("voice")
-        folder = output.with_name(output.stem + ".assets")
-        spoken = speak([slots[i] for i in stale], voice, folder, progress)
-        for i, slot in zip(stale, spoken, strict=True):
-            slots[i] = slot
-    durations: dict[str, float] = {}
-    for slot in slots:
-        if slot.source_path not in durations:
-            durations[slot.source_path] = probe(slot.source_path).duration
-    return fit_plan_to_voice(replace(plan, slots=tuple(slots)), durations)
-
-
-def _stale(voice_path: str, slot: Slot) -> bool:
-    """A voice line that is gone, or that speaks another text than the slot's sentence."""
-    edited = slot.voice_text is not None and slot.voice_text != slot.sentence
-    return edited or not Path(voice_path).is_file()
 
 
 def _report(result: EditResult, as_json: bool) -> None:
