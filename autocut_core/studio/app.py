@@ -19,6 +19,7 @@ from autocut_core.errors import AutocutError
 from autocut_core.studio import security, storyboard
 from autocut_core.studio.choices import RunChoices
 from autocut_core.studio.edits import ASPECTS, Edit
+from autocut_core.studio.errors import NotFound
 from autocut_core.studio.events import sse_stream
 from autocut_core.studio.project import ProjectSpec
 from autocut_core.studio.service import Studio
@@ -100,7 +101,7 @@ def _page(app: FastAPI) -> None:
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> FileResponse:
         if name not in PAGE_FILES:
-            return JSONResponse({"error": f"no page file {name!r}"}, status_code=404)  # type: ignore[return-value]
+            raise NotFound(f"no page file {name!r}")
         return FileResponse(STATIC / name, media_type=PAGE_FILES[name])
 
 

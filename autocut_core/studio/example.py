@@ -3,8 +3,9 @@
 The example's product facts and script are read from the repository; its footage is made
 by the example's own ``make_footage.py`` (photos that ship with Debian's opencv-doc) into
 the project's uploads, at a smaller frame than the command-line demo so the storyboard
-shows within a minute; its music is the hyperrogue-music library when installed. The
-zero-shot ``similarity`` backbone reads the footage's captions, so no model is needed.
+shows within a minute; its music is the first tracks of the hyperrogue-music library when
+installed. The zero-shot ``similarity`` backbone reads the footage's captions, so no model
+is needed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from autocut_core.studio.errors import NotFound
 from autocut_core.studio.project import Project, ProjectSpec, RenderChoices
 
 MUSIC_LIBRARY = Path("/usr/share/hyperrogue/music")
+#: Tracks of the library the example offers: indexing all of it (whole songs, decoded for
+#: their mood) takes minutes on two cores, and the first look should take one.
+EXAMPLE_TRACKS = 6
 #: The example's reels at this size (the command-line demo makes 720x1280).
 FOOTAGE_SIZE = (360, 640)
 
@@ -48,7 +52,8 @@ def example_spec(render: RenderChoices | None = None) -> tuple[ProjectSpec, list
     folder = example_folder()
     if folder is None:
         raise NotFound("the bundled example (examples/demo) is not next to this installation")
-    music = [str(MUSIC_LIBRARY)] if MUSIC_LIBRARY.is_dir() else []
+    tracks = sorted(MUSIC_LIBRARY.glob("*.ogg")) if MUSIC_LIBRARY.is_dir() else []
+    music = [str(track) for track in tracks[:EXAMPLE_TRACKS]]
     product = serde.to_data(load_product(folder / "product.toml"))
     script = list(load_script(folder / "script.txt").sentences)
     spec = ProjectSpec(name="Bundled example: Orchard Fresh", product=product, script=script,

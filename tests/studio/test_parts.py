@@ -96,3 +96,15 @@ def test_studio_is_a_command(cli):
     assert code == 0 and "--media" in out and "--token" in out
     code, _, err = cli("studio", "--media", "/no/such/folder")
     assert code == 2 and "no such folder" in err
+
+
+def test_the_bundled_example_is_a_project_spec():
+    from autocut_core.studio.example import EXAMPLE_TRACKS, MUSIC_LIBRARY, example_spec
+
+    spec, allowed = example_spec()
+    assert spec.backbone == "similarity" and spec.pipeline == "script-driven"
+    assert spec.product_facts().brand == "Orchard Fresh" and len(spec.script) == 5
+    assert spec.footage == []  # made by make_example_footage, into the project
+    assert MUSIC_LIBRARY.is_dir(), "hyperrogue-music is missing: run scripts/bootstrap.sh"
+    assert allowed == [MUSIC_LIBRARY] and len(spec.music) == EXAMPLE_TRACKS
+    assert all(Path(track).parent == MUSIC_LIBRARY for track in spec.music)

@@ -132,3 +132,22 @@ def test_uploads_are_size_limited_and_type_checked(client, project, studio, medi
     assert done.json()["project"]["spec"]["script"] == ["First line.", "Second line."]
     latin = client.post(f"{url}/script", files={"file": ("s.txt", "caf\xe9".encode("latin-1"))})
     assert latin.status_code == 415 and "UTF-8" in latin.json()["error"]
+
+
+def test_indexing_lists_each_file_that_failed(client, project, studio, media):
+    (media / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 but nothing after")
+    job = client.post(f"/api/projects/{project}/index").json()
+    studio.jobs.shutdown()  # waits for the queued work
+    done = client.get(f"/api/jobs/{job['id']}").json()
+    assert done["state"] == "done", done["error"]
+    assert done["result"]["new_videos"] == 1
+    assert [Path(f["path"]).name for f in done["result"]["failed"]] == ["broken.mp4"]
+    assert (
+        client.get(f"/api/projects/{project}").json()["index"]["failed"] == done["result"]["failed"]
+    )
+
+
+def test_a_project_is_deleted_with_its_folder(client, project, studio):
+    folder = studio.workspace.get(project).folder
+    assert client.delete(f"/api/projects/{project}").status_code == 204
+    assert not folder.exists() and client.get(f"/api/projects/{project}").status_code == 404
