@@ -203,13 +203,12 @@ class Studio:
             "notes": notes,
         }  # fmt: skip
         atomic_write_text(folder / RENDER_RECORD, json.dumps(record, indent=2) + "\n")
-        if history.head() == version.number and serde.to_data(result.plan) != serde.to_data(
-            version.plan
-        ):  # re-voiced and refitted: the next edit builds on what was rendered
-            saved = history.save(
-                result.plan, version.keys, f"voiced for render of v{version.number}"
-            )
-            record["saved_version"] = saved.number
+        if serde.to_data(result.plan) != serde.to_data(version.plan):
+            # re-voiced and refitted: the next edit builds on what was rendered
+            note = f"voiced for render of v{version.number}"
+            saved = history.save_if_current(version.number, result.plan, version.keys, note)
+            if saved is not None:
+                record["saved_version"] = saved.number
         return record
 
     def renders(self, project: Project) -> list[dict[str, Any]]:

@@ -28,6 +28,15 @@ from autocut_core.studio.errors import Conflict, NotFound, StudioError
 from autocut_core.types import EditPlan
 
 _VERSION_FILE = re.compile(r"^v(\d{4,})\.json$")
+#: One lock per versions folder, shared by every PlanHistory of it: each request makes its
+#: own PlanHistory, and two edits at once must not both take the next number.
+_LOCKS: dict[Path, threading.RLock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _lock_for(folder: Path) -> threading.RLock:
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(folder.resolve(), threading.RLock())
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class PlanHistory:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self._lock = threading.RLock()
+        self._lock = _lock_for(folder)
 
     def _file(self, number: int) -> Path:
         return self.folder / f"v{number:04d}.json"
@@ -93,6 +102,14 @@ class PlanHistory:
         if head is None:
             raise NotFound("no plan yet: run a pipeline first")
         return self.load(head)
+
+    def save_if_current(
+        self, expected: int, plan: EditPlan, keys: tuple[str, ...], note: str
+    ) -> Version | None:
+        """:meth:`save`, if version ``expected`` is still current; else None (someone edited
+        or undid meanwhile, and their version stays current)."""
+        with self._lock:
+            return self.save(plan, keys, note) if self.head() == expected else None
 
     def save(self, plan: EditPlan, keys: tuple[str, ...], note: str) -> Version:
         """A new version made from the current one; it becomes current."""

@@ -108,3 +108,26 @@ def test_the_bundled_example_is_a_project_spec():
     assert MUSIC_LIBRARY.is_dir(), "hyperrogue-music is missing: run scripts/bootstrap.sh"
     assert allowed == [MUSIC_LIBRARY] and len(spec.music) == EXAMPLE_TRACKS
     assert all(Path(track).parent == MUSIC_LIBRARY for track in spec.music)
+
+
+def test_edits_at_once_each_get_their_own_version(tmp_path: Path):
+    import threading
+
+    folder = tmp_path / "versions"
+    PlanHistory(folder).save(_plan("base"), ("s1",), "base")
+
+    def edit(name: str) -> None:
+        for number in range(15):  # each request makes its own PlanHistory, as the API does
+            PlanHistory(folder).save(_plan(f"{name}{number}"), ("s1",), name)
+
+    threads = [threading.Thread(target=edit, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    history = PlanHistory(folder)
+    assert history.numbers() == list(range(1, 32))
+    sentences = {history.load(n).plan.slots[0].sentence for n in history.numbers()}
+    assert len(sentences) == 31
+    assert history.save_if_current(5, _plan("late"), ("s1",), "late") is None
+    assert history.save_if_current(31, _plan("on time"), ("s1",), "ok").number == 32
