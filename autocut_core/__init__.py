@@ -93,6 +93,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset(
         "autocut_core.tokens.strings",
         "autocut_core.tokens.grounding",
         "autocut_core.editing.prompts",
+        "autocut_core.editing.profiles",
         "autocut_core.editing.assignment",
         "autocut_core.editing.timeline",
         "autocut_core.editing.records",

@@ -30,6 +30,15 @@ def build_command(
     lang: Annotated[
         str, typer.Option("--lang", help="Prompt language: auto (the script's), en, zh, both.")
     ] = "auto",
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            help="Prompt/answer profile: autocut, or reference (the reference "
+            "implementation's Chinese prompts, 1-based answers, one task per ad, and its "
+            "LLaMA-Factory files; docs/reference-compat.md).",
+        ),
+    ] = "autocut",
     tasks: Annotated[
         str, typer.Option("--tasks", help="Comma-separated SFT tasks.")
     ] = "select,sort,script,music",
@@ -79,7 +88,7 @@ def build_command(
     try:
         task_options = TaskOptions(
             seed=seed, lang=lang, tasks=tuple(t.strip() for t in tasks.split(",") if t.strip()),
-            samples_per_ad=samples_per_ad, music_pool=music_pool,
+            samples_per_ad=samples_per_ad, music_pool=music_pool, profile=profile,
         )  # fmt: skip
         filters = FilterSettings(
             max_duration=max_duration, min_clip=min_clip, max_clip=max_clip,
@@ -106,7 +115,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     typer.echo(
         f"Built {summary['output']} from {ads['found']} ad(s) in {summary['seconds']:.1f} s: "
         f"{ads['alignment']} in the alignment corpus, {ads['sft']} in the SFT corpus, "
-        f"{ads['skipped']} skipped."
+        f"{ads['skipped']} skipped (profile {summary['profile']})."
     )
     for split in ("train", "val"):
         tasks = ", ".join(f"{n} {task}" for task, n in records["sft"][split].items())

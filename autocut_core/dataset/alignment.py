@@ -5,6 +5,9 @@ then per clip ``<|clip_start|><|text_start|>SENTENCE<|text_end|><|video_start|>`
 ``<|video_end|><|clip_end|>``, then the background music ``<|audio_start|><a_0_5>...
 <|audio_end|>`` when the ad has one, then ``<|ad_end|>``. The model learns by next-token
 prediction over the whole sequence which words go with which frames and music.
+
+Without ``facts`` (the ``reference`` profile) the facts and their newline are left out: the
+reference's pre-training text is ``<|ad_start|>``, the clips, the music, ``<|ad_end|>``.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from autocut_core.dataset.records import Ad
 from autocut_core.editing.prompts import AUDIO_END, AUDIO_START, ad_opening, clip_block
 
 
-def alignment_text(ad: Ad, lang: str) -> str:
+def alignment_text(ad: Ad, lang: str, facts: bool = True) -> str:
     assert ad.product is not None
     clips = "".join(clip_block(clip.tokens, clip.text) for clip in ad.clips)
     music = f"{AUDIO_START}{ad.bgm_tokens}{AUDIO_END}" if ad.bgm_tokens else ""
-    return f"{ad_opening(ad.product, lang)}{clips}{music}<|ad_end|>"
+    opening = ad_opening(ad.product, lang) if facts else "<|ad_start|>"
+    return f"{opening}{clips}{music}<|ad_end|>"
 
 
-def alignment_record(ad: Ad, lang: str) -> dict[str, Any]:
+def alignment_record(ad: Ad, lang: str, facts: bool = True) -> dict[str, Any]:
     """The ad's line in ``align/{train,val}.jsonl``."""
-    return {"text": alignment_text(ad, lang), "ad_id": ad.ad_id}
+    return {"text": alignment_text(ad, lang, facts), "ad_id": ad.ad_id}

@@ -9,7 +9,9 @@ The run, in order (each step documented in its module):
 4. split by ad, 95/5 with a fixed seed (:mod:`.split`);
 5. ready the tokenizers, training them on the training ads when none is given, and tokenize
    every clip's frames and every track (:mod:`.encoding`);
-6. write ``align/``, ``sft/``, ``ads.jsonl``, ``dataset_info.json`` and ``summary.json``.
+6. write ``align/``, ``sft/``, ``ads.jsonl``, ``dataset_info.json`` and ``summary.json``
+   (with ``--profile reference`` also the LLaMA-Factory files the reference's training
+   config reads, :mod:`.llamafactory`).
 
 Every file is written atomically and the output depends only on the inputs, the settings and
 the seed, so running the build again gives the same files.
@@ -45,11 +47,12 @@ from autocut_core.dataset.filters import (
     duplicate_key,
     first_failure,
 )
-from autocut_core.dataset.llamafactory import dataset_info
+from autocut_core.dataset.llamafactory import dataset_info, llamafactory_files
 from autocut_core.dataset.records import Ad, AdClip
 from autocut_core.dataset.split import group_ads, split_ads
-from autocut_core.dataset.tasks import Pool, TaskOptions, languages, sft_records
+from autocut_core.dataset.tasks import Pool, TaskOptions, assign_tasks, languages, sft_records
 from autocut_core.dataset.transcripts import load_sentences
+from autocut_core.editing.profiles import get_profile
 from autocut_core.editing.prompts import prompt_language
 from autocut_core.editing.records import dump_record
 from autocut_core.errors import AutocutError, InputError
@@ -117,7 +120,7 @@ def build_dataset(
         records, tokenizers, index_report, time.perf_counter() - started,
     )  # fmt: skip
     summary["notes"] = notes + [n for use in tokenizers.values() for n in use.notes]
-    _write(out, ads, records, summary)
+    _write(out, ads, records, summary, options.tasks.profile)
     return summary
 
 
@@ -261,12 +264,18 @@ def _records(ads: Sequence[Ad], tasks: TaskOptions) -> dict[str, dict[str, list[
         "train": Pool([ad for ad in sft if ad.split == "train"]),
         "val": Pool(sft),  # validation may draw negatives and tracks from anywhere
     }
+    assigned = {}
+    for split in SPLITS:
+        assigned.update(assign_tasks([ad for ad in sft if ad.split == split], tasks))
+    facts = get_profile(tasks.profile).facts_in_alignment
     for ad in ads:
-        for lang in languages(ad, "auto" if tasks.lang == "both" else tasks.lang)[:1]:
-            records["align"][ad.split].append(alignment_record(ad, lang))
+        align_lang = "auto" if tasks.lang == "both" else tasks.lang
+        for lang in languages(ad, align_lang, tasks.profile)[:1]:
+            records["align"][ad.split].append(alignment_record(ad, lang, facts=facts))
         if ad.status == "sft":
+            chosen = assigned[ad.ad_id]
             records["sft"][ad.split].extend(
-                dump_record(record) for record in sft_records(ad, pools[ad.split], tasks)
+                dump_record(record) for record in sft_records(ad, pools[ad.split], tasks, chosen)
             )
     return records
 
@@ -279,13 +288,19 @@ def _jsonl(records: Sequence[dict[str, Any]]) -> str:
 
 
 def _write(
-    out: Path, ads: Sequence[Ad], records: dict[str, dict[str, list[dict]]], summary: dict
+    out: Path,
+    ads: Sequence[Ad],
+    records: dict[str, dict[str, list[dict]]],
+    summary: dict,
+    profile: str,
 ) -> None:
     for corpus, splits in records.items():
         for split, lines in splits.items():
             atomic_write_text(out / corpus / f"{split}.jsonl", _jsonl(lines))
+    for relative, text in llamafactory_files(profile, records["sft"]).items():
+        atomic_write_text(out / relative, text)
     atomic_write_text(out / ADS_FILE, _jsonl([ad.manifest() for ad in ads]))
-    atomic_write_text(out / INFO_FILE, json.dumps(dataset_info(), indent=2) + "\n")
+    atomic_write_text(out / INFO_FILE, json.dumps(dataset_info(profile), indent=2) + "\n")
     atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -316,6 +331,8 @@ def _summary(
     return {
         "ads_dir": str(ads_dir),
         "output": str(out),
+        #: The prompt/answer profile of the SFT records; `autocut eval` reads it back.
+        "profile": options.tasks.profile,
         "db": str(db_folder),
         "ads": {
             "found": len(ads),

@@ -11,6 +11,10 @@
             other ads' tracks (shuffled) for ranking metrics. Ads without music have no
             ``music`` record.
 
+Prompts and answers are written in the chosen profile (:mod:`autocut_core.editing.profiles`):
+AutoCut's own, or the reference implementation's, in which each ad gives one record of one
+task (:func:`assign_tasks`) as the reference's generator assigns them.
+
 Every random choice comes from a generator seeded with (seed, ad id, task, sample), so a
 record depends only on its ad, the seed and the pools, not on how many ads came before.
 Negatives and other tracks come from the pools the build passes: ads of the same split side
@@ -20,6 +24,7 @@ the same group (a duplicate's clips are no negatives).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -27,7 +32,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from autocut_core.dataset.records import Ad, AdClip
-from autocut_core.editing.prompts import TASKS, build_prompt, format_answer, prompt_language
+from autocut_core.editing.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
+from autocut_core.editing.prompts import TASKS, prompt_language
 from autocut_core.editing.records import (
     RECORD_TYPES,
     ClipEntry,
@@ -58,10 +64,22 @@ class TaskOptions:
     samples_per_ad: int = 1
     #: Tracks in a music record's ``music_pool``, the ad's own included.
     music_pool: int = 10
+    #: The prompt/answer profile (``autocut`` or ``reference``).
+    profile: str = DEFAULT_PROFILE
 
     def __post_init__(self) -> None:
         if self.lang not in LANG_CHOICES:
             raise ValueError(f"lang must be one of {', '.join(LANG_CHOICES)}, not {self.lang!r}")
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r}")
+        profile = get_profile(self.profile)
+        wanted = {"auto": [], "both": ["en", "zh"]}.get(self.lang, [self.lang])
+        for lang in wanted:
+            if lang not in profile.languages:
+                raise ValueError(
+                    f"profile {self.profile!r} has prompts in {', '.join(profile.languages)} "
+                    f"only; --lang {self.lang} does not fit it"
+                )
         unknown = [task for task in self.tasks if task not in TASKS]
         if unknown or not self.tasks:
             raise ValueError(f"tasks must be among {', '.join(TASKS)}, got {list(self.tasks)}")
@@ -69,10 +87,46 @@ class TaskOptions:
             raise ValueError("samples_per_ad and music_pool must be at least 1")
 
 
-def languages(ad: Ad, choice: str) -> list[str]:
+def languages(ad: Ad, choice: str, profile: str = DEFAULT_PROFILE) -> list[str]:
     if choice == "both":
         return ["en", "zh"]
-    return [prompt_language(ad.sentences)] if choice == "auto" else [choice]
+    if choice != "auto":
+        return [choice]
+    own = get_profile(profile).languages
+    return [own[0]] if len(own) == 1 else [prompt_language(ad.sentences)]
+
+
+def eligible_tasks(ad: Ad, tasks: Sequence[str]) -> list[str]:
+    """The ``tasks`` an ad can give a record of (``music`` needs its music's tokens)."""
+    return [task for task in tasks if task != "music" or ad.bgm_tokens]
+
+
+def assign_tasks(ads: Sequence[Ad], options: TaskOptions) -> dict[str, tuple[str, ...]]:
+    """Each ad's tasks: all of ``options.tasks``, or one each for a one-task-per-ad profile.
+
+    One task per ad, as the reference's generator assigns them (each ad the source of one
+    task's records only), but balanced instead of by fixed ratios that leave ads unused: the
+    ads in an order fixed by the seed and their ids take, in turn, the task used least so far
+    among those they can give (ties: the tasks' order). So the tasks' counts differ by at
+    most one wherever the ads allow it.
+    """
+    if not get_profile(options.profile).one_task_per_ad:
+        return {ad.ad_id: tuple(eligible_tasks(ad, options.tasks)) for ad in ads}
+
+    def key(ad: Ad) -> str:
+        return hashlib.sha256(f"{options.seed}/{ad.ad_id}".encode()).hexdigest()
+
+    used = dict.fromkeys(options.tasks, 0)
+    chosen: dict[str, tuple[str, ...]] = {}
+    for ad in sorted(ads, key=key):
+        possible = eligible_tasks(ad, options.tasks)
+        if not possible:
+            chosen[ad.ad_id] = ()
+            continue
+        task = min(possible, key=lambda name: (used[name], options.tasks.index(name)))
+        used[task] += 1
+        chosen[ad.ad_id] = (task,)
+    return chosen
 
 
 class Pool:
@@ -120,25 +174,29 @@ def _draw(
     return [item for item in chosen if keep(item)][:count]
 
 
-def sft_records(ad: Ad, pool: Pool, options: TaskOptions) -> list[SftRecord]:
-    """The ad's records: for each sample, each task and each language."""
+def sft_records(
+    ad: Ad, pool: Pool, options: TaskOptions, tasks: Sequence[str] | None = None
+) -> list[SftRecord]:
+    """The ad's records: for each sample, each of ``tasks`` (default: ``options.tasks``; the
+    build passes :func:`assign_tasks`'s) and each language."""
+    profile = get_profile(options.profile)
     records = []
     for sample in range(options.samples_per_ad):
-        for task in options.tasks:
-            if task == "music" and not ad.bgm_tokens:
-                continue
+        for task in eligible_tasks(ad, options.tasks if tasks is None else tasks):
             rng = random.Random(f"{options.seed}/{ad.ad_id}/{task}/{sample}")
             meta = _META[task](ad, pool, rng, options)
-            for lang in languages(ad, options.lang):
-                records.append(_record(task, lang, ad, meta))
+            for lang in languages(ad, options.lang, options.profile):
+                records.append(_record(profile, task, lang, ad, meta))
     return records
 
 
-def _record(task: str, lang: str, ad: Ad, meta: SftMeta) -> SftRecord:
+def _record(profile: Profile, task: str, lang: str, ad: Ad, meta: SftMeta) -> SftRecord:
     candidates = [_candidate(entry) for entry in meta.candidates]
     script = None if isinstance(meta, ScriptMeta) else meta.script
-    system, human = build_prompt(task, meta.product, script, candidates, lang, count=len(ad.clips))
-    answer = format_answer(task, meta.answer_value)
+    system, human = profile.build_prompt(
+        task, meta.product, script, candidates, lang, count=len(ad.clips)
+    )
+    answer = profile.format_answer(task, meta.answer_value)
     # Validated as the task's record type: a meta of another task is refused here.
     return RECORD_TYPES[task].model_validate(
         {

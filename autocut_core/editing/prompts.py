@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 from autocut_core.errors import InputError
@@ -56,6 +57,36 @@ ANSWER_KEYS: dict[str, str] = {
 }
 
 AUDIO_START, AUDIO_END = "<|audio_start|>", "<|audio_end|>"
+
+
+@dataclass(frozen=True)
+class IndexSpelling:
+    """How ``select``/``sort`` answers write clip indices.
+
+    AutoCut's own answers are 0-based bracketed lists (``[2, 5, 7]``); the public reference
+    writes 1-based comma lists without spaces (``3,6,8``). Answers are read and returned as
+    0-based indices whatever the spelling, so only the text differs between profiles
+    (:mod:`autocut_core.editing.profiles`).
+    """
+
+    #: The number written for the first clip.
+    base: int = 0
+    #: ``[...]`` around the list.
+    brackets: bool = True
+    #: Between two indices.
+    separator: str = ", "
+
+    def write(self, values: Sequence[int]) -> str:
+        body = self.separator.join(str(value + self.base) for value in values)
+        return f"[{body}]" if self.brackets else body
+
+    @property
+    def example(self) -> str:
+        return self.write([0, 2, 5])
+
+
+#: AutoCut's spelling: ``[0, 2, 5]``.
+BRACKETED = IndexSpelling()
 
 _INTRO = {
     "en": (
@@ -271,10 +302,11 @@ def leaked_sentences(human: str, sentences: Sequence[str]) -> list[str]:
 # --- answers -------------------------------------------------------------------------------
 
 
-def format_answer(task: str, answer: Any) -> str:
+def format_answer(task: str, answer: Any, *, indices: IndexSpelling = BRACKETED) -> str:
     """The answer text of ``task`` (the ``gpt`` turn).
 
-    ``select``: indices (any order, no repeats; written ascending) -> ``[2, 5, 7]``;
+    ``select``: indices (any order, no repeats; written ascending) -> ``[2, 5, 7]``
+    (or as ``indices`` spells them: the reference profile writes ``3,6,8``);
     ``sort``: a permutation of ``0..n-1`` -> ``[3, 0, 2, 1]``; ``script``: lines (one
     sentence each, non-blank, no line breaks; outer spaces are dropped) -> the lines joined
     by ``"\\n"``; ``music``: audio tokens ``<a_0_12>...`` -> ``<|audio_start|>...<|audio_end|>``.
@@ -290,7 +322,7 @@ def format_answer(task: str, answer: Any) -> str:
             values = sorted(values)
         elif sorted(values) != list(range(len(values))):
             raise ValueError(f"sort answer: {values} is not a permutation of 0..{len(values) - 1}")
-        return "[" + ", ".join(str(v) for v in values) + "]"
+        return indices.write(values)
     if task == "script":
         if isinstance(answer, str) or not isinstance(answer, Sequence) or not answer:
             raise ValueError("script answer: needs a non-empty list of lines")
@@ -318,6 +350,7 @@ def parse_answer(
     lines: int | None = None,
     heads: int | None = None,
     codebook_size: int | None = None,
+    indices: IndexSpelling = BRACKETED,
 ) -> list[int]: ...
 @overload
 def parse_answer(
@@ -329,6 +362,7 @@ def parse_answer(
     lines: int | None = None,
     heads: int | None = None,
     codebook_size: int | None = None,
+    indices: IndexSpelling = BRACKETED,
 ) -> list[str]: ...
 @overload
 def parse_answer(
@@ -340,6 +374,7 @@ def parse_answer(
     lines: int | None = None,
     heads: int | None = None,
     codebook_size: int | None = None,
+    indices: IndexSpelling = BRACKETED,
 ) -> str: ...
 @overload
 def parse_answer(
@@ -351,6 +386,7 @@ def parse_answer(
     lines: int | None = None,
     heads: int | None = None,
     codebook_size: int | None = None,
+    indices: IndexSpelling = BRACKETED,
 ) -> list[int] | list[str] | str: ...
 def parse_answer(
     task: str,
@@ -361,6 +397,7 @@ def parse_answer(
     lines: int | None = None,
     heads: int | None = None,
     codebook_size: int | None = None,
+    indices: IndexSpelling = BRACKETED,
 ) -> list[int] | list[str] | str:
     """Read a model's answer strictly; :class:`AnswerParseError` on anything else.
 
@@ -368,13 +405,14 @@ def parse_answer(
     ``count``: how many must be chosen); ``sort`` -> the permutation (``candidates``: its
     length); ``script`` -> the lines (``lines``: how many there must be); ``music`` -> the
     audio tokens between the markers, without them (``heads`` and ``codebook_size``: check
-    that they are exactly one track's codes of that tokenizer).
+    that they are exactly one track's codes of that tokenizer). ``indices`` is how the
+    answer spells clip indices; they come back 0-based either way.
     """
     _check_task(task)
     if not isinstance(text, str):
         raise TypeError(f"parse_answer takes a str, not {type(text).__name__}")
     if task in ("select", "sort"):
-        return _parse_indices(task, text, candidates, count)
+        return _parse_indices(task, text, candidates, count, indices)
     if task == "script":
         return _parse_lines(text, lines)
     return _parse_music(text, heads, codebook_size)
@@ -385,23 +423,11 @@ _NUMBER = re.compile(r"0|[1-9][0-9]*")
 _AUDIO_TOKENS = re.compile(r"(?:<a_(?:0|[1-9][0-9]*)_(?:0|[1-9][0-9]*)>)+")
 
 
-def _parse_indices(task: str, text: str, candidates: int | None, count: int | None) -> list[int]:
-    match = _LIST.fullmatch(text)
-    if match is None:
-        first = _first_not_space(text)
-        if first == len(text):
-            raise AnswerParseError(task, text, "the answer is empty")
-        if text[first] != "[":
-            raise AnswerParseError(
-                task, text, "expected a list of clip indices like [0, 2, 5]", first
-            )
-        close = text.find("]", first)
-        if close < 0:
-            raise AnswerParseError(task, text, "the list has no closing ']'", len(text))
-        raise AnswerParseError(task, text, "unexpected text after the list", close + 1)
-    inner, start = match.group(1), match.start(1)
-    if not inner:
-        raise AnswerParseError(task, text, "the list is empty", start)
+def _parse_indices(
+    task: str, text: str, candidates: int | None, count: int | None, spelling: IndexSpelling
+) -> list[int]:
+    inner, start = _index_body(task, text, spelling)
+    base = spelling.base
     values: list[int] = []
     position = 0
     for item in inner.split(","):
@@ -411,13 +437,15 @@ def _parse_indices(task: str, text: str, candidates: int | None, count: int | No
         if not _NUMBER.fullmatch(stripped):
             what = "an empty item" if not stripped else f"{stripped!r} is not an index"
             raise AnswerParseError(task, text, what, offset)
-        value = int(stripped)
-        if candidates is not None and value >= candidates:
+        written = int(stripped)
+        value = written - base
+        if value < 0 or (candidates is not None and value >= candidates):
+            last = "" if candidates is None else str(candidates - 1 + base)
             raise AnswerParseError(
-                task, text, f"index {value} out of range (clips 0..{candidates - 1})", offset
+                task, text, f"index {written} out of range (clips {base}..{last})", offset
             )
         if value in values:
-            raise AnswerParseError(task, text, f"index {value} appears twice", offset)
+            raise AnswerParseError(task, text, f"index {written} appears twice", offset)
         values.append(value)
     if task == "select":
         if count is not None and len(values) != count:
@@ -426,9 +454,34 @@ def _parse_indices(task: str, text: str, candidates: int | None, count: int | No
     size = len(values) if candidates is None else candidates
     if len(values) != size or max(values) >= size:
         raise AnswerParseError(
-            task, text, f"not a permutation of 0..{size - 1} ({len(values)} indices given)"
+            task,
+            text,
+            f"not a permutation of {base}..{size - 1 + base} ({len(values)} indices given)",
         )
     return values
+
+
+def _index_body(task: str, text: str, spelling: IndexSpelling) -> tuple[str, int]:
+    """The text between the brackets (or the whole answer) and where it starts."""
+    first = _first_not_space(text)
+    if first == len(text):
+        raise AnswerParseError(task, text, "the answer is empty")
+    if not spelling.brackets:
+        return text.strip(), first
+    match = _LIST.fullmatch(text)
+    if match is None:
+        if text[first] != "[":
+            raise AnswerParseError(
+                task, text, f"expected a list of clip indices like {spelling.example}", first
+            )
+        close = text.find("]", first)
+        if close < 0:
+            raise AnswerParseError(task, text, "the list has no closing ']'", len(text))
+        raise AnswerParseError(task, text, "unexpected text after the list", close + 1)
+    inner, start = match.group(1), match.start(1)
+    if not inner:
+        raise AnswerParseError(task, text, "the list is empty", start)
+    return inner, start
 
 
 def _parse_lines(text: str, wanted: int | None) -> list[str]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from autocut_core.components import Backbone
 from autocut_core.errors import InputError
-from autocut_core.evaluation.records import read_samples
+from autocut_core.evaluation.records import read_samples, test_set_profile
 from autocut_core.evaluation.report import write_report
 from autocut_core.evaluation.results import RESULTS_FILE, start_run
 from autocut_core.evaluation.runner import (
@@ -72,6 +72,10 @@ def evaluate(
     chosen, left_out = runnable_tasks(backbone, tasks)
     compare_systems = [load_system(Path(folder)) for folder in compare]  # fail before running
     samples = read_samples(Path(data), chosen, limit)
+    profile = test_set_profile(Path(data))
+    use_profile = getattr(backbone, "use_data_profile", None)
+    if callable(use_profile):  # a backbone that asks in either profile (lm) asks in the data's
+        use_profile(profile)
     name = system or backbone.name
     log = start_run(
         Path(output),
@@ -81,6 +85,7 @@ def evaluate(
             "backbone_options": backbone.settings.model_dump(mode="json"),
             "clip_text": clip_text,
             "data": str(Path(data).resolve()),
+            "profile": profile,
             "tasks": chosen,
             "limit": limit,
         },

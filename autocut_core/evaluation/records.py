@@ -10,6 +10,10 @@ and the field, so the runner never meets a half-formed sample.
 A ``select`` line whose prompt shows a positive clip's own sentence is refused: the builder
 before prompts showed tokens only wrote such lines, and on them any text matcher scores
 CSA 1.0 (the answer is in the question), so a table built from them measures nothing.
+
+:func:`test_set_profile` is the prompt/answer profile the test set was built in (the
+corpus's ``summary.json`` records it), so that a backbone that can ask in either profile
+asks as the data was written.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
+from autocut_core.editing.profiles import corpus_profile
 from autocut_core.editing.prompts import TASKS, leaked_sentences
 from autocut_core.editing.records import (
     RECORD_TYPES,
@@ -148,3 +153,8 @@ def _refuse_leaked_answer(record: SelectRecord, where: str) -> None:
             "was built before prompts showed video tokens only - rebuild it with "
             "`autocut dataset build`"
         )
+
+
+def test_set_profile(path: Path) -> str:
+    """The profile the test set ``path`` was built in (``autocut`` for a hand-written one)."""
+    return corpus_profile(Path(path))

@@ -15,6 +15,11 @@
 
 The folder is written beside its final place and renamed into it, so a reader never sees half
 an artefact. :func:`load` is what the generation side calls.
+
+A plain Hugging Face model folder without ``artefact.json`` (a checkpoint trained elsewhere,
+such as the reference's released ``MiltonZ/AutoCut_embsft``, or the ``model/`` of a full
+artefact) loads with :func:`load_model_folder`, given the prompt profile it was trained in:
+its token grids are read from its vocabulary and checked against that profile.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 
 from autocut_plugins.lm.modeling import BaseRef, load_model, quiet_transformers
 
+from autocut_core.editing.profiles import Profile
 from autocut_core.errors import InputError, MissingWeightsError
 from autocut_core.fsutil import atomic_write_text
 
@@ -39,6 +45,9 @@ TOKENIZER_DIR = "tokenizer"
 ROWS_FILE = "new_rows.safetensors"
 ADAPTER_DIR = "adapter"
 MODEL_DIR = "model"
+#: ``info["format"]`` of a plain Hugging Face folder loaded without an artefact.json.
+MODEL_FOLDER_FORMAT = "hf-folder"
+HF_CONFIG = "config.json"
 
 
 @dataclass
@@ -63,10 +72,64 @@ def artefact_folder(path: Path | str) -> Path:
     return path / ARTEFACT_DIR
 
 
+def is_model_folder(path: Path | str) -> bool:
+    """A Hugging Face model folder that is not an AutoCut artefact (no ``artefact.json``)."""
+    path = Path(path).expanduser()
+    return (path / HF_CONFIG).is_file() and not (artefact_folder(path) / INFO_FILE).is_file()
+
+
+def load_model_folder(
+    path: Path | str,
+    profile: Profile,
+    attn_implementation: str | None = "sdpa",
+    dtype: Any = None,
+) -> Loaded:
+    """A Hugging Face causal-LM folder trained in ``profile``'s format, as if an artefact.
+
+    The tokenizer is checked first (:func:`~.vocab.check_profile_vocabulary`), so a folder
+    of another vocabulary is refused before gigabytes of weights are read; the grids found
+    there become the info's ``video_codes``/``audio_codes``.
+    """
+    from autocut_plugins.lm.vocab import check_profile_vocabulary
+    from transformers import AutoTokenizer
+
+    folder = Path(path).expanduser()
+    try:
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+    except (OSError, ValueError) as error:
+        raise MissingWeightsError(f"{folder}: cannot load its tokenizer ({error})") from None
+    grids = check_profile_vocabulary(tokenizer, profile, str(folder))
+    model = load_model(BaseRef(str(folder), str(folder)), attn_implementation, dtype)
+    rows = model.get_input_embeddings().weight.shape[0]
+    if rows < len(tokenizer):
+        raise InputError(
+            f"{folder}: the model has {rows} token rows but its tokenizer {len(tokenizer)} "
+            "tokens; they do not belong together"
+        )
+    model.eval()
+    info = {
+        "format": MODEL_FOLDER_FORMAT,
+        "stage": "sft",
+        "mode": "full",
+        "base": BaseRef(str(folder), str(folder)).to_data(),
+        "profile": profile.name,
+        **{key: grid.model_dump() for key, grid in grids.items()},
+    }
+    return Loaded(model, tokenizer, info, folder)
+
+
 def read_info(path: Path | str) -> dict[str, Any]:
     folder = artefact_folder(path)
     info_path = folder / INFO_FILE
     if not info_path.is_file():
+        if is_model_folder(path):
+            raise InputError(
+                f"{Path(path)} is a Hugging Face model folder without AutoCut's "
+                f"{INFO_FILE}: say which prompt profile it was trained in (backbone option "
+                'profile = "reference" for the reference\'s released checkpoint, or '
+                '"autocut")'
+            )
         raise MissingWeightsError(
             f"No trained model in {Path(path)}: {info_path} does not exist. Train one with "
             "`autocut train align` or `autocut train sft` (a run that stopped early resumes "

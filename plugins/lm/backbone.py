@@ -15,6 +15,12 @@ the offered tracks (their own codes decoded the same way) by a retriever, by cos
 ``"likelihood"`` ranks the tracks by the log-probability the model gives their codes instead.
 :meth:`LMBackbone.rank_music` returns those per-track scores (the eval harness's Hit@k/MRR).
 
+Prompts and answers follow a profile (:mod:`autocut_core.editing.profiles`): the one the
+artefact was trained in (recorded by the trainer), or the ``profile`` option. A Hugging Face
+folder without ``artefact.json`` (the reference's released checkpoint) loads as an artefact
+when the profile is given, its vocabulary checked against that profile's
+(:func:`~.artefact.load_model_folder`).
+
 Nothing heavy is imported here: the model loads on the first question, once per process
 for the same artefact and device.
 """
@@ -33,7 +39,7 @@ from pydantic import Field
 from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import Backbone, ComponentSettings
-from autocut_core.editing.prompts import build_prompt, parse_answer, prompt_language
+from autocut_core.editing.profiles import DEFAULT_PROFILE, Profile, get_profile
 from autocut_core.errors import AutocutError, InputError, MissingWeightsError
 from autocut_core.types import (
     Candidate,
@@ -53,7 +59,15 @@ HOW_TO_TRAIN = (
 
 class LMSettings(ComponentSettings):
     artefact: Path | None = Field(
-        None, description="Run folder of `autocut train sft` (or its artefact/ folder)"
+        None,
+        description="Run folder of `autocut train sft` (or its artefact/ folder), or a "
+        "Hugging Face model folder trained in `profile`'s format",
+    )
+    profile: Literal["auto", "autocut", "reference"] = Field(
+        "auto",
+        description="Prompt/answer format the model was trained in: autocut, or reference "
+        "(the reference implementation's, e.g. MiltonZ/AutoCut_embsft); auto: the one the "
+        "artefact records (required for a folder without artefact.json)",
     )
     base: str | None = Field(
         None, description="Base model to load the artefact onto (default: the one it recorded)"
@@ -146,6 +160,7 @@ class LMBackbone(Backbone[LMSettings]):
         self._generator: Any = None
         self._audio_tokenizer: Any = None
         self._music: tuple[Any, MusicRanking] | None = None
+        self._data_profile: str | None = None
         #: The last answer's text and generation record (for diagnostics and the bench).
         self.last_text = ""
         self.last_generated: Any = None
@@ -153,6 +168,27 @@ class LMBackbone(Backbone[LMSettings]):
     @property
     def max_frames_per_clip(self) -> int:
         return self.options.max_frames_per_clip
+
+    def use_data_profile(self, name: str) -> None:
+        """The profile of the data about to be answered (`autocut eval` passes its test
+        set's): what ``profile = "auto"`` means for a model folder that records none."""
+        get_profile(name)
+        self._data_profile = name
+
+    def profile(self) -> Profile:
+        """The prompt/answer profile: the option, else the artefact's, else the data's."""
+        if self.options.profile != "auto":
+            return get_profile(self.options.profile)
+        artefact = self.options.artefact
+        if artefact is None:
+            return get_profile(DEFAULT_PROFILE)
+        from autocut_plugins.lm.artefact import is_model_folder, read_info
+
+        if is_model_folder(artefact):
+            if self._data_profile is None:
+                read_info(artefact)  # raises: say which profile the folder was trained in
+            return get_profile(self._data_profile or DEFAULT_PROFILE)
+        return get_profile(read_info(artefact).get("profile", DEFAULT_PROFILE))
 
     @classmethod
     def example_options(cls) -> dict[str, Any]:
@@ -164,14 +200,19 @@ class LMBackbone(Backbone[LMSettings]):
         label = "backbone 'lm'"
         if self.options.artefact is None:
             return [Check(label, "warn", "no artefact configured", f"set artefact; {HOW_TO_TRAIN}")]
-        from autocut_plugins.lm.artefact import read_info
+        from autocut_plugins.lm.artefact import is_model_folder, read_info
 
         try:
-            info = read_info(self.options.artefact)
+            profile = self.profile()
+            if is_model_folder(self.options.artefact):
+                checks = [Check(label, "ok", f"model folder {self.options.artefact} "
+                                f"(profile {profile.name})")]  # fmt: skip
+            else:
+                info = read_info(self.options.artefact)
+                checks = [Check(label, "ok", f"{info['stage']} artefact ({info['mode']}), "
+                                f"base {info['base'].get('spec')}, profile {profile.name}")]  # fmt: skip
         except AutocutError as error:
             return [Check(label, "fail", str(error), HOW_TO_TRAIN)]
-        checks = [Check(label, "ok", f"{info['stage']} artefact ({info['mode']}), "
-                      f"base {info['base'].get('spec')}")]  # fmt: skip
         checkpoint = self.options.audio_tokenizer_checkpoint
         if checkpoint is not None and not Path(checkpoint).expanduser().is_dir():
             checks.append(Check(label, "fail", f"audio_tokenizer_checkpoint {checkpoint} is "
@@ -196,14 +237,15 @@ class LMBackbone(Backbone[LMSettings]):
             scores = self._clip_scores(session, product, script, candidates, lang)
             indices, values = matching.select(scores, count)
             return Selection(indices=indices, scores=values)
-        prompt = build_prompt("select", product, script, candidates, lang, count=count)
+        profile = self.profile()
+        prompt = profile.build_prompt("select", product, script, candidates, lang, count=count)
         constraint = (
-            IndexAnswer(session.vocabulary, len(candidates), count, ascending=True)
+            IndexAnswer(session.vocabulary, len(candidates), count, True, profile.indices)
             if self.options.constrained
             else None
         )
         text = self._answer(session, prompt, constraint, budget=4 * count + 4)
-        answer = parse_answer("select", text, candidates=len(candidates), count=count)
+        answer = profile.parse_answer("select", text, candidates=len(candidates), count=count)
         if constraint is None:
             return Selection(indices=tuple(answer))
         scored = sorted(
@@ -226,15 +268,16 @@ class LMBackbone(Backbone[LMSettings]):
             scores = self._clip_scores(session, product, script, candidates, lang)
             placed, values = matching.order(scores)
             return Ordering(order=placed, scores=values)
-        prompt = build_prompt("sort", product, script, candidates, lang)
+        profile = self.profile()
+        prompt = profile.build_prompt("sort", product, script, candidates, lang)
         size = len(candidates)
         constraint = (
-            IndexAnswer(session.vocabulary, size, size, ascending=False)
+            IndexAnswer(session.vocabulary, size, size, False, profile.indices)
             if self.options.constrained
             else None
         )
         text = self._answer(session, prompt, constraint, budget=4 * size + 4)
-        order = parse_answer("sort", text, candidates=size)
+        order = profile.parse_answer("sort", text, candidates=size)
         scores = () if constraint is None else tuple(constraint.item_logprobs)
         return Ordering(order=tuple(order), scores=scores)
 
@@ -247,7 +290,8 @@ class LMBackbone(Backbone[LMSettings]):
         self._check_clips(session, candidates)
         facts = [product.name, product.description, *product.selling_points]
         lang = self._language([*facts, *(c.caption for c in candidates)])
-        prompt = build_prompt("script", product, None, candidates, lang)
+        profile = self.profile()
+        prompt = profile.build_prompt("script", product, None, candidates, lang)
         lines = len(candidates)
         budget = self.options.max_new_tokens
         constraint = (
@@ -256,7 +300,7 @@ class LMBackbone(Backbone[LMSettings]):
             else None
         )
         text = self._answer(session, prompt, constraint, budget=budget)
-        written = parse_answer("script", text, lines=lines)
+        written = profile.parse_answer("script", text, lines=lines)
         return Script(sentences=tuple(written), language=lang)
 
     def _pick_music(
@@ -333,7 +377,7 @@ class LMBackbone(Backbone[LMSettings]):
         heads, size = session.audio_grid
         codes = grounding.track_codes(tracks, heads, size)
         lang = self._language(script.sentences)
-        system, human = build_prompt("music", product, script, clips, lang)
+        system, human = self.profile().build_prompt("music", product, script, clips, lang)
         key = (system, human, tuple((t.track.track_id, t.tokens) for t in tracks))
         if self._music is not None and self._music[0] == key:
             return self._music[1]
@@ -364,7 +408,7 @@ class LMBackbone(Backbone[LMSettings]):
             CodesAnswer(session.vocabulary, heads, size) if self.options.constrained else None
         )
         text = self._answer(session, prompt, constraint, budget=heads + 3)
-        return str(parse_answer("music", text, heads=heads, codebook_size=size))
+        return str(self.profile().parse_answer("music", text, heads=heads, codebook_size=size))
 
     def _audio(self, session: Session) -> Any:
         """The audio tokenizer, checked against the artefact's audio grid."""
@@ -437,9 +481,12 @@ class LMBackbone(Backbone[LMSettings]):
         return self._generator
 
     def _language(self, texts: Sequence[str]) -> str:
-        if self.options.language != "auto":
-            return self.options.language
-        return prompt_language(" ".join(text for text in texts if text))
+        try:
+            return self.profile().language(
+                " ".join(text for text in texts if text), self.options.language
+            )
+        except ValueError as error:
+            raise InputError(f"backbone 'lm': {error}") from None
 
     def _check_clips(self, session: Session, candidates: Sequence[Candidate]) -> None:
         """Frame tokens of another grid would reach the model as meaningless text pieces."""
@@ -468,20 +515,32 @@ class LMBackbone(Backbone[LMSettings]):
                 "(--backbone-opt artefact=RUN_FOLDER, or artefact = '...' under [backbones.lm] "
                 f"in autocut.toml). {HOW_TO_TRAIN}"
             )
-        from autocut_plugins.lm.artefact import INFO_FILE, artefact_folder, read_info
+        from autocut_plugins.lm.artefact import (
+            HF_CONFIG,
+            INFO_FILE,
+            artefact_folder,
+            is_model_folder,
+            read_info,
+        )
 
-        read_info(artefact)  # a missing or foreign artefact fails here, naming the file
-        folder = artefact_folder(artefact).resolve()
+        profile = self.profile()  # a folder that needs a profile and has none fails here
+        plain = is_model_folder(artefact)
+        if not plain:
+            read_info(artefact)  # a missing or foreign artefact fails here, naming the file
+        folder = (Path(artefact).expanduser() if plain else artefact_folder(artefact)).resolve()
         device, dtype = _device_and_dtype(self.options.device, self.options.dtype)
         # Likelihood matching reads the aligned model: a LoRA stays unmerged so that its
         # adapter can be switched off for scoring (and on for everything the model writes).
         merge = self.options.matching != "likelihood"
-        key = (str(folder), os.stat(folder / INFO_FILE).st_mtime_ns, self.options.base,
-               device, dtype, merge)  # fmt: skip
+        stamp = os.stat(folder / (HF_CONFIG if plain else INFO_FILE)).st_mtime_ns
+        key = (str(folder), stamp, self.options.base, device, dtype, merge, profile.name)
         session = _SESSIONS.get(key)
         if session is None:
             _SESSIONS.clear()  # one model at a time: they are large
-            session = _SESSIONS[key] = _load(folder, self.options.base, device, dtype, merge)
+            model_folder = profile if plain else None
+            session = _SESSIONS[key] = _load(
+                folder, self.options.base, device, dtype, merge, model_folder
+            )
         return session
 
 
@@ -500,13 +559,28 @@ def _device_and_dtype(device: str, dtype: str) -> tuple[str, str]:
     return device, dtype
 
 
-def _load(folder: Path, base: str | None, device: str, dtype: str, merge: bool) -> Session:
+def _load(
+    folder: Path,
+    base: str | None,
+    device: str,
+    dtype: str,
+    merge: bool,
+    model_folder: Profile | None = None,
+) -> Session:
+    """The session of an artefact, or (``model_folder``: its profile) of a plain model folder."""
     import torch
     from autocut_plugins.lm import artefact
     from autocut_plugins.lm.chat import end_of_turn
     from autocut_plugins.lm.constrained import Vocabulary
 
-    loaded = artefact.load(folder, base=base, dtype=getattr(torch, dtype), merge=merge)
+    if model_folder is not None:
+        if base is not None:
+            raise InputError(
+                f"backbone 'lm': {folder} is a complete model folder; it takes no base option"
+            )
+        loaded = artefact.load_model_folder(folder, model_folder, dtype=getattr(torch, dtype))
+    else:
+        loaded = artefact.load(folder, base=base, dtype=getattr(torch, dtype), merge=merge)
     model = loaded.model.to(device)
     model.eval()
     end = end_of_turn(loaded.tokenizer)

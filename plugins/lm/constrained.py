@@ -10,8 +10,9 @@ with an invalid answer, whatever the logits say (an untrained model included).
 The answers are those of :func:`autocut_core.editing.prompts.format_answer`, in exactly its canonical
 spelling (what the model was trained on):
 
-- :class:`IndexAnswer`: ``[a, b, c]``, ``count`` distinct indices below ``pool`` written in
-  canonical decimal, ascending for ``select`` (the trained order, and it makes every choice a
+- :class:`IndexAnswer`: ``[a, b, c]`` (or a profile's spelling: the reference writes
+  ``a,b,c`` from 1, and its answer ends with the last index), ``count`` distinct indices
+  below ``pool`` written in canonical decimal, ascending for ``select`` (the trained order, and it makes every choice a
   set), a permutation of ``0..pool-1`` for ``sort``. Multi-digit indices are written over
   several tokens or one; a digit is allowed only when some still-free index starts with the
   digits written so far, so ``1`` in a pool of 15 may go on to ``10``..``14``.
@@ -34,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from autocut_core.editing.prompts import BRACKETED, IndexSpelling
 from autocut_core.errors import InputError
 
 if TYPE_CHECKING:
@@ -197,17 +199,31 @@ class IndexAnswer(Constraint):
     ``ascending`` (select) writes them in increasing order, leaving room for the rest: the
     j-th index is at most ``pool - (count - j)``. Otherwise (sort) ``count`` must equal
     ``pool`` and the answer is a permutation. :attr:`item_logprobs` holds, per written
-    index, the log-probabilities of the tokens that wrote its digits.
+    index, the log-probabilities of the tokens that wrote its digits. ``spelling`` is how
+    the indices are written (:class:`~autocut_core.editing.prompts.IndexSpelling`); without
+    brackets the end of turn closes the list, allowed once the last index is complete.
+    :attr:`items` are 0-based whatever the spelling.
     """
 
-    def __init__(self, vocabulary: Vocabulary, pool: int, count: int, ascending: bool):
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        pool: int,
+        count: int,
+        ascending: bool,
+        spelling: IndexSpelling = BRACKETED,
+    ):
         if pool < 1 or not 1 <= count <= pool:
             raise ValueError(f"cannot write {count} distinct indices below {pool}")
         if not ascending and count != pool:
             raise ValueError("a permutation has as many indices as the pool")
+        if spelling.separator not in (",", ", "):
+            raise ValueError(f"index separator {spelling.separator!r}: ',' or ', ' only")
         self.vocabulary = vocabulary
         self.pool, self.count, self.ascending = pool, count, ascending
-        self.state = _IndexState(_OPEN)
+        self.spelling = spelling
+        self._space = spelling.separator == ", "
+        self.state = _IndexState(_OPEN if spelling.brackets else _NUMBER)
         self.item_logprobs: list[float] = [0.0] * count
         self._allowed: dict[_IndexState, torch.Tensor] = {}
         self._ended = False
@@ -222,12 +238,23 @@ class IndexAnswer(Constraint):
 
     def _free(self, items: tuple[int, ...]) -> list[str]:
         """The indices that may be written next, as text."""
+        base = self.spelling.base
         if self.ascending:
             low = items[-1] + 1 if items else 0
             high = self.pool - (self.count - len(items))
-            return [str(value) for value in range(low, high + 1)]
+            return [str(value + base) for value in range(low, high + 1)]
         used = set(items)
-        return [str(value) for value in range(self.pool) if value not in used]
+        return [str(value + base) for value in range(self.pool) if value not in used]
+
+    def _can_end(self, state: _IndexState) -> bool:
+        """A bare list ends after its last index, once that index is complete."""
+        return (
+            not self.spelling.brackets
+            and state.phase == _NUMBER
+            and len(state.items) + 1 == self.count
+            and bool(state.digits)
+            and state.digits in self._free(state.items)
+        )
 
     def _step(self, state: _IndexState, char: str) -> _IndexState | None:
         if state.phase == _OPEN:
@@ -243,10 +270,10 @@ class IndexAnswer(Constraint):
             return None
         if not state.digits or state.digits not in self._free(state.items):
             return None
-        items = (*state.items, int(state.digits))
+        items = (*state.items, int(state.digits) - self.spelling.base)
         if char == "," and len(items) < self.count:
-            return _IndexState(_SPACE, items)
-        if char == "]" and len(items) == self.count:
+            return _IndexState(_SPACE if self._space else _NUMBER, items)
+        if char == "]" and self.spelling.brackets and len(items) == self.count:
             return _IndexState(_CLOSED, items)
         return None
 
@@ -264,6 +291,8 @@ class IndexAnswer(Constraint):
         cached = self._allowed.get(self.state)
         if cached is None:
             ids = [i for i, text in self.vocabulary.index_tokens if self._run(self.state, text)]
+            if self._can_end(self.state):
+                ids.append(self.vocabulary.end_id)
             if not ids:  # cannot happen: every single character has its own token
                 raise RuntimeError(f"index answer stuck in state {self.state}")
             cached = self._allowed[self.state] = _ids(ids)
@@ -273,6 +302,12 @@ class IndexAnswer(Constraint):
         if self.state.phase == _CLOSED:
             if token_id != self.vocabulary.end_id:
                 self._refuse(token_id)
+            self._ended = True
+            return
+        if token_id == self.vocabulary.end_id and self._can_end(self.state):
+            state = self.state
+            value = int(state.digits) - self.spelling.base
+            self.state = _IndexState(_CLOSED, (*state.items, value))
             self._ended = True
             return
         if token_id >= self.vocabulary.size or token_id in self.vocabulary.markup:

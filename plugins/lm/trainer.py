@@ -32,6 +32,7 @@ from autocut_plugins.lm.config import TrainConfig, file_digest
 from autocut_plugins.lm.data import IGNORE, CorpusStats, Example, Schedule, collate
 from autocut_plugins.lm.modeling import passive_omp
 
+from autocut_core.editing.profiles import corpus_profile
 from autocut_core.errors import InputError
 from autocut_core.fsutil import atomic_write_text
 
@@ -469,6 +470,8 @@ class Trainer:
                 "base_checksum": start.base_checksum,
                 "video_codes": start.video_codes.model_dump(),
                 "audio_codes": start.audio_codes.model_dump(),
+                # The prompt format it learnt: the backbone asks in it (profile = "auto").
+                "profile": corpus_profile(config.data),
                 "parent": str(config.parent) if config.parent else None,
                 "steps": step,
             }

@@ -13,17 +13,22 @@ reach, so that every id ``>= base_rows`` is a new token and nothing else. The ne
 as the mean of the base rows (input embeddings and, when untied, ``lm_head``).
 
 Heads and codebook sizes come from the trained tokenizers' ``tokenizer.json``, from the
-``[tokenizers.<name>]`` settings, or default to 8 x 256 (paper Table 3).
+``[tokenizers.<name>]`` settings, or default to 8 x 256 (paper Table 3). A checkpoint made
+elsewhere (the reference's released one) is read the other way round: :func:`grid_of` finds
+its grid in its vocabulary, and :func:`check_profile_vocabulary` checks it against the
+prompt profile it was trained in.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from autocut_plugins.lm.config import CodeSpec
 
+from autocut_core.editing.profiles import Profile
 from autocut_core.errors import InputError
 from autocut_core.tokens.strings import MARKERS, token_strings
 
@@ -151,3 +156,59 @@ def row_matrices(model: Any) -> list[Any]:
 def is_tied(model: Any) -> bool:
     output = model.get_output_embeddings()
     return output is not None and output.weight is model.get_input_embeddings().weight
+
+
+_CODE_TOKEN = re.compile(r"<([va])_(0|[1-9][0-9]*)_(0|[1-9][0-9]*)>")
+
+
+def grid_of(tokenizer: Any, prefix: str, where: str) -> CodeSpec:
+    """The ``heads x codebook_size`` grid of a tokenizer's ``<PREFIX_h_c>`` tokens.
+
+    A checkpoint made elsewhere (a released one) records no grid, so it is read from its
+    vocabulary: the grid must be complete (every head has the same codes ``0..size-1``),
+    or the model could be asked for a token it does not have.
+    """
+    codes: dict[int, set[int]] = {}
+    for text in tokenizer.get_vocab():
+        match = _CODE_TOKEN.fullmatch(text)
+        if match and match.group(1) == prefix:
+            codes.setdefault(int(match.group(2)), set()).add(int(match.group(3)))
+    name = {"v": "video", "a": "audio"}[prefix]
+    if not codes:
+        raise InputError(f"{where}: the tokenizer has no {name} tokens <{prefix}_HEAD_CODE>")
+    heads = max(codes) + 1
+    size = max(max(found) for found in codes.values()) + 1
+    for head in range(heads):
+        missing = sorted(set(range(size)) - codes.get(head, set()))
+        if missing:
+            raise InputError(
+                f"{where}: the {name} tokens are not a complete {heads} x {size} grid: head "
+                f"{head} lacks {len(missing)} code(s), e.g. <{prefix}_{head}_{missing[0]}>"
+            )
+    return CodeSpec(heads=heads, codebook_size=size)
+
+
+def check_profile_vocabulary(tokenizer: Any, profile: Profile, where: str) -> dict[str, CodeSpec]:
+    """The video and audio grids of a checkpoint made in ``profile``'s format, after checking
+    that it has the profile's markers and one of its grids; an InputError saying what does
+    not match otherwise."""
+    vocab = tokenizer.get_vocab()
+    missing = [marker for marker in profile.vocabulary.markers if marker not in vocab]
+    if missing:
+        raise InputError(
+            f"{where}: the tokenizer lacks {len(missing)} of the {profile.name!r} profile's "
+            f"markers ({', '.join(missing)}); it was not trained in that format"
+        )
+    grids = {}
+    for modality, prefix in (("video", "v"), ("audio", "a")):
+        grid = grid_of(tokenizer, prefix, where)
+        if not profile.vocabulary.fits(modality, (grid.heads, grid.codebook_size)):
+            allowed = profile.vocabulary.video if modality == "video" else profile.vocabulary.audio
+            expected = " or ".join(f"{h} x {c}" for h, c in allowed)
+            raise InputError(
+                f"{where}: its {modality} tokens are a {grid.heads} x {grid.codebook_size} "
+                f"grid, but the {profile.name!r} profile's {modality} tokenizers write "
+                f"{expected}"
+            )
+        grids[f"{modality}_codes"] = grid
+    return grids
