@@ -4,6 +4,8 @@ Hidden 64, 2 layers, a byte-level BPE trained on the given texts (about 1000 tok
 ChatML template: a run over a few hundred rows takes seconds on two cores, where Qwen's own
 155k vocabulary would make every step ~12x slower (the logits dominate; ENVIRONMENT.md).
 Its outputs mean nothing; it exercises every code path of a real base model.
+:func:`make_tiny_model_folder` extends one with a modality vocabulary and saves it as a plain
+Hugging Face folder, laid out as a released checkpoint is.
 """
 
 from __future__ import annotations
@@ -51,6 +53,43 @@ def make_tiny_base(
         model = Qwen3ForCausalLM(config)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    with quiet_transformers():
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+    return folder
+
+
+def make_tiny_model_folder(
+    folder: Path,
+    texts: Iterable[str],
+    video: tuple[int, int] = (24, 256),
+    audio: tuple[int, int] = (16, 256),
+    seed: int = 0,
+) -> Path:
+    """A tiny random Qwen3 whose vocabulary is extended like a released checkpoint's, saved as
+    a plain Hugging Face folder (``config.json``, ``model.safetensors``, the tokenizer files;
+    no ``artefact.json``): the stand-in for ``MiltonZ/AutoCut_embsft`` in tests.
+
+    The defaults are the reference profile's grids (24 x 256 video, 16 x 256 audio codes);
+    every marker is added. The new rows are random like the rest: only the layout is real.
+    """
+    import torch
+    from autocut_plugins.lm.config import CodeSpec
+    from autocut_plugins.lm.vocab import extend_tokenizer, modality_tokens
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = Path(folder)
+    make_tiny_base(folder, texts, seed=seed)
+    with quiet_transformers():
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder)
+    tokens = modality_tokens(CodeSpec(heads=video[0], codebook_size=video[1]),
+                             CodeSpec(heads=audio[0], codebook_size=audio[1]))  # fmt: skip
+    extend_tokenizer(tokenizer, tokens)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed + 1)
+        model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    model.config.vocab_size = len(tokenizer)
     with quiet_transformers():
         model.save_pretrained(folder)
         tokenizer.save_pretrained(folder)

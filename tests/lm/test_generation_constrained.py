@@ -214,3 +214,55 @@ def test_a_token_outside_the_constraint_is_refused(random_model):
         CodesAnswer(vocabulary, HEADS, CODES).advance(vocabulary.token_id("<a_1_0>"))
     with pytest.raises(ValueError, match="cannot write 4 distinct"):
         IndexAnswer(vocabulary, 3, 4, True)
+
+
+# -- the reference profile's spelling: 1-based, commas, no brackets -----------------------------
+
+REFERENCE_EXAMPLES = settings(
+    max_examples=100,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@REFERENCE_EXAMPLES
+@given(data=st.data(), draw=draws)
+def test_reference_select_and_sort_are_1_based_comma_lists(random_model, data, draw):
+    """The same guarantees in the reference's spelling, whose list ends with its last index
+    (the end of turn must then wait until that index is complete, e.g. 1 -> 12 in 15)."""
+    from autocut_plugins.lm.constrained import IndexAnswer
+
+    from autocut_core.editing.profiles import get_profile
+
+    profile = get_profile("reference")
+    pool = data.draw(st.integers(1, 15), label="pool")
+    count = data.draw(st.integers(1, pool), label="count")
+    select = IndexAnswer(random_model[2], pool, count, True, profile.indices)
+    text, generated = _decode(random_model, select, draw)
+    indices = profile.parse_answer("select", text, candidates=pool, count=count)
+    assert text == ",".join(str(i + 1) for i in indices) and generated.stopped == "end"
+    assert list(select.items) == indices
+    sort = IndexAnswer(random_model[2], pool, pool, False, profile.indices)
+    text, _ = _decode(random_model, sort, draw)
+    order = profile.parse_answer("sort", text, candidates=pool)
+    assert sorted(order) == list(range(pool)) and list(sort.items) == order
+    assert re.fullmatch(r"[1-9][0-9]*(,[1-9][0-9]*)*", text)
+
+
+def test_a_reference_list_ends_only_after_a_complete_last_index(random_model):
+    """In a pool of 12 asking for one clip, "1" may end the answer or grow to 10..12; "0"
+    is never written first (indices start at 1) and no bracket or space is ever allowed."""
+    from autocut_plugins.lm.constrained import IndexAnswer
+
+    from autocut_core.editing.profiles import get_profile
+
+    _, _, vocabulary = random_model
+    constraint = IndexAnswer(vocabulary, 12, 1, True, get_profile("reference").indices)
+    texts = {vocabulary.texts[i] for i in constraint.allowed().tolist()}
+    assert "0" not in texts and not any(set(t) & set("[] ") for t in texts)
+    one = next(i for i, t in vocabulary.index_tokens if t == "1")
+    constraint.advance(one)
+    allowed = constraint.allowed().tolist()
+    assert vocabulary.end_id in allowed
+    assert {vocabulary.texts[i] for i in allowed if i != vocabulary.end_id} <= {"0", "1", "2"}
+    constraint.advance(vocabulary.end_id)
+    assert constraint.done and constraint.items == (0,)
