@@ -6,8 +6,9 @@ then per clip ``<|clip_start|><|text_start|>SENTENCE<|text_end|><|video_start|>`
 <|audio_end|>`` when the ad has one, then ``<|ad_end|>``. The model learns by next-token
 prediction over the whole sequence which words go with which frames and music.
 
-Without ``facts`` (the ``reference`` profile) the facts and their newline are left out: the
-reference's pre-training text is ``<|ad_start|>``, the clips, the music, ``<|ad_end|>``.
+In the ``reference`` profile the facts and their newline are left out (its pre-training text
+is ``<|ad_start|>``, the clips, the music, ``<|ad_end|>``): :meth:`Profile.ad_opening
+<autocut_core.editing.profiles.Profile.ad_opening>` says how a sequence opens.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ from __future__ import annotations
 from typing import Any
 
 from autocut_core.dataset.records import Ad
-from autocut_core.editing.prompts import AUDIO_END, AUDIO_START, ad_opening, clip_block
+from autocut_core.editing.profiles import DEFAULT_PROFILE, get_profile
+from autocut_core.editing.prompts import AUDIO_END, AUDIO_START, clip_block
 
 
-def alignment_text(ad: Ad, lang: str, facts: bool = True) -> str:
+def alignment_text(ad: Ad, lang: str, profile: str = DEFAULT_PROFILE) -> str:
     assert ad.product is not None
     clips = "".join(clip_block(clip.tokens, clip.text) for clip in ad.clips)
     music = f"{AUDIO_START}{ad.bgm_tokens}{AUDIO_END}" if ad.bgm_tokens else ""
-    opening = ad_opening(ad.product, lang) if facts else "<|ad_start|>"
-    return f"{opening}{clips}{music}<|ad_end|>"
+    return f"{get_profile(profile).ad_opening(ad.product, lang)}{clips}{music}<|ad_end|>"
 
 
-def alignment_record(ad: Ad, lang: str, facts: bool = True) -> dict[str, Any]:
+def alignment_record(ad: Ad, lang: str, profile: str = DEFAULT_PROFILE) -> dict[str, Any]:
     """The ad's line in ``align/{train,val}.jsonl``."""
-    return {"text": alignment_text(ad, lang, facts), "ad_id": ad.ad_id}
+    return {"text": alignment_text(ad, lang, profile), "ad_id": ad.ad_id}

@@ -52,7 +52,6 @@ from autocut_core.dataset.records import Ad, AdClip
 from autocut_core.dataset.split import group_ads, split_ads
 from autocut_core.dataset.tasks import Pool, TaskOptions, assign_tasks, languages, sft_records
 from autocut_core.dataset.transcripts import load_sentences
-from autocut_core.editing.profiles import get_profile
 from autocut_core.editing.prompts import prompt_language
 from autocut_core.editing.records import dump_record
 from autocut_core.errors import AutocutError, InputError
@@ -267,11 +266,10 @@ def _records(ads: Sequence[Ad], tasks: TaskOptions) -> dict[str, dict[str, list[
     assigned = {}
     for split in SPLITS:
         assigned.update(assign_tasks([ad for ad in sft if ad.split == split], tasks))
-    facts = get_profile(tasks.profile).facts_in_alignment
     for ad in ads:
         align_lang = "auto" if tasks.lang == "both" else tasks.lang
         for lang in languages(ad, align_lang, tasks.profile)[:1]:
-            records["align"][ad.split].append(alignment_record(ad, lang, facts=facts))
+            records["align"][ad.split].append(alignment_record(ad, lang, tasks.profile))
         if ad.status == "sft":
             chosen = assigned[ad.ad_id]
             records["sft"][ad.split].extend(

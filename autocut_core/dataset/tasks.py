@@ -107,8 +107,8 @@ def assign_tasks(ads: Sequence[Ad], options: TaskOptions) -> dict[str, tuple[str
     One task per ad, as the reference's generator assigns them (each ad the source of one
     task's records only), but balanced instead of by fixed ratios that leave ads unused: the
     ads in an order fixed by the seed and their ids take, in turn, the task used least so far
-    among those they can give (ties: the tasks' order). So the tasks' counts differ by at
-    most one wherever the ads allow it.
+    among those they can give (ties: the tasks' order). So the tasks' counts stay within one
+    of each other, except ``music`` when too few ads have music.
     """
     if not get_profile(options.profile).one_task_per_ad:
         return {ad.ad_id: tuple(eligible_tasks(ad, options.tasks)) for ad in ads}

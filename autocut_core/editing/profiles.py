@@ -123,6 +123,14 @@ class Profile:
         wanted = len(sentences) if count is None else count
         return "", reference_prompts.human(task, product, sentences, candidates, wanted)
 
+    def ad_opening(self, product: Product, lang: str) -> str:
+        """What an alignment sequence starts with: ``<|ad_start|>`` and, where the profile
+        has them (AutoCut's), the product facts and a newline. The alignment corpus and the
+        ``lm`` backbone's likelihood matching both begin this way."""
+        if self.facts_in_alignment:
+            return prompts.ad_opening(product, lang)
+        return "<|ad_start|>"
+
     def format_answer(self, task: str, answer: Any) -> str:
         return prompts.format_answer(task, answer, indices=self.indices)
 
@@ -176,7 +184,9 @@ def corpus_profile(path: Path | str) -> str:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"{summary_path}: cannot read the corpus summary ({error})") from None
-    profile = summary.get("profile", DEFAULT_PROFILE) if isinstance(summary, dict) else None
+    if not isinstance(summary, dict):
+        return DEFAULT_PROFILE
+    profile = summary.get("profile", DEFAULT_PROFILE)
     if profile not in PROFILES:
         raise InputError(
             f"{summary_path}: 'profile' must be one of {', '.join(PROFILES)}, got {profile!r}"

@@ -29,6 +29,12 @@ the alignment corpus (:func:`clip_block` with ``text``), whose task is pairing t
 English and Chinese templates exist; the Chinese ones follow the bracketed layout of the
 public reference (``【商品】【品牌】【卖点】``). :func:`prompt_language` picks one from the script.
 
+These are the templates of the ``autocut`` profile. The ``reference`` profile (the public
+reference implementation's format) has its own wording in
+:mod:`autocut_core.editing.reference_prompts` and spells indices 1-based without brackets
+(:class:`IndexSpelling`); :mod:`autocut_core.editing.profiles` picks one by name, and
+:func:`format_answer` and :func:`parse_answer` take the spelling as ``indices``.
+
 Parsing is strict on purpose: an answer that is not exactly in the trained format raises
 :class:`AnswerParseError` naming the task, the problem and where it is, instead of being
 guessed at. Only whitespace around the answer and around list items is tolerated, and a

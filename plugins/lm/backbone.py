@@ -352,7 +352,8 @@ class LMBackbone(Backbone[LMSettings]):
         aligned = model.disable_adapter() if hasattr(model, "disable_adapter") else nullcontext()
         with aligned:  # the alignment stage's model: the LoRA of SFT switched off
             return matching.clip_scores(model, session.tokenizer, head_ids, product,
-                                        script.sentences, candidates, lang)  # fmt: skip
+                                        script.sentences, candidates, lang,
+                                        self.profile())  # fmt: skip
 
     # -- music ------------------------------------------------------------------------------
 

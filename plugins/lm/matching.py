@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from autocut_core.editing.prompts import ad_opening, clip_block
+from autocut_core.editing.profiles import DEFAULT_PROFILE, Profile, get_profile
+from autocut_core.editing.prompts import clip_block
 from autocut_core.types import Candidate, Product
 
 if TYPE_CHECKING:
@@ -33,10 +34,14 @@ if TYPE_CHECKING:
 _FRAMES = "\0"
 
 
-def sentence_prefix(product: Product, sentence: str, lang: str) -> str:
-    """The alignment text up to where a clip's frames would follow ``sentence``."""
+def sentence_prefix(
+    product: Product, sentence: str, lang: str, profile: Profile | None = None
+) -> str:
+    """The alignment text (of ``profile``, default AutoCut's) up to where a clip's frames
+    would follow ``sentence``."""
     block = clip_block(_FRAMES, sentence)
-    return ad_opening(product, lang) + block[: block.index(_FRAMES)]
+    opening = (profile or get_profile(DEFAULT_PROFILE)).ad_opening(product, lang)
+    return opening + block[: block.index(_FRAMES)]
 
 
 def clip_scores(
@@ -47,6 +52,7 @@ def clip_scores(
     sentences: Sequence[str],
     candidates: Sequence[Candidate],
     lang: str,
+    profile: Profile | None = None,
 ) -> np.ndarray:
     """``[sentences, candidates]``: mean log-probability per frame code of each candidate's
     frames following each sentence, over the clip's average (:func:`fit_over_prior`; higher:
@@ -57,7 +63,9 @@ def clip_scores(
     frames = [tokenizer(c.tokens, add_special_tokens=False)["input_ids"] for c in candidates]
     scores = np.zeros((len(sentences), len(candidates)))
     for row, sentence in enumerate(sentences):
-        prefix = tokenizer(sentence_prefix(product, sentence, lang), add_special_tokens=False)
+        prefix = tokenizer(
+            sentence_prefix(product, sentence, lang, profile), add_special_tokens=False
+        )
         scored = continuation_logprobs(model, prefix["input_ids"], frames, head_ids)
         scores[row] = [total / count if count else -np.inf for total, count in scored]
     if not np.isfinite(scores).all():

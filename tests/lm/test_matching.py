@@ -106,6 +106,7 @@ def test_the_prefix_is_the_alignment_corpus_up_to_the_frames():
     from autocut_core.dataset.alignment import alignment_text
     from autocut_core.dataset.discovery import AdFiles
     from autocut_core.dataset.records import Ad, AdClip
+    from autocut_core.editing.profiles import get_profile
 
     frames = _frames(4, 1)
     clip = AdClip("Meet  the lamp.", 0.0, 2.0, (1,), frames)
@@ -113,6 +114,17 @@ def test_the_prefix_is_the_alignment_corpus_up_to_the_frames():
     prefix = sentence_prefix(PRODUCT, clip.text, "en")
     assert alignment_text(ad, "en") == f"{prefix}{frames}<|video_end|><|clip_end|><|ad_end|>"
     assert prefix.endswith("<|text_start|>Meet the lamp.<|text_end|><|video_start|>")
+    # The reference profile's alignment text opens without the product facts, and so does
+    # the scorer of a model trained in it.
+    reference = get_profile("reference")
+    prefix = sentence_prefix(PRODUCT, clip.text, "zh", reference)
+    assert (
+        prefix
+        == "<|ad_start|><|clip_start|><|text_start|>Meet the lamp.<|text_end|><|video_start|>"
+    )
+    assert alignment_text(ad, "zh", "reference") == (
+        f"{prefix}{frames}<|video_end|><|clip_end|><|ad_end|>"
+    )
 
 
 def test_a_clip_without_tokens_is_refused(aligned):
