@@ -353,7 +353,7 @@ class LMBackbone(Backbone[LMSettings]):
         with aligned:  # the alignment stage's model: the LoRA of SFT switched off
             return matching.clip_scores(model, session.tokenizer, head_ids, product,
                                         script.sentences, candidates, lang,
-                                        self.profile())  # fmt: skip
+                                        profile=self.profile())  # fmt: skip
 
     # -- music ------------------------------------------------------------------------------
 

@@ -74,8 +74,9 @@ def scored(monkeypatch: pytest.MonkeyPatch):
 
     asked = {}
 
-    def fake(model, tokenizer, head_ids, product, sentences, candidates, lang):
-        asked.update(sentences=tuple(sentences), candidates=len(candidates), heads=len(head_ids))
+    def fake(model, tokenizer, head_ids, product, sentences, candidates, lang, profile=None):
+        asked.update(sentences=tuple(sentences), candidates=len(candidates), heads=len(head_ids),
+                     profile=profile.name)  # fmt: skip
         return np.array(SCORES)[: len(sentences), : len(candidates)]
 
     monkeypatch.setattr(matching, "clip_scores", fake)
@@ -90,7 +91,8 @@ def test_sort_plays_each_clip_under_the_sentence_it_fits_best(aligned, scored):
     ordering = _backbone(aligned).sort(PRODUCT, SCRIPT, clips)
     assert ordering.order == (1, 0, 3, 2)  # the best assignment, then the clip left over
     assert ordering.scores[:3] == (-0.5, -0.2, -0.1)
-    assert scored == {"sentences": SCRIPT.sentences, "candidates": 4, "heads": HEADS}
+    assert scored == {"sentences": SCRIPT.sentences, "candidates": 4, "heads": HEADS,
+                      "profile": "autocut"}  # fmt: skip
 
 
 def test_select_takes_the_best_assignment_best_first(aligned, scored):
