@@ -719,11 +719,22 @@ class Evaluator(Component[SettingsT]):
         """Per-sample metric values, one dict per (prediction, reference) pair."""
 
     def aggregate(self, per_sample: Sequence[Mapping[str, float]]) -> dict[str, float]:
-        """Corpus-level values; the default is the mean of each metric over samples."""
-        if not per_sample:
-            return {}
-        keys = per_sample[0].keys()
-        return {key: sum(sample[key] for sample in per_sample) / len(per_sample) for key in keys}
+        """Corpus-level values; the default is the mean of each metric over the samples
+        that have it (:func:`mean_where_present`)."""
+        return mean_where_present(per_sample)
+
+
+def mean_where_present(per_sample: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """Each metric's mean over the samples that have it: a metric a sample leaves out (the
+    paper's pairwise on a malformed answer) is skipped there, not counted as 0."""
+    keys: dict[str, None] = {}
+    for sample in per_sample:
+        keys.update(dict.fromkeys(sample))
+    return {
+        key: sum(values) / len(values)
+        for key in keys
+        if (values := [sample[key] for sample in per_sample if key in sample])
+    }
 
 
 class Voice(Component[SettingsT]):

@@ -87,6 +87,7 @@ def _add_judges(
 def _aggregate(
     evaluator_name: str | None, per_sample: list[Mapping[str, float]]
 ) -> dict[str, float]:
+    from autocut_core.components import mean_where_present
     from autocut_core.errors import UnknownComponentError
     from autocut_core.plugins import get_registry
 
@@ -95,14 +96,7 @@ def _aggregate(
             return get_registry().create("evaluator", evaluator_name).aggregate(per_sample)
         except UnknownComponentError:
             pass  # the plugin that scored it is gone: fall back to plain means
-    keys: dict[str, None] = {}
-    for sample in per_sample:
-        keys.update(dict.fromkeys(sample))
-    return {
-        key: sum(values) / len(values)
-        for key in keys
-        if (values := [sample[key] for sample in per_sample if key in sample])
-    }
+    return mean_where_present(per_sample)
 
 
 def load_system(folder: Path, name: str | None = None) -> SystemSummary:

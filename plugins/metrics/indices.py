@@ -52,19 +52,6 @@ def pool_size(reference: Any) -> int | None:
     return None
 
 
-def mean_where_present(per_sample: Sequence[Mapping[str, float]]) -> dict[str, float]:
-    """Each metric's mean over the samples that have it: a metric a sample leaves out (the
-    paper's pairwise on a malformed answer) is skipped there, not counted as 0."""
-    keys: dict[str, None] = {}
-    for sample in per_sample:
-        keys.update(dict.fromkeys(sample))
-    return {
-        key: sum(values) / len(values)
-        for key in keys
-        if (values := [sample[key] for sample in per_sample if key in sample])
-    }
-
-
 class SelectionEvaluator(Evaluator):
     """Prediction: chosen candidate indices. Reference: the positive indices, optionally as
     ``{"indices": [...], "pool": n}`` so that indices outside the pool are flagged."""
@@ -117,9 +104,6 @@ class OrderingEvaluator(Evaluator):
             self._score(as_indices(p, "order"), as_indices(r, "order"))
             for p, r in zip(predictions, references, strict=True)
         ]
-
-    def aggregate(self, per_sample: Sequence[Mapping[str, float]]) -> dict[str, float]:
-        return mean_where_present(per_sample)
 
     @staticmethod
     def _score(predicted: list[int], reference: list[int]) -> dict[str, float]:
