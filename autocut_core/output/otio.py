@@ -462,6 +462,8 @@ def convert_timeline(timeline: Any, fmt: str) -> str:
     """The timeline as the text of ``fmt`` (``otio``, ``edl`` or ``fcpxml``)."""
     otio = import_otio()
     adapter = _adapter_for(otio, fmt)
+    if fmt in {"edl", "fcpxml"}:
+        timeline = at_timecode_rate(otio, timeline)
     if fmt == "edl":
         # CMX 3600 carries one video track; the adapter rejects more than two audio tracks
         # and would write only the first track anyway.
@@ -475,8 +477,69 @@ def convert_timeline(timeline: Any, fmt: str) -> str:
         return otio.adapters.write_to_string(single, adapter, rate=rate)
     text = otio.adapters.write_to_string(timeline, adapter)
     if fmt == "fcpxml":
-        return with_project_format(text, timeline.metadata.get(METADATA_KEY, {}))
+        facts = dict(timeline.metadata.get(METADATA_KEY, {}))
+        if facts.get("fps"):
+            facts["fps"] = timecode_rate(float(facts["fps"]))
+        return with_project_format(text, facts)
     return text
+
+
+#: The frame rates SMPTE timecode (EDL) and Final Cut projects have; OTIO refuses the others.
+TIMECODE_RATES = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0)
+
+
+def timecode_rate(rate: float) -> float:
+    """The smallest timecode rate that is a whole multiple of ``rate`` (``rate`` itself when
+    it is one): a 15 fps ad is written at 30, each of its frames two timecode frames, so every
+    cut stays on the frame the renderer put it on. A rate with no such multiple is refused."""
+    for candidate in TIMECODE_RATES:
+        factor = candidate / rate
+        if factor >= 1 - 1e-6 and abs(factor - round(factor)) < 1e-3:
+            return candidate
+    supported = ", ".join(f"{value:g}" for value in TIMECODE_RATES)
+    raise InputError(
+        f"a {rate:g} fps timeline cannot be written as EDL/FCPXML: timecode needs {supported} "
+        "fps or a rate that divides one of them (render at one of those, or export OTIO)"
+    )
+
+
+def at_timecode_rate(otio: Any, timeline: Any) -> Any:
+    """``timeline`` (a copy) with every time at :func:`timecode_rate` of its video rate;
+    the timeline itself when its rate is already one."""
+    video = [track for track in timeline.tracks if track.kind == otio.schema.TrackKind.Video]
+    if not video:
+        return timeline
+    rate = float(video[0].duration().rate)
+    target = timecode_rate(rate)
+    if abs(target - rate) < 1e-6:
+        return timeline
+    copy = timeline.deepcopy()
+
+    def rescaled(value: Any) -> Any:
+        if isinstance(value, otio.opentime.TimeRange):
+            return otio.opentime.TimeRange(
+                value.start_time.rescaled_to(target), value.duration.rescaled_to(target)
+            )
+        return value.rescaled_to(target)
+
+    if copy.global_start_time is not None:
+        copy.global_start_time = rescaled(copy.global_start_time)
+    for track in copy.tracks:
+        for item in track:
+            if isinstance(item, otio.schema.Transition):
+                item.in_offset, item.out_offset = (
+                    rescaled(item.in_offset),
+                    rescaled(item.out_offset),
+                )
+                continue
+            if item.source_range is not None:
+                item.source_range = rescaled(item.source_range)
+            reference = getattr(item, "media_reference", None)
+            if reference is not None and reference.available_range is not None:
+                reference.available_range = rescaled(reference.available_range)
+            for marker in item.markers:
+                marker.marked_range = rescaled(marker.marked_range)
+    return copy
 
 
 def with_project_format(fcpxml: str, facts: Mapping[str, Any]) -> str:
