@@ -14,6 +14,7 @@ from autocut_core.progress import SILENT, Reporter
 from autocut_core.types import EditPlan, Product, RenderSettings, Script
 
 if TYPE_CHECKING:
+    from autocut_core.components import Backbone
     from autocut_core.settings import AutocutSettings
     from autocut_core.tokens.grounding import GroundedClip
 
@@ -29,7 +30,8 @@ class EditRequest:
     footage-driven pipeline and is required by the script-driven one. ``progress`` is told
     of every step as it starts and ends (:mod:`autocut_core.progress`; silent by default).
     ``grounding`` overrides the ``[run]`` setting of how answers become clips
-    (:mod:`autocut_core.pipelines.grounding`).
+    (:mod:`autocut_core.pipelines.grounding`). ``backbone``, when given, is used instead of
+    building the configured one.
     """
 
     product: Product
@@ -46,6 +48,9 @@ class EditRequest:
     dry_run: bool = False
     grounding: Grounding | None = None
     progress: Reporter = field(default=SILENT, compare=False)
+    #: A backbone already built from ``settings`` to use instead of a new one: the studio
+    #: keeps one per project, so its models load once, not per run and again for ranking.
+    backbone: Backbone | None = field(default=None, compare=False)
 
     @property
     def database(self) -> Path:

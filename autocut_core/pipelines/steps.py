@@ -42,7 +42,7 @@ def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
         needed = needed | {"sort"}
     if request.music and request.music_file is None:
         needed = needed | {"pick_music"}
-    backbone: Backbone = request.settings.create("backbone")
+    backbone = request.backbone or request.settings.create("backbone")
     missing = sorted(needed - set(backbone.capabilities))
     if missing:
         can = ", ".join(sorted(backbone.capabilities)) or "nothing"

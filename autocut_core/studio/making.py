@@ -55,7 +55,11 @@ def _paths(names: Sequence[str]) -> list[Path]:
 
 
 def request_for(
-    project: Project, spec: ProjectSpec, settings: AutocutSettings, progress: Reporter
+    project: Project,
+    spec: ProjectSpec,
+    settings: AutocutSettings,
+    progress: Reporter,
+    backbone: Backbone | None = None,
 ) -> EditRequest:
     return EditRequest(
         product=spec.product_facts(),
@@ -68,14 +72,24 @@ def request_for(
         render=settings.render,
         dry_run=True,
         progress=progress,
+        backbone=backbone,
     )
 
 
 def run_project(
-    project: Project, spec: ProjectSpec, settings: AutocutSettings, progress: Reporter
+    project: Project,
+    spec: ProjectSpec,
+    settings: AutocutSettings,
+    progress: Reporter,
+    backbone: Backbone | None = None,
 ) -> Version:
-    """Run the project's pipeline, rank the alternatives, save the plan as a new version."""
-    request = request_for(project, spec, settings, progress)
+    """Run the project's pipeline, rank the alternatives, save the plan as a new version.
+
+    ``backbone`` (built from ``settings``) serves both the run and the ranking, so its
+    models load once; without it one is built for both.
+    """
+    backbone = backbone or settings.create("backbone")
+    request = request_for(project, spec, settings, progress, backbone)
     result = settings.create("pipeline").run(request)
     plan = result.plan
     keys = tuple(f"s{index + 1}" for index in range(len(plan.slots)))
@@ -92,7 +106,7 @@ def rank_choices(
     request: EditRequest, spec: ProjectSpec, slots: Sequence[Any], keys: Sequence[str]
 ) -> RunChoices:
     """Each slot's top-k alternatives and the ranked music, from the backbone itself."""
-    backbone: Backbone = request.settings.create("backbone")
+    backbone = request.backbone or request.settings.create("backbone")
     pool = gather.shot_candidates if spec.pipeline == "script-driven" else gather.file_candidates
     choices = RunChoices(backbone=backbone.name, pipeline=spec.pipeline)
     with steps.offered(request, backbone, pool) as (_material, candidates, tracks):

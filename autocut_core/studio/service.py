@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from autocut_core import serde
+from autocut_core.components import Backbone
 from autocut_core.fsutil import atomic_path, atomic_write_bytes, atomic_write_text
 from autocut_core.settings import AutocutSettings
 from autocut_core.studio import security
@@ -47,6 +48,10 @@ class Studio:
         self.max_upload_bytes = max_upload_bytes
         self.jobs = JobRunner()
         self._durations: dict[str, float] = {}
+        #: One backbone per project and backbone settings: a second run (or a run after an
+        #: edit of the script) reuses its loaded models and caches. A project's jobs run one
+        #: at a time, so no backbone is used by two threads at once.
+        self._backbones: dict[tuple[str, str], Backbone] = {}
 
     # -- projects ----------------------------------------------------------------------------
 
@@ -163,10 +168,23 @@ class Studio:
             if spec.pipeline == "script-driven" and not spec.script:
                 raise StudioError("the script-driven pipeline needs a script: paste or upload one")
             settings = project_settings(self.settings, project, spec)
-            version = run_project(project, spec, settings, progress)
+            version = run_project(
+                project, spec, settings, progress, self._backbone(project, settings)
+            )
             return {"version": version.number}
 
         return self.jobs.submit(project.id, "run", work)
+
+    def _backbone(self, project: Project, settings: AutocutSettings) -> Backbone:
+        name = settings.backbone or ""
+        key = (project.id, json.dumps([name, settings.options_for("backbone", name)],
+                                      sort_keys=True, default=str))  # fmt: skip
+        if key not in self._backbones:
+            # A project keeps only the backbone of its latest settings.
+            for old in [k for k in self._backbones if k[0] == project.id]:
+                del self._backbones[old]
+            self._backbones[key] = settings.create("backbone")
+        return self._backbones[key]
 
     def start_render(self, project: Project, number: int | None = None) -> Job:
         history = PlanHistory(project.versions)
@@ -275,4 +293,6 @@ class Studio:
     def delete_project(self, project: Project) -> None:
         if any(job.state in {"queued", "running"} for job in self.jobs.of(project.id)):
             raise Conflict(f"project {project.id} has work under way")
+        for key in [k for k in self._backbones if k[0] == project.id]:
+            del self._backbones[key]
         shutil.rmtree(project.folder)

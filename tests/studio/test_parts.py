@@ -131,3 +131,26 @@ def test_edits_at_once_each_get_their_own_version(tmp_path: Path):
     assert len(sentences) == 31
     assert history.save_if_current(5, _plan("late"), ("s1",), "late") is None
     assert history.save_if_current(31, _plan("on time"), ("s1",), "ok").number == 32
+
+
+def test_a_project_keeps_one_backbone_per_backbone_settings(tmp_path: Path):
+    """The run and the alternatives' ranking, and later runs, share a backbone (its models load
+    once); changed backbone options make a new one, and another project has its own."""
+    from autocut_core.settings import load_settings
+    from autocut_core.studio.project import ProjectSpec
+    from autocut_core.studio.service import Studio
+
+    studio = Studio(tmp_path / "ws", load_settings(backbone="random"))
+    first = studio.workspace.create(
+        ProjectSpec(name="one", product={"name": "A"}, backbone="random")
+    )
+    second = studio.workspace.create(
+        ProjectSpec(name="two", product={"name": "B"}, backbone="random")
+    )
+    settings = load_settings(backbone="random")
+    backbone = studio._backbone(first, settings)
+    assert studio._backbone(first, load_settings(backbone="random")) is backbone
+    assert studio._backbone(second, settings) is not backbone
+    changed = settings.model_copy(update={"backbones": {"random": {"seed": 7}}})
+    assert studio._backbone(first, changed) is not backbone
+    assert len([key for key in studio._backbones if key[0] == first.id]) == 1
