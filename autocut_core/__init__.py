@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # the names of _EXPORTS, for type checkers
     from autocut_core.checks import Check
     from autocut_core.components import (
         Backbone,
+        Captioner,
+        CaptionerSettings,
         Component,
         ComponentSettings,
         Encoder,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # the names of _EXPORTS, for type checkers
         AutocutError,
         BackboneAnswerError,
         CapabilityError,
+        CaptionError,
         InputError,
         MissingWeightsError,
     )
@@ -124,6 +127,8 @@ _EXPORTS: dict[str, str] = {
             "RenderResult",
             "Evaluator",
             "Voice",
+            "Captioner",
+            "CaptionerSettings",
             "Pipeline",
         ),
         "autocut_core.components",
@@ -152,6 +157,7 @@ _EXPORTS: dict[str, str] = {
         (
             "AutocutError",
             "BackboneAnswerError",
+            "CaptionError",
             "CapabilityError",
             "InputError",
             "MissingWeightsError",
@@ -174,6 +180,9 @@ __all__ = [
     "BackboneAnswerError",
     "Candidate",
     "CapabilityError",
+    "CaptionError",
+    "Captioner",
+    "CaptionerSettings",
     "Check",
     "Clip",
     "Component",

@@ -24,13 +24,14 @@ from typing import (
     runtime_checkable,
 )
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from typing_extensions import TypeVar
 
 from autocut_core.errors import (
     AutocutError,
     BackboneAnswerError,
     CapabilityError,
+    CaptionError,
     ComponentNotReadyError,
     ComponentSettingsError,
 )
@@ -393,6 +394,8 @@ class Backbone(Component[SettingsT]):
             problem = f"indices {indices} outside 0..{len(candidates) - 1}"
         elif selection.scores and len(selection.scores) != count:
             problem = f"{len(selection.scores)} scores for {count} indices"
+        elif selection.evidence and len(selection.evidence) != count:
+            problem = f"{len(selection.evidence)} evidence notes for {count} indices"
         if problem:
             raise BackboneAnswerError(f"backbone '{self.name}' selected {problem}")
         return selection
@@ -747,6 +750,91 @@ class Voice(Component[SettingsT]):
         """Write one WAV file per text into ``out_dir`` and report each line's duration."""
 
 
+#: What a captioner is asked when no prompt is configured: one plain sentence of what is seen,
+#: the words a script sentence would use (the paper's captions, §3.2, describe the shot).
+DEFAULT_CAPTION_PROMPT = (
+    "Describe what this video shot shows in one short sentence: the main subject, what it "
+    "does and where. Plain words, no preamble."
+)
+#: A caption longer than this is not one caption (a model rambling or echoing the prompt).
+MAX_CAPTION_CHARS = 400
+
+
+class CaptionerSettings(ComponentSettings):
+    """Options every captioner has: what it is asked and how much of each clip it sees."""
+
+    prompt: str = Field(
+        DEFAULT_CAPTION_PROMPT, min_length=1, description="What the model is asked per clip"
+    )
+    frames: int = Field(3, ge=1, le=8, description="Frames per clip shown to the model")
+    max_side: int = Field(
+        448, ge=64, le=1536, description="Longest side of each frame shown, pixels"
+    )
+
+
+CaptionerSettingsT = TypeVar(
+    "CaptionerSettingsT", bound=CaptionerSettings, default=CaptionerSettings
+)
+
+
+class Captioner(Component[CaptionerSettingsT]):
+    """Writes what a clip shows, from a few of its frames (JPEG bytes), as one sentence.
+
+    The captions are stored in the material database by `autocut caption` and read by the
+    zero-shot backbones, so a user's own footage gets words without anyone writing sidecars.
+    A plugin implements :meth:`_describe`; :meth:`describe` checks the frames going in and
+    the text coming out, so a captioner cannot store an empty or runaway caption.
+    """
+
+    kind = "captioner"
+    #: A bare ``Captioner`` subclass takes the common options (same ignore as ``Component``).
+    Settings: type[CaptionerSettingsT] = CaptionerSettings  # type: ignore[assignment]
+
+    @classmethod
+    def class_problems(cls) -> list[str]:
+        problems = super().class_problems()
+        if isinstance(cls.Settings, type) and not issubclass(cls.Settings, CaptionerSettings):
+            problems.append("Settings must subclass autocut_core.components.CaptionerSettings")
+        return problems
+
+    @property
+    def model(self) -> str:
+        """The model that writes the captions (hub id, folder, served name): stored captions
+        are keyed by it, so changing the model captions again."""
+        return self.name
+
+    @property
+    def cache_key(self) -> str:
+        """``name:model:version``: what a stored caption was written by."""
+        return f"{self.name}:{self.model}:v{self.version}"
+
+    def describe(self, frames: Sequence[bytes]) -> str:
+        """One caption of the clip whose ``frames`` (JPEG bytes, in time order) are given."""
+        if not frames:
+            raise CaptionError(f"captioner '{self.name}': no frames to describe")
+        for number, frame in enumerate(frames, start=1):
+            if not (isinstance(frame, bytes) and frame.startswith(b"\xff\xd8")):
+                raise CaptionError(f"captioner '{self.name}': frame {number} is not JPEG bytes")
+        text = self._describe(list(frames))
+        if not isinstance(text, str):
+            raise CaptionError(
+                f"captioner '{self.name}' returned {type(text).__name__}, not a caption"
+            )
+        caption = " ".join(text.split())
+        if not caption:
+            raise CaptionError(f"captioner '{self.name}' ({self.model}) returned an empty caption")
+        if len(caption) > MAX_CAPTION_CHARS:
+            raise CaptionError(
+                f"captioner '{self.name}' ({self.model}) returned {len(caption)} characters, "
+                f"more than one caption ({MAX_CAPTION_CHARS}): {caption[:60]!r}..."
+            )
+        return caption
+
+    @abstractmethod
+    def _describe(self, frames: list[bytes]) -> str:
+        """The caption of one clip from its JPEG ``frames``, asked ``self.settings.prompt``."""
+
+
 class Pipeline(Component[SettingsT]):
     """Composes stages into a finished ad; pipelines choose components, they compute nothing."""
 
@@ -760,5 +848,7 @@ class Pipeline(Component[SettingsT]):
 #: kind -> base class, in the order the CLI lists them.
 COMPONENT_KINDS: dict[str, type[Component[Any]]] = {
     cls.kind: cls
-    for cls in (Encoder, Tokenizer, Backbone, Retriever, Renderer, Evaluator, Voice, Pipeline)
-}
+    for cls in (
+        Encoder, Tokenizer, Backbone, Retriever, Renderer, Evaluator, Voice, Captioner, Pipeline,
+    )
+}  # fmt: skip

@@ -16,6 +16,7 @@ from typing import Any
 
 from autocut_core.components import (
     Backbone,
+    Captioner,
     Component,
     Encoder,
     Evaluator,
@@ -25,7 +26,7 @@ from autocut_core.components import (
     Tokenizer,
     Voice,
 )
-from autocut_core.errors import CapabilityError
+from autocut_core.errors import CapabilityError, CaptionError
 from autocut_core.registry import Registration
 from autocut_core.types import (
     Candidate,
@@ -254,6 +255,25 @@ def check_voice(voice: Voice) -> None:
             )
 
 
+def check_captioner(captioner: Captioner) -> None:
+    """Two different pictures as one clip's frames: a plain caption, the same one when
+    asked again (captions are cached by clip, model and prompt, so a captioner that answers
+    differently each time would make the cache a lottery), and no caption without frames."""
+    frames = [sample_jpeg(source, captioner.settings.max_side) for source in SAMPLE_PICTURES]
+    first = captioner.describe(frames)
+    _expect(isinstance(first, str) and first.strip() == first and first != "", captioner,
+            f"wrote {first!r}, not a plain caption")  # fmt: skip
+    _expect(captioner.describe(frames) == first, captioner, "is not deterministic")
+    _expect(":" in captioner.cache_key and captioner.model != "", captioner,
+            f"has no model to key its captions by ({captioner.cache_key!r})")  # fmt: skip
+    try:
+        captioner.describe([])
+    except CaptionError:
+        pass
+    else:
+        _expect(False, captioner, "described a clip without frames")
+
+
 def check_evaluator(evaluator: Evaluator) -> None:
     import math
 
@@ -265,6 +285,26 @@ def check_evaluator(evaluator: Evaluator) -> None:
         _expect(all(math.isfinite(v) for v in sample.values()), evaluator, "non-finite metric")
     summary = evaluator.aggregate(per_sample)
     _expect(set(summary) >= set(per_sample[0]), evaluator, "aggregate lost a metric")
+
+
+#: Two different pictures from ffmpeg's test sources (what a captioner's contract shows it).
+SAMPLE_PICTURES = ("testsrc2=size=320x240:rate=1", "smptebars=size=320x240:rate=1")
+
+
+def sample_jpeg(source: str, max_side: int = 320) -> bytes:
+    """One frame of an ffmpeg test source (``SAMPLE_PICTURES``) as JPEG bytes."""
+    import shutil
+    import subprocess
+
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise ContractError("ffmpeg is needed to make a sample picture: apt-get install ffmpeg")
+    side = min(max_side, 320)
+    command = [
+        ffmpeg, "-v", "error", "-nostdin", "-f", "lavfi", "-i", source, "-frames:v", "1",
+        "-vf", f"scale={side}:-2,format=yuvj420p", "-c:v", "mjpeg", "-f", "image2pipe", "pipe:1",
+    ]  # fmt: skip
+    return subprocess.run(command, check=True, capture_output=True).stdout
 
 
 def make_sample_video(path: Path, seconds: float = 2.0) -> Path:
@@ -315,6 +355,7 @@ CHECKS: dict[type[Component], Callable[[Any], None]] = {
     Backbone: check_backbone,
     Retriever: check_retriever,
     Voice: check_voice,
+    Captioner: check_captioner,
     Evaluator: check_evaluator,
     Renderer: check_renderer,
     Pipeline: check_pipeline,

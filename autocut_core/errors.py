@@ -86,6 +86,12 @@ class BackboneAnswerError(AutocutError):
     that is not in the library): named here, not as a malformed video three stages later."""
 
 
+class CaptionError(AutocutError):
+    """A captioner could not describe a clip (no answer, an answer that is not one caption).
+
+    `autocut caption` reports it as one line for that clip and goes on with the others."""
+
+
 class InputError(AutocutError):
     """A user file (product, script, plan, media) is missing or malformed."""
 

@@ -112,6 +112,16 @@ def register_voices(register: Register) -> None:
 
 
 @hookspec
+def register_captioners(register: Register) -> None:
+    """Register :class:`~autocut_core.components.Captioner` subclasses (clip frames -> caption).
+
+    :param register: call ``register(CaptionerClass)`` per captioner.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
 def register_pipelines(register: Register) -> None:
     """Register :class:`~autocut_core.components.Pipeline` subclasses (``autocut run --pipeline``).
 
@@ -143,6 +153,7 @@ REGISTRATION_HOOKS: dict[str, str] = {
     "register_renderers": "renderer",
     "register_evaluators": "evaluator",
     "register_voices": "voice",
+    "register_captioners": "captioner",
     "register_pipelines": "pipeline",
 }
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, overload
 from autocut_core.components import (
     COMPONENT_KINDS,
     Backbone,
+    Captioner,
     Component,
     Encoder,
     Evaluator,
@@ -170,6 +171,10 @@ class Registry:
     def create(
         self, kind: Literal["voice"], name: str, options: Mapping[str, Any] | None = None
     ) -> Voice: ...
+    @overload
+    def create(
+        self, kind: Literal["captioner"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Captioner: ...
     @overload
     def create(
         self, kind: Literal["pipeline"], name: str, options: Mapping[str, Any] | None = None

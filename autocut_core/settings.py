@@ -37,6 +37,7 @@ from autocut_core.types import RenderSettings
 if TYPE_CHECKING:
     from autocut_core.components import (
         Backbone,
+        Captioner,
         Component,
         Encoder,
         Pipeline,
@@ -60,6 +61,7 @@ COMPONENT_CHOICES: dict[str, tuple[str, str]] = {
     "retriever": ("retriever", "retrievers"),
     "renderer": ("renderer", "renderers"),
     "voice": ("voice", "voices"),
+    "captioner": ("captioner", "captioners"),
     "pipeline": ("pipeline", "pipelines"),
 }
 OPTION_TABLES = {kind: table for kind, table in COMPONENT_CHOICES.values()} | {
@@ -116,6 +118,8 @@ class AutocutSettings(BaseSettings):
     retriever: str = "exact"
     renderer: str | None = "ffmpeg"
     voice: str = "espeak"
+    #: Who writes clip captions (`autocut caption`): a local VLM by default.
+    captioner: str = "transformers"
     pipeline: str | None = "script-driven"
 
     db: Path = Path("autocut-db")
@@ -133,6 +137,7 @@ class AutocutSettings(BaseSettings):
     renderers: Options = {}
     evaluators: Options = {}
     voices: Options = {}
+    captioners: Options = {}
     pipelines: Options = {}
 
     # Where this configuration came from (set by load_settings, shown by `config show`).
@@ -179,6 +184,8 @@ class AutocutSettings(BaseSettings):
     def create(self, choice: Literal["renderer"], name: str | None = None) -> Renderer: ...
     @overload
     def create(self, choice: Literal["voice"], name: str | None = None) -> Voice: ...
+    @overload
+    def create(self, choice: Literal["captioner"], name: str | None = None) -> Captioner: ...
     @overload
     def create(self, choice: Literal["pipeline"], name: str | None = None) -> Pipeline: ...
     @overload

@@ -127,6 +127,10 @@ class Candidate:
     caption: str = ""
     #: The clip's footage file, for backbones that look at pixels (``similarity``).
     source_path: str = ""
+    #: Who wrote ``caption``: ``sidecar`` (a file a person put beside the video),
+    #: ``captioner:<name>:<model>:v<version>`` (`autocut caption`), ``file name`` (its words);
+    #: empty when the caller did not say (a test, an evaluation record).
+    caption_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,9 @@ class Selection:
 
     indices: tuple[int, ...]
     scores: tuple[float, ...] = ()
+    #: Per index, what the choice rested on, in words (``frames (clip) + caption by
+    #: captioner ...``), where the backbone can say; shown in `autocut run`'s summary.
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

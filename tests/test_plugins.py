@@ -19,6 +19,7 @@ from autocut_core import hookimpl, plugins
 from autocut_core.plugins import get_host, get_registry, inline_plugin
 from autocut_core.testing import (
     FakeBackbone,
+    FakeCaptioner,
     FakeEncoder,
     FakeEvaluator,
     FakePipeline,
@@ -73,6 +74,10 @@ def test_hook_register_evaluators():
 
 def test_hook_register_voices():
     _check_hook("register_voices", "voice", FakeVoice)
+
+
+def test_hook_register_captioners():
+    _check_hook("register_captioners", "captioner", FakeCaptioner)
 
 
 def test_hook_register_pipelines():

@@ -162,6 +162,9 @@ def build_app() -> typer.Typer:
     from autocut_core.cli import materials as cli_materials
 
     cli_materials.register(app, _typer)
+    from autocut_core.cli import caption as cli_caption
+
+    cli_caption.register(app)
     from autocut_core.cli import tokenizer as cli_tokens
 
     cli_tokens.register(app, _typer)

@@ -38,8 +38,19 @@ from autocut_core.types import Clip, Source, Track
 
 DB_FILE = "materials.sqlite"
 LOCK_FILE = ".lock"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LEVELS = ("frame", "clip", "track")
+
+#: Captions a captioner wrote (`autocut caption`): one per clip, model and prompt (the cache key).
+_CAPTIONS_TABLE = """CREATE TABLE IF NOT EXISTS captions (
+    clip_id TEXT NOT NULL,
+    source_id TEXT NOT NULL REFERENCES sources(source_id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    text TEXT NOT NULL,
+    written_at REAL NOT NULL,
+    PRIMARY KEY (clip_id, model, prompt)
+)"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,11 +120,17 @@ CREATE TABLE IF NOT EXISTS codes (
     codes BLOB NOT NULL,
     PRIMARY KEY (tokenizer, vector_set, material_id)
 );
+"""
+_SCHEMA += (
+    _CAPTIONS_TABLE
+    + """;
 CREATE INDEX IF NOT EXISTS frames_by_source ON frames(source_id, second);
 CREATE INDEX IF NOT EXISTS clips_by_source ON clips(source_id, start);
 CREATE INDEX IF NOT EXISTS vectors_by_source ON vectors(source_id);
 CREATE INDEX IF NOT EXISTS paths_by_source ON paths(source_id, last_seen);
+CREATE INDEX IF NOT EXISTS captions_by_source ON captions(source_id, written_at);
 """
+)
 
 
 #: The statements that take a database from schema ``n`` to ``n + 1``, run in one transaction.
@@ -132,6 +149,11 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "SELECT path, source_id, size_bytes, -1, indexed_at, indexed_at FROM sources AS s "
         "WHERE NOT EXISTS (SELECT 1 FROM paths AS p WHERE p.source_id = s.source_id)",
         "CREATE INDEX IF NOT EXISTS paths_by_source ON paths(source_id, last_seen)",
+    ),
+    # 3: captions written by a captioner (`autocut caption`), one per clip, model and prompt.
+    2: (
+        _CAPTIONS_TABLE,
+        "CREATE INDEX IF NOT EXISTS captions_by_source ON captions(source_id, written_at)",
     ),
 }
 
@@ -160,6 +182,15 @@ class Embedded:
     encoder_version: str
     frame_vectors: np.ndarray
     clip_vectors: np.ndarray
+
+
+@dataclass(frozen=True)
+class StoredCaption:
+    """A caption in the database and who wrote it (``model`` is the captioner's cache key)."""
+
+    text: str
+    model: str
+    prompt: str
 
 
 _BYTES_PREFIX = "fsbytes:"
@@ -641,6 +672,41 @@ class MaterialDB:
         )
         return [row["material_id"] for row in rows], matrix
 
+    # -- captions ---------------------------------------------------------------------------
+
+    def store_caption(self, clip: Clip, model: str, prompt: str, text: str) -> None:
+        """Save what ``model`` (a captioner's ``cache_key``), asked ``prompt``, says ``clip``
+        shows, replacing an earlier answer to the same question."""
+        with self._transaction():
+            self.connection.execute(
+                "INSERT INTO captions VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(clip_id, model, prompt) DO UPDATE SET text = excluded.text, "
+                "written_at = excluded.written_at",
+                (clip.clip_id, clip.source_id, model, prompt, text, time.time()),
+            )
+
+    def stored_caption(self, clip: Clip, model: str, prompt: str) -> str | None:
+        """The caption ``model`` wrote for ``clip`` when asked ``prompt`` (None: not yet)."""
+        row = self.connection.execute(
+            "SELECT text FROM captions WHERE clip_id = ? AND model = ? AND prompt = ?",
+            (clip.clip_id, model, prompt),
+        ).fetchone()
+        return None if row is None else str(row["text"])
+
+    def captions(self, source_id: str | None = None) -> dict[str, StoredCaption]:
+        """Clip id -> its most recently written caption (whichever model and prompt), for
+        the backbones; one query."""
+        query = "SELECT clip_id, model, prompt, text, written_at FROM captions"
+        params: tuple[Any, ...] = ()
+        if source_id is not None:
+            query, params = query + " WHERE source_id = ?", (source_id,)
+        latest: dict[str, StoredCaption] = {}
+        for row in self.connection.execute(query + " ORDER BY written_at, model, prompt", params):
+            latest[row["clip_id"]] = StoredCaption(
+                text=row["text"], model=row["model"], prompt=row["prompt"]
+            )
+        return latest
+
     def record_failure(self, path: str, reason: str) -> None:
         with self._transaction():
             self.connection.execute(
@@ -754,6 +820,7 @@ class MaterialDB:
             "paths_present": states["present"], "paths_changed": states["changed"],
             "paths_missing": states["missing"], "sources_with_several_paths": several,
             "failures": count("SELECT COUNT(*) FROM failures").fetchone()[0],
+            "captioned_clips": count("SELECT COUNT(DISTINCT clip_id) FROM captions").fetchone()[0],
             "vector_sets": vector_sets,
             "disk_bytes": disk,
         }  # fmt: skip

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
-from autocut_core.materials.database import MaterialDB, RecordedPath
+from autocut_core.materials.database import MaterialDB, PathStat, RecordedPath, from_db_path
 
 
 def current_paths(
@@ -40,3 +41,24 @@ def current_paths(
         if row.fs_path not in paths and row.state() == "present":
             paths.append(row.fs_path)
     return paths
+
+
+def offered_sources(
+    db: MaterialDB, inputs: Sequence[Path], extensions: frozenset[str]
+) -> dict[str, list[str]]:
+    """Source id -> the paths under ``inputs`` (files or folders) that hold it, for the files
+    the database has; sources and paths in the order the files were found. What a run or
+    `autocut caption` works on after indexing its inputs."""
+    from autocut_core.materials.indexing import discover
+
+    files, _ = discover(list(inputs), extensions)
+    offered: dict[str, list[str]] = {}
+    for path in files:
+        try:
+            stat = PathStat.of(path)
+        except OSError:
+            continue
+        source_id = db.known_path(stat)
+        if source_id is not None:
+            offered.setdefault(source_id, []).append(from_db_path(stat.path))
+    return offered

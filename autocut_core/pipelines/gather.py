@@ -13,21 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 
 from autocut_core.components import Backbone, Tokenizer
 from autocut_core.errors import InputError
-from autocut_core.materials.database import MaterialDB, PathStat, from_db_path, to_db_path
+from autocut_core.materials.database import MaterialDB, StoredCaption, from_db_path, to_db_path
 from autocut_core.materials.indexing import (
     AUDIO_EXTENSIONS,
     VIDEO_EXTENSIONS,
-    discover,
     index,
     options_from_settings,
 )
-from autocut_core.materials.locations import current_paths
+from autocut_core.materials.locations import current_paths, offered_sources
 from autocut_core.media.errors import display_path
 from autocut_core.pipelines.request import EditRequest
 from autocut_core.progress import file_done
@@ -47,6 +45,7 @@ class Material:
     tracks: list[Track]
     notes: list[str] = field(default_factory=list)
     paths: dict[str, list[str]] = field(default_factory=dict)
+    captions: dict[str, dict[str, StoredCaption]] = field(default_factory=dict)
 
     def source_paths(self, source_id: str) -> list[str]:
         """The paths of a source's file for this run, best first (never empty)."""
@@ -64,6 +63,14 @@ class Material:
     def source_path(self, source_id: str) -> str:
         return self.source_paths(source_id)[0]
 
+    def stored_captions(self, source_id: str) -> dict[str, StoredCaption]:
+        """Clip id -> the latest caption a captioner stored for the source's clips (read
+        once per source)."""
+        captions = self.captions.get(source_id)
+        if captions is None:
+            captions = self.captions[source_id] = self.db.captions(source_id)
+        return captions
+
     def durations(self) -> dict[str, float]:
         """Source path -> duration, for fitting slots to voice lines."""
         return {from_db_path(source.path): source.duration for source in self.videos}
@@ -76,14 +83,14 @@ def gather(request: EditRequest) -> Material:
     report = index(list(request.footage), library, request.database, options, file_done)
     notes = [f"skipped {path}: {reason}" for path, reason in report.failed]
     db = MaterialDB(request.database, write=False)
-    offered_videos = _offered(db, request.footage, VIDEO_EXTENSIONS)
+    offered_videos = offered_sources(db, request.footage, VIDEO_EXTENSIONS)
     if not offered_videos:
         db.close()
         given = ", ".join(display_path(p) for p in request.footage)
         raise InputError(
             f"no usable footage in {given}" + (f" ({'; '.join(notes)})" if notes else "")
         )
-    offered_tracks = _offered(db, library, AUDIO_EXTENSIONS)
+    offered_tracks = offered_sources(db, library, AUDIO_EXTENSIONS)
     paths = {
         source_id: current_paths(db, source_id, offered)
         for source_id, offered in {**offered_videos, **offered_tracks}.items()
@@ -98,24 +105,6 @@ def gather(request: EditRequest) -> Material:
         if track.track_id in offered_tracks
     ]
     return Material(db=db, videos=videos, tracks=tracks, notes=notes, paths=paths)
-
-
-def _offered(
-    db: MaterialDB, inputs: Sequence[Path], extensions: frozenset[str]
-) -> dict[str, list[str]]:
-    """Source id -> the paths under ``inputs`` that hold it, for the files the database
-    has; sources and paths in the order the files were found."""
-    files, _ = discover(list(inputs), extensions)
-    offered: dict[str, list[str]] = {}
-    for path in files:
-        try:
-            stat = PathStat.of(path)
-        except OSError:
-            continue
-        source_id = db.known_path(stat)
-        if source_id is not None:
-            offered.setdefault(source_id, []).append(from_db_path(stat.path))
-    return offered
 
 
 def shot_candidates(material: Material) -> list[Candidate]:
@@ -136,11 +125,21 @@ def file_candidates(material: Material) -> list[Candidate]:
 
 
 def _candidate(material: Material, clip: Clip) -> Candidate:
-    from autocut_core.materials.captions import caption_for
+    """A clip with its best description: a sidecar a person wrote, else the caption a
+    captioner stored (`autocut caption`), else its file name's words."""
+    from autocut_core.materials.captions import describe
 
     paths = material.source_paths(clip.source_id)
-    caption = caption_for(paths, clip.start, clip.end)
-    return Candidate(clip=clip, caption=caption, source_path=paths[0])
+    described = describe(paths, clip.start, clip.end)
+    if described.sidecar is not None:
+        return Candidate(clip, caption=described.text, source_path=paths[0],
+                         caption_source="sidecar")  # fmt: skip
+    stored = material.stored_captions(clip.source_id).get(clip.clip_id)
+    if stored is not None:
+        return Candidate(clip, caption=stored.text, source_path=paths[0],
+                         caption_source=f"captioner:{stored.model}")  # fmt: skip
+    source = "file name" if described.text else ""
+    return Candidate(clip, caption=described.text, source_path=paths[0], caption_source=source)
 
 
 def music_candidates(material: Material) -> list[MusicCandidate]:

@@ -22,6 +22,7 @@ __all__ = [
     "FAKE_DIM",
     "FakeAudioEncoder",
     "FakeBackbone",
+    "FakeCaptioner",
     "FakeEncoder",
     "FakeEvaluator",
     "FakePipeline",

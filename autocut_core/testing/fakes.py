@@ -23,6 +23,7 @@ from typing import Any
 
 from autocut_core.components import (
     Backbone,
+    Captioner,
     Encoder,
     Evaluator,
     Pipeline,
@@ -204,6 +205,33 @@ class FakeVoice(Voice):
         return lines
 
 
+#: The colour words of :class:`FakeCaptioner`, by the channel that dominates.
+_COLOUR_WORDS = ("red", "green", "blue")
+
+
+class FakeCaptioner(Captioner):
+    """Names the dominant colour of the frames (``a mostly red shot, bright``): instant,
+    deterministic, and different for different pictures, as a pipeline test needs."""
+
+    name = "fake"
+    description = "Test double: the frames' dominant colour and brightness in words"
+
+    def _describe(self, frames: list[bytes]) -> str:
+        import io
+
+        import numpy as np
+        from PIL import Image
+
+        means = np.mean(
+            [np.asarray(Image.open(io.BytesIO(frame)).convert("RGB"), dtype=np.float64)
+             .reshape(-1, 3).mean(axis=0) for frame in frames],
+            axis=0,
+        )  # fmt: skip
+        colour = _COLOUR_WORDS[int(np.argmax(means))]
+        light = "bright" if means.mean() >= 128 else "dark"
+        return f"a mostly {colour} shot, {light}"
+
+
 class FakePipeline(Pipeline):
     name = "fake"
     description = "Test double: returns its request"
@@ -245,6 +273,11 @@ class FakePlugin:
     @hookimpl
     def register_voices(register):
         register(FakeVoice)
+
+    @staticmethod
+    @hookimpl
+    def register_captioners(register):
+        register(FakeCaptioner)
 
     @staticmethod
     @hookimpl
