@@ -44,7 +44,7 @@ class ContractError(AssertionError):
     """A component broke its kind's contract."""
 
 
-def _expect(condition: bool, component: Component, message: str) -> None:
+def _expect(condition: bool, component: Component[Any], message: str) -> None:
     if not condition:
         raise ContractError(f"{component.kind} '{component.name}': {message}")
 

@@ -183,7 +183,9 @@ class Registry:
     def create(
         self, kind: str, name: str, options: Mapping[str, Any] | None = None
     ) -> Component: ...
-    def create(self, kind: str, name: str, options: Mapping[str, Any] | None = None) -> Component:
+    def create(
+        self, kind: str, name: str, options: Mapping[str, Any] | None = None
+    ) -> Component[Any]:
         """Instantiate ``name`` with validated ``options``."""
         return self.get(kind, name).cls.from_options(options)
 

@@ -190,7 +190,7 @@ class AutocutSettings(BaseSettings):
     def create(self, choice: Literal["pipeline"], name: str | None = None) -> Pipeline: ...
     @overload
     def create(self, choice: str, name: str | None = None) -> Component: ...
-    def create(self, choice: str, name: str | None = None) -> Component:
+    def create(self, choice: str, name: str | None = None) -> Component[Any]:
         """Instantiate the component chosen by field ``choice`` (e.g. ``"encoder"``)."""
         from autocut_core.plugins import get_registry
 

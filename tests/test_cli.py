@@ -27,7 +27,8 @@ def test_plugins_json_lists_builtins_by_kind_and_provider(cli_json):
     assert {e["name"] for e in report["components"]["evaluator"]} >= {"selection", "ordering"}
     assert report["failures"] == []
     assert set(report["components"]) == {
-        "encoder", "tokenizer", "backbone", "retriever", "renderer", "evaluator", "voice", "pipeline",
+        "encoder", "tokenizer", "backbone", "retriever", "renderer", "evaluator", "voice",
+        "captioner", "pipeline",
     }  # fmt: skip
 
 

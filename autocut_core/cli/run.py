@@ -210,6 +210,7 @@ def _report(result: EditResult, as_json: bool) -> None:
             "duration": round(total_duration(plan), 3),
             "notes": list(result.notes),
             "warnings": list(result.warnings),
+            "evidence": list(result.evidence),
             "grounding": [
                 {"slot": number, **found.to_dict()}
                 for number, found in enumerate(result.grounding, start=1)
@@ -244,6 +245,8 @@ def _report(result: EditResult, as_json: bool) -> None:
         console.print(
             f"grounding: tokens; {kept} of {len(result.grounding)} slots kept the asked clip"
         )
+    for number, evidence in enumerate(result.evidence, start=1):
+        console.print(display.plain(f"slot {number} chosen on: {evidence}"))
     for note in result.notes:
         console.print(display.plain(f"note: {note}"))
     for warning in result.warnings:

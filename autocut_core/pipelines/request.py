@@ -75,7 +75,8 @@ class EditResult:
     ``notes`` say what was done differently from what was asked (a file skipped, no music);
     ``warnings`` say why the ad may be poor and what would fix it (no evidence linking the
     script to the footage), so the CLI shows them apart. ``grounding`` says, per slot in
-    playing order, what token grounding did (empty when clips were taken by index).
+    playing order, what token grounding did (empty when clips were taken by index), and
+    ``evidence`` what each choice rested on.
     """
 
     plan: EditPlan
@@ -84,3 +85,6 @@ class EditResult:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     grounding: tuple[GroundedClip, ...] = ()
+    #: Per slot in playing order, what the backbone's choice rested on (``Selection.evidence``;
+    #: empty when the backbone does not say).
+    evidence: tuple[str, ...] = ()

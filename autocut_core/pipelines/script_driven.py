@@ -6,6 +6,8 @@ sentence -> order the clips to the script -> pick the music -> voice, fit, rende
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from autocut_core.components import Pipeline
 from autocut_core.errors import InputError
 from autocut_core.pipelines.request import EditRequest, EditResult
@@ -37,10 +39,12 @@ class ScriptDrivenPipeline(Pipeline):
                 selection = backbone.select(request.product, script, candidates, count)
             indices = list(selection.indices)
             scores = list(selection.scores) if len(selection.scores) == count else []
+            evidence = list(selection.evidence)
             if request.keep_order:
                 ranks = sorted(range(count), key=indices.__getitem__)
                 indices = [indices[rank] for rank in ranks]
                 scores = [scores[rank] for rank in ranks] if scores else []
+                evidence = [evidence[rank] for rank in ranks] if evidence else []
             chosen = [candidates[i] for i in indices]
             warnings = evidence_warnings(backbone, script, candidates, chosen, scores)
             if not request.keep_order:
@@ -48,7 +52,8 @@ class ScriptDrivenPipeline(Pipeline):
                     ordering = backbone.sort(request.product, script, chosen)
                 chosen = [chosen[i] for i in ordering.order]
                 scores = [scores[i] for i in ordering.order] if scores else []
-            return steps.conclude(
+                evidence = [evidence[i] for i in ordering.order] if evidence else []
+            result = steps.conclude(
                 request,
                 material,
                 backbone,
@@ -60,3 +65,4 @@ class ScriptDrivenPipeline(Pipeline):
                 warnings,
                 pool=candidates,
             )
+            return replace(result, evidence=tuple(evidence))

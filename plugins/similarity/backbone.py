@@ -72,9 +72,12 @@ class SimilarityBackbone(Backbone[SimilaritySettings]):
             whole = self.scorer.scores([brief.brief_text(product, script)], candidates)[0]
             scores = brief.blend(scores, whole, weight)
         picked = assignment.select(scores, count)
+        indices = tuple(column for column, _, _ in picked)
+        notes = self.scorer.evidence([candidates[i] for i in indices])
         return Selection(
-            indices=tuple(column for column, _, _ in picked),
+            indices=indices,
             scores=tuple(score for _, _, score in picked),
+            evidence=tuple(notes),
         )
 
     def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:

@@ -32,7 +32,8 @@ LANGUAGES = {
     None: "in a non-CJK script (e.g. English)",
 }
 CAPTIONS_FIX = (
-    "write captions next to each video (<video>.captions.json, .srt, .vtt or .txt; see "
+    "caption the clips with a vision-language model (autocut caption FOOTAGE...), or write "
+    "captions next to each video (<video>.captions.json, .srt, .vtt or .txt; see "
     "docs/backbones.md#captions-what-a-clip-says)"
 )
 FRAMES_FIX = "match the frames too (--backbone-opt image_encoder=clip, with a CLIP checkpoint)"
@@ -40,12 +41,17 @@ OTHER_BACKBONE_FIX = "use a backbone that reads the frames (--backbone lm or --b
 
 
 def described(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """The candidates whose caption comes from a sidecar, not from their file's name."""
+    """The candidates whose caption comes from a sidecar or a captioner, not from their
+    file's name (by ``caption_source`` where the caller set it, else by comparing)."""
     return [
         candidate
         for candidate in candidates
         if candidate.caption.strip()
-        and candidate.caption != words_from_filename(candidate.source_path)
+        and (
+            candidate.caption_source != "file name"
+            if candidate.caption_source
+            else candidate.caption != words_from_filename(candidate.source_path)
+        )
     ]
 
 

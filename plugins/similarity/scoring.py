@@ -93,6 +93,19 @@ class ClipScorer:
             np.float32
         )
 
+    def evidence(self, candidates: Sequence[Candidate]) -> list[str]:
+        """Per candidate, in words, what :meth:`scores` compared for it: its frames in the
+        image encoder's space, its caption (and who wrote it) in which text space."""
+        image = f"frames ({self.settings.image_encoder})" if self.image is not None else ""
+        space = self.text.space_name()
+        notes = []
+        for candidate in candidates:
+            parts = [image] if image else []
+            if candidate.caption.strip():
+                parts.append(f"{_caption_label(candidate)} ({space})")
+            notes.append(" + ".join(parts) or "nothing (footage order)")
+        return notes
+
     def looks(self, candidates: Sequence[Candidate]) -> list[ClipLook]:
         """Frames and statistics of each candidate's clip (decoded once, then cached)."""
         keys = [self._look_key(candidate) for candidate in candidates]
@@ -123,6 +136,17 @@ class ClipScorer:
         except OSError:
             mtime = -1  # look_at_clips names the file when it reads it
         return (path, mtime, candidate.clip.start, candidate.clip.end)
+
+
+def _caption_label(candidate: Candidate) -> str:
+    source = candidate.caption_source
+    if source.startswith("captioner:"):
+        return f"caption by {source.split(':')[1]}"
+    if source == "sidecar":
+        return "sidecar caption"
+    if source == "file name":
+        return "file name"
+    return "caption"
 
 
 def _standardise(matrix: np.ndarray) -> np.ndarray:

@@ -174,6 +174,11 @@ class TextSpace:
         """The configured main encoder could not load, so only word overlap is used."""
         return self.main.fell_back
 
+    def space_name(self) -> str:
+        """The encoders captions are compared in, as the summary names them."""
+        names = [slot.name for slot in (self.main, self.multilingual) if slot.usable and slot.name]
+        return " / ".join([*names, "word overlap"]) if names else "word overlap"
+
     def similarity(self, queries: Sequence[str], documents: Sequence[str]) -> np.ndarray:
         """``[len(queries), len(documents)]``; an empty text is similar to nothing (0)."""
         import numpy as np

@@ -9,6 +9,7 @@ from autocut_plugins.openai_vision import OpenAIVisionCaptioner, parse_caption
 
 from autocut_core.contracts import SAMPLE_PICTURES, sample_jpeg
 from autocut_core.errors import CaptionError
+from autocut_core.llm.chat import ChatError
 from autocut_core.testing import LocalChatServer
 from autocut_core.testing.chat_server import Reply
 
@@ -42,10 +43,11 @@ def test_a_busy_server_is_retried_with_backoff(frames):
         assert len(server.requests) == 3
 
 
-def test_a_server_that_keeps_failing_is_a_caption_error_naming_it(frames):
-    with LocalChatServer(responder=lambda request: Reply.status_code(500, "boom")) as server:
-        with pytest.raises(Exception, match=r"HTTP 500 after 2 tries") as caught:
-            _captioner(server, max_retries=1).describe(frames)
+def test_a_server_that_keeps_failing_is_an_error_naming_it(frames):
+    """`autocut caption` turns it into that clip's line of the summary."""
+    server = LocalChatServer(responder=lambda request: Reply.status_code(500, "boom"))
+    with server, pytest.raises(ChatError, match=r"HTTP 500 after 2 tries") as caught:
+        _captioner(server, max_retries=1).describe(frames)
     assert server.url in str(caught.value)
 
 

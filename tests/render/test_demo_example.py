@@ -105,9 +105,10 @@ def test_subtitles_are_on_screen_while_their_line_is_spoken(demo, tmp_path):
 DESCRIBED = ["fruits", "apple", "orange", "butterfly", "squirrel_cls"]
 
 
-def test_the_demo_model_puts_the_described_shots_under_the_script(demo):
-    """The bundled lm model (likelihood matching) finds what the lines describe; a model
-    that did not load, or frames that no longer match its tokenizer, would not."""
+def test_every_sentence_gets_the_shot_it_describes(demo):
+    """The shipped backbone (similarity on the footage's caption sidecars) picks the shot
+    each line describes, all five (the demo model, --backbone lm, got 4: it put the orange
+    line over the office building)."""
     spec = importlib.util.spec_from_file_location("make_footage", DEMO / "make_footage.py")
     footage = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(footage)
@@ -115,7 +116,7 @@ def test_the_demo_model_puts_the_described_shots_under_the_script(demo):
     for slot in _plan(demo).slots:
         shots = footage.REELS[Path(slot.source_path).stem]
         shown.append(shots[int(slot.source_in // footage.SHOT_SECONDS)][0].split(".")[0])
-    assert sum(a == b for a, b in zip(shown, DESCRIBED, strict=True)) >= 4, shown
+    assert shown == DESCRIBED
 
 
 def test_every_slot_shows_only_its_own_shot(demo):
