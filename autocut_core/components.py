@@ -396,6 +396,8 @@ class Backbone(Component[SettingsT]):
             problem = f"{len(selection.scores)} scores for {count} indices"
         elif selection.evidence and len(selection.evidence) != count:
             problem = f"{len(selection.evidence)} evidence notes for {count} indices"
+        else:
+            problem = _pool_scores_problem(selection, len(candidates))
         if problem:
             raise BackboneAnswerError(f"backbone '{self.name}' selected {problem}")
         return selection
@@ -508,6 +510,25 @@ class Backbone(Component[SettingsT]):
         tracks: Sequence[MusicCandidate],
     ) -> Sequence[float]:
         raise NotImplementedError
+
+
+def _pool_scores_problem(selection: Selection, pool: int) -> str | None:
+    """What is wrong with a selection's ``pool_scores`` (None: absent, or one row of ``pool``
+    scores per index, each agreeing with the score given for its index)."""
+    import math
+
+    rows = selection.pool_scores
+    if not rows:
+        return None
+    if len(rows) != len(selection.indices) or any(len(row) != pool for row in rows):
+        shape = [len(row) for row in rows]
+        return f"pool scores of shape {shape} for {len(selection.indices)} indices of {pool}"
+    for k, (index, row) in enumerate(zip(selection.indices, rows, strict=True)):
+        if not all(math.isfinite(value) for value in row):
+            return f"pool scores with NaN or infinity in row {k}"
+        if selection.scores and not math.isclose(row[index], selection.scores[k], abs_tol=1e-6):
+            return f"pool score {row[index]} of index {index} but score {selection.scores[k]}"
+    return None
 
 
 class Hit(BaseModel):

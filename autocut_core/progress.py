@@ -55,6 +55,21 @@ class Silent:
 IGNORED: Stage = _Ignored()
 SILENT: Reporter = Silent()
 
+
+class Prefixed:
+    """A reporter whose stages are named with a prefix (``variant 2/3: render``), so a
+    command that makes several ads shows which one each step belongs to."""
+
+    def __init__(self, reporter: Reporter, prefix: str):
+        self.reporter = reporter
+        self.prefix = prefix
+
+    def stage(
+        self, label: str, total: float | None = None
+    ) -> contextlib.AbstractContextManager[Stage]:
+        return self.reporter.stage(f"{self.prefix}{label}", total)
+
+
 _CURRENT: ContextVar[Stage] = ContextVar("autocut_progress_stage", default=IGNORED)
 
 

@@ -143,13 +143,20 @@ class MusicCandidate:
 
 @dataclass(frozen=True)
 class Selection:
-    """Indices into the candidate list, best first, with scores where the backbone has them."""
+    """Indices into the candidate list, best first, with scores where the backbone has them.
+
+    ``pool_scores``, where the backbone has them, is one row per selected index: the score
+    of *every* candidate on the scale the choice was made by (``pool_scores[k][indices[k]]
+    == scores[k]``). It is what the plan's evidence names runner-up clips from, so they are
+    the clips the choice was really made among, not a second opinion computed afterwards.
+    """
 
     indices: tuple[int, ...]
     scores: tuple[float, ...] = ()
     #: Per index, what the choice rested on, in words (``frames (clip) + caption by
     #: captioner ...``), where the backbone can say; shown in `autocut run`'s summary.
     evidence: tuple[str, ...] = ()
+    pool_scores: tuple[tuple[float, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,74 @@ class SpeechLine:
     text: str
     path: str
     duration: float
+
+
+FactKind = Literal["selling_point", "description", "name"]
+
+
+@dataclass(frozen=True)
+class FactSource:
+    """The product fact a sentence came from (:mod:`autocut_core.editing.provenance`).
+
+    ``match`` is the share of the fact's content words the sentence says (1.0: the line
+    is the fact, as the ``similarity`` backbone writes selling points).
+    """
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    text: str
+    kind: FactKind
+    match: float
+
+
+@dataclass(frozen=True)
+class RunnerUp:
+    """A clip the backbone could have put in a slot instead, with its score on the same scale."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    clip_id: str
+    source_path: str
+    start: float
+    end: float
+    score: float
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceSignal:
+    """One kind of evidence a slot's score rests on (caption text, frames, lexical overlap,
+    the whole brief) and its part in the score; filled by a backbone that can tell."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    name: str
+    score: float
+    weight: float | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SlotEvidence:
+    """Why a slot shows what it shows, as recorded when the plan was made.
+
+    ``clip_id`` and ``sentence`` are what the evidence is about: a slot edited by hand since
+    no longer matches them, and `autocut explain` says so instead of showing stale reasons.
+    ``score`` is the backbone's score of the clip for the sentence; ``runner_ups`` the best
+    other clips it was offered that no slot plays, best first (for an optimal assignment
+    none scores higher than ``score``); ``signals`` what the score rests on.
+    """
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    clip_id: str
+    sentence: str
+    chosen_by: str = ""
+    caption: str = ""
+    score: float | None = None
+    fact: FactSource | None = None
+    runner_ups: tuple[RunnerUp, ...] = ()
+    signals: tuple[EvidenceSignal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,6 +284,8 @@ class Slot:
     #: The slot was changed by hand after the backbone scored it: ``score`` is None, and the
     #: summary, contact sheet and timeline say "edited" instead.
     edited: bool = False
+    #: Why this clip and this sentence (plans of format 2 on; None in older plans).
+    evidence: SlotEvidence | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.source_in < self.source_out:
@@ -226,6 +303,19 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class MusicEvidence:
+    """Why this track: who chose it, its score, among how many (``track_id``: the track
+    the evidence is about; a cue changed by hand since no longer matches it)."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    track_id: str
+    chosen_by: str
+    score: float | None = None
+    offered: int = 0
+
+
+@dataclass(frozen=True)
 class MusicCue:
     """The background music of a plan: which file, from where in it, how loud."""
 
@@ -235,6 +325,7 @@ class MusicCue:
     path: str
     offset: float = 0.0
     gain_db: float = 0.0
+    evidence: MusicEvidence | None = None
 
 
 SubtitlePosition = Literal["bottom", "middle", "top"]
@@ -284,6 +375,11 @@ class RenderSettings:
     duck_db: float = 12.0
 
 
+#: The plan schema written today. 2 added the evidence records (``Slot.evidence``,
+#: ``MusicCue.evidence``); a version-1 plan loads unchanged, with no evidence.
+PLAN_FORMAT_VERSION = 2
+
+
 @dataclass(frozen=True)
 class EditPlan:
     """The timeline a renderer turns into an MP4; the contract between deciding and rendering."""
@@ -295,7 +391,14 @@ class EditPlan:
     render: RenderSettings = field(default_factory=RenderSettings)
     product: Product | None = None
     pipeline: str = ""
-    format_version: int = 1
+    format_version: int = PLAN_FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.format_version <= PLAN_FORMAT_VERSION:
+            raise ValueError(
+                f"plan format {self.format_version}: this AutoCut reads formats 1 to "
+                f"{PLAN_FORMAT_VERSION} (a newer AutoCut wrote it?)"
+            )
 
     @property
     def duration(self) -> float:

@@ -159,6 +159,11 @@ def build_app() -> typer.Typer:
     from autocut_core.cli import run as cli_run
 
     cli_run.register(app)
+    from autocut_core.cli import batch as cli_batch
+    from autocut_core.cli import explain as cli_explain
+
+    cli_batch.register(app)
+    cli_explain.register(app)
     from autocut_core.cli import materials as cli_materials
 
     cli_materials.register(app, _typer)

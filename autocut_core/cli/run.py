@@ -115,6 +115,15 @@ def run_command(
             "video tokens and use the clips they ground to (default: setting run.grounding).",
         ),
     ] = None,
+    variants: Annotated[
+        int | None,
+        typer.Option(
+            "--variants",
+            metavar="N",
+            help="Make N different ads of the brief (-o ad.mp4 writes ad-v1.mp4 ... and "
+            "ad.variants.json with their pairwise diversity).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Make an ad: index the footage, let the backbone decide, voice, render.
@@ -124,18 +133,17 @@ def run_command(
     """
     from autocut_core.cli.display import StageProgress
     from autocut_core.inputs import load_product, load_script
-    from autocut_core.pipelines.request import EditRequest
+    from autocut_core.pipelines.request import EditRequest, music_inputs
 
     render = _render_overrides(
         settings.render, format=size, fit=fit, fps=fps, crossfade=crossfade, trim=trim,
         crf=crf, preset=preset, subtitles=subtitles,
     )  # fmt: skip
-    missing = [str(path) for path in music or () if not path.exists()]
-    if missing:  # a typo must not become a silent ad
-        raise InputError(f"--music: no such file or folder: {', '.join(missing)}")
-    pinned = music[0] if music and len(music) == 1 and music[0].is_file() else None
+    library, pinned = music_inputs(music or ())
     if grounding is not None and grounding not in GROUNDING_MODES:
         raise InputError(f"unknown --grounding {grounding!r}: choose index or tokens")
+    if variants is not None and keep_order:
+        raise InputError("--variants changes the order of the ad; it cannot --keep-order")
     progress = StageProgress.for_command(as_json)
     request = EditRequest(
         product=load_product(product),
@@ -143,7 +151,7 @@ def run_command(
         output=output,
         settings=settings,
         script=load_script(script) if script is not None else None,
-        music=tuple(music or ()) if pinned is None else (),
+        music=library,
         music_file=pinned,
         db=db,
         render=render,
@@ -154,6 +162,14 @@ def run_command(
         progress=progress,
     )
     pipeline = settings.create("pipeline")
+    if variants is not None:
+        from autocut_core.cli.variants import report_variants
+        from autocut_core.pipelines.variants import run_variants
+
+        with progress:
+            made = run_variants(pipeline, request, variants)
+        report_variants(made, as_json)
+        return
     with progress:
         result = pipeline.run(request)
     _report(result, as_json)

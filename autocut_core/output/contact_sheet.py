@@ -20,6 +20,7 @@ import math
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from autocut_core.errors import AutocutError
 from autocut_core.fsutil import atomic_path
 from autocut_core.media import MediaError
 from autocut_core.media.probe import find_tool, input_arguments, quote_ffmpeg, stderr_lines
+from autocut_core.output.evidence_text import current_evidence, is_stale, runner_up_label
 from autocut_core.output.labels import one_line
 from autocut_core.text import detect_language
 from autocut_core.types import EditPlan
@@ -43,6 +45,8 @@ THUMB_WIDTH = 216
 MAX_COLUMNS = 8
 #: Caption lines under a thumbnail: one for number and time, the rest for the sentence.
 SENTENCE_LINES = 5
+#: Lines of evidence under the sentence (the product fact, the runner-up clip).
+EVIDENCE_LINES = 2
 FONT_SIZE = 15
 TITLE_SIZE = 20
 MARGIN = 12
@@ -66,6 +70,8 @@ class Tile:
     index: int
     box: tuple[int, int, int, int]
     caption: tuple[str, ...]
+    #: The slot's evidence as drawn under the sentence: the product fact, the runner-up.
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,7 +248,8 @@ def write_contact_sheet(plan: EditPlan, path: Path, title: str = "") -> ContactS
     font, font_file = load_font(plan.render.subtitle_style.font, language, FONT_SIZE)
     title_font, _ = load_font(plan.render.subtitle_style.font, language, TITLE_SIZE)
     line_height = round(FONT_SIZE * 1.4)
-    caption_height = (1 + SENTENCE_LINES) * line_height + MARGIN // 2
+    evidence_lines = EVIDENCE_LINES if any(p.slot.evidence for p in placements) else 0
+    caption_height = (1 + SENTENCE_LINES + evidence_lines) * line_height + MARGIN // 2
     title_height = round(TITLE_SIZE * 1.5) + MARGIN
     columns = min(len(placements), MAX_COLUMNS, max(1, math.ceil(math.sqrt(2 * len(placements)))))
     rows = math.ceil(len(placements) / columns)
@@ -265,7 +272,13 @@ def write_contact_sheet(plan: EditPlan, path: Path, title: str = "") -> ContactS
         for number, line in enumerate(caption):
             draw.text((left, y), line, font=font, fill=TEXT if number else DIM)
             y += line_height
-        tiles.append(Tile(placement.index, (left, top, left + thumb[0], top + thumb[1]), caption))
+        evidence = _evidence_lines(placement, font, thumb[0]) if evidence_lines else ()
+        y = top + thumb[1] + MARGIN // 3 + (1 + SENTENCE_LINES) * line_height
+        for line in evidence:
+            draw.text((left, y), line, font=font, fill=DIM)
+            y += line_height
+        box = (left, top, left + thumb[0], top + thumb[1])
+        tiles.append(Tile(placement.index, box, caption, evidence))
 
     with atomic_path(Path(path)) as temporary:
         sheet.save(temporary, format="PNG")
@@ -282,6 +295,20 @@ def _header(placement: Placement) -> str:
     return header
 
 
+def _evidence_lines(placement: Placement, font: Any, width: int) -> tuple[str, ...]:
+    """``from: <the product fact>`` and ``next: <runner-up score and clip>``, one line each
+    (stale evidence of an edited slot is not shown as its reason)."""
+    slot = placement.slot
+    record = current_evidence(slot)
+    if record is None:
+        return ("evidence: stale (edited)",) if is_stale(slot) else ()
+    fact = f"from: {record.fact.text}" if record.fact else "from: no product fact"
+    lines = [fact]
+    if record.runner_ups:
+        lines.append(f"next: {runner_up_label(record.runner_ups[0])}")
+    return tuple(wrap(one_line(line), font, width, 1)[0] for line in lines)
+
+
 def _title(plan: EditPlan, title: str) -> str:
     render = plan.render
     parts = [title] if title else []
@@ -292,13 +319,16 @@ def _title(plan: EditPlan, title: str) -> str:
 
 
 def _grab_all(plan: EditPlan, placements: list[Placement], size: tuple[int, int]) -> list[bytes]:
-    """Every slot's frame; ffmpeg runs in a few threads (each grab is a separate process)."""
+    """Every slot's frame."""
     fps = plan.render.fps
-    fit = plan.render.fit
-    workers = max(1, min(4, os.cpu_count() or 1, len(placements)))
+    jobs = [(p.slot.source_path, grab_time(p, fps)) for p in placements]
+    return grab_frames(jobs, size, plan.render.fit)
+
+
+def grab_frames(jobs: Sequence[tuple[str, float]], size: tuple[int, int], fit: str) -> list[bytes]:
+    """A frame per ``(path, seconds)``; ffmpeg runs in a few threads (each grab is a
+    separate process). The first failure is raised, naming its file."""
+    workers = max(1, min(4, os.cpu_count() or 1, len(jobs)))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [
-            pool.submit(grab_frame, p.slot.source_path, grab_time(p, fps), size, fit)
-            for p in placements
-        ]
+        futures = [pool.submit(grab_frame, path, seconds, size, fit) for path, seconds in jobs]
         return [future.result() for future in futures]

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from autocut_core import serde
 from autocut_core.fsutil import atomic_write_bytes
-from autocut_core.types import EditPlan
+from autocut_core.types import PLAN_FORMAT_VERSION, EditPlan
 
 #: Keys of :func:`write_side_outputs`'s result, in the order the files are written.
 SIDE_OUTPUTS = ("plan", "otio", "contact_sheet")
@@ -47,6 +48,8 @@ def write_plan(plan: EditPlan, path: str | os.PathLike[str]) -> Path:
     escapes instead, which load back to the same strings.
     """
     target = Path(path)
+    # Whatever version the plan was read as, it is written in today's schema.
+    plan = replace(plan, format_version=PLAN_FORMAT_VERSION)
     text = serde.dumps(plan)
     try:
         data = text.encode("utf-8")

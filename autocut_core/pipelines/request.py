@@ -6,6 +6,7 @@ components do each job. Pipelines read both and compute nothing themselves.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -21,6 +22,35 @@ if TYPE_CHECKING:
 Grounding = Literal["index", "tokens"]
 
 
+def music_inputs(
+    paths: Sequence[Path], what: str = "--music"
+) -> tuple[tuple[Path, ...], Path | None]:
+    """Music paths as a request takes them: one file is pinned as is, anything else is a
+    library the backbone picks from. A path that does not exist is refused (the error
+    starts with ``what``), so a typo never becomes a silent ad."""
+    from autocut_core.errors import InputError
+
+    missing = [str(path) for path in paths if not Path(path).exists()]
+    if missing:
+        raise InputError(f"{what}: no such file or folder: {', '.join(missing)}")
+    if len(paths) == 1 and Path(paths[0]).is_file():
+        return (), Path(paths[0])
+    return tuple(Path(path) for path in paths), None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Which of ``count`` variants of one brief a request makes (``index`` 0 is the plain
+    ad), and what the variants before it played: per earlier variant, its clip ids and its
+    track id, so this one prefers what was used least, and least recently
+    (:mod:`autocut_core.pipelines.variants`)."""
+
+    index: int
+    count: int
+    used_clips: tuple[tuple[str, ...], ...] = ()
+    used_tracks: tuple[tuple[str, ...], ...] = ()
+
+
 @dataclass(frozen=True)
 class EditRequest:
     """One ad to make.
@@ -31,7 +61,8 @@ class EditRequest:
     of every step as it starts and ends (:mod:`autocut_core.progress`; silent by default).
     ``grounding`` overrides the ``[run]`` setting of how answers become clips
     (:mod:`autocut_core.pipelines.grounding`). ``backbone``, when given, is used instead of
-    building the configured one.
+    building the configured one. ``variant`` makes this ad one of several different ads of
+    the same brief (`autocut run --variants N`).
     """
 
     product: Product
@@ -51,6 +82,7 @@ class EditRequest:
     #: A backbone already built from ``settings`` to use instead of a new one: the studio
     #: keeps one per project, so its models load once, not per run and again for ranking.
     backbone: Backbone | None = field(default=None, compare=False)
+    variant: Variant | None = None
 
     @property
     def database(self) -> Path:

@@ -19,7 +19,7 @@ class ScriptDrivenPipeline(Pipeline):
 
     def run(self, request: EditRequest) -> EditResult:
         # Imported here: registering the pipeline must not load the database layer.
-        from autocut_core.pipelines import gather, steps
+        from autocut_core.pipelines import gather, steps, variants
         from autocut_core.pipelines.evidence import evidence_warnings
 
         script = request.script
@@ -27,9 +27,10 @@ class ScriptDrivenPipeline(Pipeline):
             raise InputError("the script-driven pipeline needs a script: --script FILE")
         backbone = steps.make_backbone(request, {"select"})
         with steps.offered(request, backbone, gather.shot_candidates) as (
-            material, candidates, tracks,
+            material, shots, tracks,
         ):  # fmt: skip
             count = len(script)
+            candidates = variants.fresh_candidates(request.variant, shots, count)
             if len(candidates) < count:
                 raise InputError(
                     f"the script has {count} sentences but the footage has only "
@@ -40,11 +41,13 @@ class ScriptDrivenPipeline(Pipeline):
             indices = list(selection.indices)
             scores = list(selection.scores) if len(selection.scores) == count else []
             evidence = list(selection.evidence)
+            rows = list(selection.pool_scores)  # each clip's row: its runner-ups
             if request.keep_order:
                 ranks = sorted(range(count), key=indices.__getitem__)
                 indices = [indices[rank] for rank in ranks]
                 scores = [scores[rank] for rank in ranks] if scores else []
                 evidence = [evidence[rank] for rank in ranks] if evidence else []
+                rows = [rows[rank] for rank in ranks] if rows else []
             chosen = [candidates[i] for i in indices]
             warnings = evidence_warnings(backbone, script, candidates, chosen, scores)
             if not request.keep_order:
@@ -53,6 +56,7 @@ class ScriptDrivenPipeline(Pipeline):
                 chosen = [chosen[i] for i in ordering.order]
                 scores = [scores[i] for i in ordering.order] if scores else []
                 evidence = [evidence[i] for i in ordering.order] if evidence else []
+                rows = [rows[i] for i in ordering.order] if rows else []
             result = steps.conclude(
                 request,
                 material,
@@ -64,5 +68,6 @@ class ScriptDrivenPipeline(Pipeline):
                 scores,
                 warnings,
                 pool=candidates,
+                pool_scores=rows,
             )
             return replace(result, evidence=tuple(evidence))

@@ -23,6 +23,7 @@ from autocut_core.types import (
     Candidate,
     EditPlan,
     MusicCandidate,
+    MusicEvidence,
     Product,
     Script,
     Slot,
@@ -114,17 +115,25 @@ def choose_music(
     script: Script,
     clips: Sequence[Candidate],
     tracks: Sequence[MusicCandidate],
-) -> tuple[Track | None, list[str]]:
-    """The pinned track, the backbone's pick from the library, or no music."""
+) -> tuple[Track | None, list[str], MusicEvidence | None]:
+    """The pinned track, the backbone's pick from the library (of a variant: among the
+    tracks earlier variants used least), or no music; with why it was chosen."""
+    from autocut_core.pipelines.variants import fresh_tracks
+
     if request.music_file is not None:
-        return pinned_track(request.music_file), []
+        track = pinned_track(request.music_file)
+        return track, [], MusicEvidence(track.track_id, "pinned with --music FILE", offered=1)
     if not tracks:
         note = [] if not request.music else ["no usable music in the library: the ad is silent"]
-        return None, note
+        return None, note, None
+    tracks = fresh_tracks(request.variant, tracks)
     with asking(request, backbone, "pick music"):
         choice = backbone.pick_music(product, script, clips, tracks)  # checked: one of them
     by_id = {track.track.track_id: track.track for track in tracks}
-    return by_id[choice.track_id], []
+    evidence = MusicEvidence(
+        choice.track_id, f"backbone {backbone.name}", choice.score, len(tracks)
+    )
+    return by_id[choice.track_id], [], evidence
 
 
 def pinned_track(path: Path) -> Track:
@@ -150,25 +159,34 @@ def conclude(
     scores: Sequence[float] = (),
     warnings: Sequence[str] = (),
     pool: Sequence[Candidate] = (),
+    pool_scores: Sequence[Sequence[float]] = (),
 ) -> EditResult:
-    """From ordered clips and their sentences to the finished ad: grounding (under
-    ``--grounding tokens``, among the ``pool`` the backbone was offered), music, voice, fit,
-    render."""
-    from autocut_core.pipelines import plan_builder
+    """From ordered clips and their sentences to the finished ad: the variant's opening
+    (:mod:`~autocut_core.pipelines.variants`), grounding (under ``--grounding tokens``,
+    among the ``pool`` the backbone was offered), music, evidence (runner-ups from
+    ``pool_scores``, one row of pool scores per clip), voice, fit, render."""
+    from autocut_core.pipelines import plan_builder, trace, variants
     from autocut_core.pipelines.grounding import ground
 
+    clips, script, scores, pool_scores = variants.reordered(
+        request.variant, clips, script, scores, pool_scores
+    )
     clips, slot_scores, grounded, grounding_notes = ground(
         request, material, clips, pool or clips, scores
     )
-    track, notes = choose_music(request, backbone, request.product, script, clips, tracks)
+    track, notes, music_evidence = choose_music(
+        request, backbone, request.product, script, clips, tracks
+    )
     durations = material.durations()
     slots = plan_builder.build_slots(
         clips, script.sentences, request.render, durations, slot_scores
     )
+    evidence = trace.slot_evidence(clips, script.sentences, slot_scores, pool or clips,
+                                   pool_scores, request.product, f"backbone {backbone.name}")  # fmt: skip
+    slots = trace.with_evidence(slots, evidence)
     slots = speak(slots, make_voice(request), request.assets, request.progress)
-    plan = plan_builder.assemble(
-        slots, plan_builder.music_cue(track), request.render, request.product, pipeline, durations
-    )
+    cue = trace.with_music_evidence(plan_builder.music_cue(track), music_evidence)
+    plan = plan_builder.assemble(slots, cue, request.render, request.product, pipeline, durations)
     result = finish(request, plan, material.notes + grounding_notes + notes, warnings)
     return replace(result, grounding=tuple(grounded))
 

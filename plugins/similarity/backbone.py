@@ -74,10 +74,13 @@ class SimilarityBackbone(Backbone[SimilaritySettings]):
         picked = assignment.select(scores, count)
         indices = tuple(column for column, _, _ in picked)
         notes = self.scorer.evidence([candidates[i] for i in indices])
+        # Each pick's sentence row, so the plan's evidence can name the runner-ups the choice
+        # was made among (on the same blended scale as the score).
         return Selection(
             indices=indices,
             scores=tuple(score for _, _, score in picked),
             evidence=tuple(notes),
+            pool_scores=tuple(tuple(float(v) for v in scores[row]) for _, row, _ in picked),
         )
 
     def _sort(self, product: Product, script: Script, candidates: Sequence[Candidate]) -> Ordering:
