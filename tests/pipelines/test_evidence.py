@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from autocut_plugins.similarity.backbone import SimilarityBackbone
+from autocut_plugins.similarity.settings import SimilaritySettings
 
 from autocut_core.errors import BackboneAnswerError, InputError
 from autocut_core.inputs import load_product, load_script
@@ -21,8 +23,6 @@ from autocut_core.pipelines.gather import Material, shot_candidates
 from autocut_core.serde import load_json
 from autocut_core.testing import FakeBackbone
 from autocut_core.types import EditPlan, Product, Script, Selection
-from autocut_plugins.similarity.backbone import SimilarityBackbone
-from autocut_plugins.similarity.settings import SimilaritySettings
 
 from .conftest import run_args
 
@@ -81,8 +81,8 @@ def test_runner_ups_are_real_clips_scored_as_the_backbone_chose(made, brief) -> 
     backbone = SimilarityBackbone(SimilaritySettings(text_encoder="none"))
     product, script = load_product(brief / "product.toml"), load_script(brief / "script.txt")
     selection = backbone.select(product, script, candidates, len(script))
-    rows = {candidates[i].clip.clip_id: row for i, row in zip(selection.indices,
-                                                               selection.pool_scores)}  # fmt: skip
+    chosen = zip(selection.indices, selection.pool_scores, strict=True)
+    rows = {candidates[i].clip.clip_id: row for i, row in chosen}
     where = {(c.clip.clip_id, c.clip.start, c.clip.end): i for i, c in enumerate(candidates)}
     for slot in plan.slots:
         row = rows[slot.clip_id]
@@ -147,7 +147,7 @@ def test_explain_html_is_self_contained_and_escapes_hostile_text(brief, tmp_path
     args[args.index("--script") + 1] = str(tmp_path / "script.txt")
     code, _, err = cli(*args)
     assert code == 0, err
-    code, out, err = cli("explain", str(tmp_path / "plan.json"), "--html", str(tmp_path / "x.html"))
+    code, _, err = cli("explain", str(tmp_path / "plan.json"), "--html", str(tmp_path / "x.html"))
     assert code == 0, err
     page = (tmp_path / "x.html").read_text()
     assert "<script" not in page and "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
@@ -177,5 +177,5 @@ def test_the_backbone_template_refuses_pool_scores_that_disagree() -> None:
     from autocut_core.types import Candidate, Clip
 
     pool = [Candidate(clip=Clip("src", i, i + 1.0)) for i in range(2)]
-    with pytest.raises(BackboneAnswerError, match="pool score 0.1 of index 0 but score 0.9"):
+    with pytest.raises(BackboneAnswerError, match=r"pool score 0\.1 of index 0 but score 0\.9"):
         Liar().select(Product(name="p"), Script(sentences=("a",)), pool, 1)
