@@ -17,7 +17,8 @@ broken row. So:
 The CSV (UTF-8, a header row): ``product`` and ``footage`` are required; ``script``,
 ``music`` and ``id`` are optional. Paths are relative to the CSV's folder; ``footage`` and
 ``music`` may list several paths separated by ``;``. ``id`` names the outputs (letters,
-digits, ``.``, ``_``, ``-``; default ``row-N``, N counting data rows from 1).
+digits, ``.``, ``_``, ``-``; default ``row-N``, N counting data rows from 1, blank lines
+not counted).
 """
 
 from __future__ import annotations
