@@ -218,19 +218,6 @@ class RunnerUp:
 
 
 @dataclass(frozen=True)
-class EvidenceSignal:
-    """One kind of evidence a slot's score rests on (caption text, frames, lexical overlap,
-    the whole brief) and its part in the score; filled by a backbone that can tell."""
-
-    __pydantic_config__ = _FORBID_EXTRA
-
-    name: str
-    score: float
-    weight: float | None = None
-    detail: str = ""
-
-
-@dataclass(frozen=True)
 class SlotEvidence:
     """Why a slot shows what it shows, as recorded when the plan was made.
 
@@ -238,7 +225,8 @@ class SlotEvidence:
     no longer matches them, and `autocut explain` says so instead of showing stale reasons.
     ``score`` is the backbone's score of the clip for the sentence; ``runner_ups`` the best
     other clips it was offered that no slot plays, best first (for an optimal assignment
-    none scores higher than ``score``); ``signals`` what the score rests on.
+    none scores higher than ``score``); ``basis`` what the score rests on, in the backbone's
+    words (``Selection.evidence``: ``sidecar caption (minilm / word overlap)``), where it says.
     """
 
     __pydantic_config__ = _FORBID_EXTRA
@@ -250,7 +238,7 @@ class SlotEvidence:
     score: float | None = None
     fact: FactSource | None = None
     runner_ups: tuple[RunnerUp, ...] = ()
-    signals: tuple[EvidenceSignal, ...] = ()
+    basis: str = ""
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,9 @@ def _print_table(plan_file: Path, items: list[Explained], music: str) -> None:
                         score_label(slot), "", "")  # fmt: skip
             continue
         runners = "\n".join(runner_up_label(r) for r in record.runner_ups) or "none"
+        score = score_label(slot) + (f"\n({record.basis})" if record.basis else "")
         display.row(table, item.number, timing, clip, slot.sentence, fact_label(record.fact),
-                    score_label(slot), record.caption, runners)  # fmt: skip
+                    score, record.caption, runners)  # fmt: skip
     console = display.console()
     console.print(table)
     console.print(display.plain(f"music: {music}"))

@@ -177,7 +177,9 @@ def html_page(plan: EditPlan, title: str = "") -> str:
                 f"<td><p>{_e(slot.sentence)}</p>"
                 f"<p class=dim>{_e(fact_label(record.fact))}</p>"
                 f"<p>score {_e(score_label(slot) or 'none')} · {_e(record.chosen_by)}</p>"
-                f"<p class=dim>caption: {_e(record.caption or '(none)')}</p></td>"
+                f"<p class=dim>caption: {_e(record.caption or '(none)')}</p>"
+                + (f"<p class=dim>rests on: {_e(record.basis)}</p>" if record.basis else "")
+                + "</td>"
             )
             cells.append(f"<td>{runner_html}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")

@@ -6,8 +6,6 @@ sentence -> order the clips to the script -> pick the music -> voice, fit, rende
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from autocut_core.components import Pipeline
 from autocut_core.errors import InputError
 from autocut_core.pipelines.request import EditRequest, EditResult
@@ -57,7 +55,7 @@ class ScriptDrivenPipeline(Pipeline):
                 scores = [scores[i] for i in ordering.order] if scores else []
                 evidence = [evidence[i] for i in ordering.order] if evidence else []
                 rows = [rows[i] for i in ordering.order] if rows else []
-            result = steps.conclude(
+            return steps.conclude(
                 request,
                 material,
                 backbone,
@@ -69,5 +67,5 @@ class ScriptDrivenPipeline(Pipeline):
                 warnings,
                 pool=candidates,
                 pool_scores=rows,
+                bases=evidence,
             )
-            return replace(result, evidence=tuple(evidence))

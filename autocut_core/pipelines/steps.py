@@ -160,14 +160,18 @@ def conclude(
     warnings: Sequence[str] = (),
     pool: Sequence[Candidate] = (),
     pool_scores: Sequence[Sequence[float]] = (),
+    bases: Sequence[str] = (),
 ) -> EditResult:
     """From ordered clips and their sentences to the finished ad: the variant's opening
     (:mod:`~autocut_core.pipelines.variants`), grounding (under ``--grounding tokens``,
     among the ``pool`` the backbone was offered), music, evidence (runner-ups from
-    ``pool_scores``, one row of pool scores per clip), voice, fit, render."""
+    ``pool_scores``, one row of pool scores per clip; ``bases``, per clip, what its choice
+    rested on), voice, fit, render."""
     from autocut_core.pipelines import plan_builder, trace, variants
     from autocut_core.pipelines.grounding import ground
 
+    if len(bases) == len(clips):
+        bases = [bases[i] for i in variants.opening_order(request.variant, len(clips))]
     clips, script, scores, pool_scores = variants.reordered(
         request.variant, clips, script, scores, pool_scores
     )
@@ -182,13 +186,14 @@ def conclude(
         clips, script.sentences, request.render, durations, slot_scores
     )
     evidence = trace.slot_evidence(clips, script.sentences, slot_scores, pool or clips,
-                                   pool_scores, request.product, f"backbone {backbone.name}")  # fmt: skip
+                                   pool_scores, request.product, f"backbone {backbone.name}",
+                                   bases)  # fmt: skip
     slots = trace.with_evidence(slots, evidence)
     slots = speak(slots, make_voice(request), request.assets, request.progress)
     cue = trace.with_music_evidence(plan_builder.music_cue(track), music_evidence)
     plan = plan_builder.assemble(slots, cue, request.render, request.product, pipeline, durations)
     result = finish(request, plan, material.notes + grounding_notes + notes, warnings)
-    return replace(result, grounding=tuple(grounded))
+    return replace(result, grounding=tuple(grounded), evidence=tuple(bases))
 
 
 def speak(

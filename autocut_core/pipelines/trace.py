@@ -41,13 +41,15 @@ def slot_evidence(
     pool_scores: Sequence[Sequence[float]],
     product: Product | None,
     chosen_by: str,
+    bases: Sequence[str] = (),
 ) -> list[SlotEvidence]:
     """One record per slot in playing order.
 
     ``pool_scores[k]`` scores every clip of ``pool`` for slot ``k`` on the scale of
     ``scores[k]``; the runner-ups are the best-scoring pool clips that no slot plays (a clip
     another slot plays was not free to take). A slot without a score (none given, or the
-    clip was replaced by token grounding) has no runner-ups: nothing ranks them.
+    clip was replaced by token grounding) has no runner-ups: nothing ranks them. ``bases[k]``
+    is what the backbone says slot ``k``'s choice rested on.
     """
     played = {_key(candidate) for candidate in clips}
     records = []
@@ -65,6 +67,7 @@ def slot_evidence(
                 score=score,
                 fact=source_fact(sentence, product),
                 runner_ups=runner_ups,
+                basis=bases[k] if k < len(bases) else "",
             )
         )
     return records

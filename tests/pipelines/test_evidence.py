@@ -55,6 +55,7 @@ def test_every_slot_records_its_evidence(made, brief) -> None:
         assert (record.clip_id, record.sentence) == (slot.clip_id, slot.sentence)
         assert record.score == slot.score and record.chosen_by == "backbone similarity"
         assert record.caption  # every shot of the brief has a caption
+        assert "caption" in record.basis, record.basis  # what similarity says it used
         assert len(record.runner_ups) == 3
         scores = [r.score for r in record.runner_ups]
         assert scores == sorted(scores, reverse=True)
