@@ -91,6 +91,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset(
         "autocut_core.progress",
         # the stage APIs components share with the core
         "autocut_core.media",
+        "autocut_core.models",
         "autocut_core.materials.captions",
         "autocut_core.materials.database",
         "autocut_core.tokens.strings",

@@ -2,13 +2,18 @@
 
 ``clip`` embeds frames, ``clip-text`` embeds sentences, and both (and ``ClipEncoder.encode_text``)
 come from the same model, so a script sentence can be matched against frames by cosine
-similarity. The model is any open_clip architecture with a built-in text tower (``ViT-B-32``,
-``ViT-B-16``, ``RN50``, ...), with weights from a LOCAL checkpoint file: open_clip's
-``open_clip_model.safetensors`` / ``open_clip_pytorch_model.bin`` from the Hugging Face Hub
-(e.g. ``laion/CLIP-ViT-B-32-laion2B-s34B-b79K``), downloaded elsewhere and copied here. Nothing
-is downloaded at run time. Without a checkpoint it fails at first use with a
-MissingWeightsError, unless ``random_init = true`` (tests; not semantic: random image and text
-towers do not agree on anything).
+similarity. The model is any open_clip architecture (``ViT-B-32``, ``ViT-B-16``, ``RN50``, or
+``xlm-roberta-base-ViT-B-32``, whose multilingual text tower is a Hugging Face XLM-RoBERTa).
+
+The weights are named by ``pretrained``: a model card (``clip-vit-b-32``, the default for
+ViT-B-32; ``clip-xlm-roberta-base-vit-b-32``, the default for the multilingual one), one of
+open_clip's pretrained tags of the architecture (``laion2b_s34b_b79k``: resolved through
+open_clip's own table to its hub files), a hub id (``hf-hub:org/name``) or a local file; or
+by ``checkpoint``, a local open_clip checkpoint as before. Cards, tags and hub ids come from
+the Hugging Face cache, fetched once (``autocut models pull``, or at first use when the
+network is allowed); offline and uncached, loading fails in one line saying how to get them.
+``random_init = true`` builds random towers instead (tests; not semantic: random image and
+text towers do not agree on anything).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Encoder
 from autocut_core.errors import InputError, MissingWeightsError
+from autocut_core.models import HubFile, HubFiles, ModelCard
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,12 +43,66 @@ if TYPE_CHECKING:
 TINY_MODEL = "ViT-S-32-alt"
 
 
+#: open_clip's weight file names: the safetensors one first, as open_clip itself tries them.
+WEIGHTS = HubFile("open_clip_model.safetensors", fallback="open_clip_pytorch_model.bin")
+#: What a Hugging Face text tower (or tokenizer) needs from its repository.
+TEXT_FILES = (
+    HubFile("config.json"),
+    HubFile("tokenizer.json"),
+    HubFile("tokenizer_config.json", required=False),
+    HubFile("special_tokens_map.json", required=False),
+    HubFile("sentencepiece.bpe.model", required=False),
+)
+
+CLIP_VIT_B_32 = ModelCard(
+    name="clip-vit-b-32",
+    summary="OpenCLIP ViT-B-32 trained on LAION-2B English captions: image and text towers, "
+    "512-D shared space",
+    licence="MIT",
+    size=605_000_000,
+    size_note="151 M parameters, float32",
+    sources=(
+        HubFiles(
+            "laion/CLIP-ViT-B-32-laion2B-s34B-b79K",
+            (WEIGHTS,),
+            open_clip=("ViT-B-32", "laion2b_s34b_b79k"),
+        ),
+    ),
+)
+CLIP_XLM_ROBERTA_B_32 = ModelCard(
+    name="clip-xlm-roberta-base-vit-b-32",
+    summary="OpenCLIP ViT-B-32 image tower with a multilingual XLM-RoBERTa-base text tower "
+    "(LAION-5B, 100+ languages incl. Chinese), 512-D; needs xlm-roberta-base's config and "
+    "tokenizer",
+    licence="MIT",
+    size=1_480_000_000,
+    size_note="366 M parameters, float32, plus the 9 MB tokenizer",
+    sources=(
+        HubFiles(
+            "laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k",
+            (WEIGHTS,),
+            open_clip=("xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k"),
+        ),
+        HubFiles("xlm-roberta-base", TEXT_FILES),
+    ),
+)
+CARDS = (CLIP_VIT_B_32, CLIP_XLM_ROBERTA_B_32)
+
+
+def default_card(model: str) -> ModelCard | None:
+    """The card whose weights are for architecture ``model``, if one is listed."""
+    for card in CARDS:
+        source = card.sources[0]
+        if isinstance(source, HubFiles) and source.open_clip and source.open_clip[0] == model:
+            return card
+    return None
+
+
 def how_to_get(model: str) -> str:
     return (
-        f"Download an open_clip checkpoint for {model} on a machine with internet (e.g. the file "
-        "open_clip_model.safetensors of laion/CLIP-ViT-B-32-laion2B-s34B-b79K on the Hugging "
-        "Face Hub for ViT-B-32), copy it here and set checkpoint = '/path/to/"
-        "open_clip_model.safetensors' in [encoders.clip] and [encoders.clip-text]. "
+        f"Set pretrained to a model name (autocut models list), one of open_clip's pretrained "
+        f"tags of {model}, a hub id or a local file, or checkpoint = '/path/to/"
+        "open_clip_model.safetensors', in [encoders.clip] and [encoders.clip-text]. "
         "random_init = true runs without weights (not semantic)."
     )
 
@@ -51,15 +111,21 @@ class ClipSettings(ComponentSettings):
     model: str = Field(
         "ViT-B-32", description="open_clip architecture name (open_clip.list_models())"
     )
+    pretrained: str | None = Field(
+        None,
+        description="Weights: a model name (autocut models list), an open_clip pretrained tag "
+        "of `model`, a hub id (hf-hub:org/name) or a local file; unset: the architecture's "
+        "card (clip-vit-b-32 for ViT-B-32)",
+    )
     checkpoint: Path | None = Field(
         None,
         description="Local open_clip checkpoint for that architecture (.safetensors, or a "
-        "weights-only .bin/.pt state dict)",
+        "weights-only .bin/.pt state dict); wins over pretrained",
     )
     tokenizer: Path | None = Field(
         None,
-        description="Local Hugging Face tokenizer folder, only for architectures whose text "
-        "tower uses one (SigLIP); others use the BPE vocabulary open_clip ships",
+        description="Local Hugging Face folder of the text tower's config and tokenizer, only "
+        "for architectures that use one (XLM-RoBERTa, SigLIP); unset: from the hub cache",
     )
     batch_size: int = Field(32, ge=1, description="Frames or sentences per forward pass")
     random_init: bool = Field(
@@ -91,55 +157,183 @@ def model_config(name: str) -> dict[str, Any]:
         raise InputError(
             f"Unknown open_clip model {name!r}.{hint} Available: {', '.join(available)}."
         )
-    config = json.loads(path.read_text(encoding="utf-8"))
-    if "hf_model_name" in config.get("text_cfg", {}):
-        raise InputError(
-            f"open_clip model {name!r} builds its text tower from the Hugging Face model "
-            f"{config['text_cfg']['hf_model_name']!r}, which cannot be fetched offline; choose "
-            "an architecture with a built-in text tower (ViT-B-32, ViT-B-16, RN50, ...)"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class Weights(NamedTuple):
+    """What a clip encoder loads: the checkpoint (None: random), the Hugging Face folder of
+    its text tower or tokenizer (None: open_clip's own BPE), open_clip's quick_gelu flag."""
+
+    checkpoint: Path | None
+    text_dir: Path | None
+    quick_gelu: bool = False
+
+
+def _tag_card(model: str, tag: str) -> ModelCard | None:
+    """The card of open_clip pretrained tag ``tag`` of ``model`` (listed, or made from
+    open_clip's own table), None when ``tag`` is not one of its tags."""
+    for card in CARDS:
+        source = card.sources[0]
+        if isinstance(source, HubFiles) and source.open_clip == (model, tag):
+            return card
+    from open_clip.pretrained import get_pretrained_cfg
+
+    config = get_pretrained_cfg(model, tag)
+    if not config:
+        return None
+    if not config.get("hf_hub"):
+        raise MissingWeightsError(
+            f"open_clip tag {tag!r} of {model} has no Hugging Face copy, only {config['url']}: "
+            "download it elsewhere and set checkpoint = '/path/to/file'"
         )
-    return config
+    repo, filename = config["hf_hub"].rstrip("/"), ""
+    if repo.count("/") > 1:
+        repo, filename = repo.rsplit("/", 1)
+    if filename.endswith((".bin", ".pth")) and filename != WEIGHTS.fallback:
+        entry = HubFile(filename.rsplit(".", 1)[0] + ".safetensors", fallback=filename)
+    else:
+        entry = WEIGHTS
+    source = HubFiles(repo, (entry,), open_clip=(model, tag))
+    return ModelCard(
+        f"hf-hub:{repo}", f"open_clip {model} {tag}", "see the repository", 1, (source,)
+    )
+
+
+def _weights_card(settings: ClipSettings) -> ModelCard:
+    from autocut_plugins._models import choose, hub_card
+
+    value = settings.pretrained
+    if value and "/" not in value and not Path(value).expanduser().exists():
+        tagged = _tag_card(settings.model, value)
+        if tagged is not None:
+            return tagged
+    chosen = choose(
+        value,
+        CARDS,
+        default_card(settings.model),
+        lambda repo: hub_card(repo, (WEIGHTS,), "pretrained", f"open_clip {settings.model}"),
+        "pretrained",
+    )
+    if isinstance(chosen, Path):
+        return ModelCard("local", str(chosen), "", 1, (), setting=str(chosen))
+    return chosen
+
+
+def _text_card(model: str, card: ModelCard | None) -> ModelCard | None:
+    """Where the text tower's Hugging Face files come from (None: none needed)."""
+    from autocut_plugins._models import hub_card
+
+    text_cfg = model_config(model).get("text_cfg", {})
+    repo = text_cfg.get("hf_model_name") or text_cfg.get("hf_tokenizer_name")
+    if repo is None:
+        return None
+    if card is not None:
+        for source in card.sources[1:]:
+            if isinstance(source, HubFiles) and source.repo == repo:
+                return ModelCard(card.name, card.summary, card.licence, card.size, (source,))
+    files = TEXT_FILES if "hf_model_name" in text_cfg else TEXT_FILES[1:]
+    return hub_card(repo, files, "tokenizer", f"text tower of open_clip {model}")
+
+
+def resolve_weights(settings: ClipSettings, fetch: bool = True) -> Weights:
+    """The local files ``settings`` name (fetched into the cache when ``fetch`` allows)."""
+    from autocut_plugins import _torch
+
+    from autocut_core import models
+
+    def get(card: ModelCard) -> tuple[Path, ...] | None:
+        return models.ensure(card) if fetch else models.locate(card)
+
+    weights_card: ModelCard | None = None
+    checkpoint: Path | None = None
+    quick_gelu = False
+    if not settings.random_init:
+        if settings.checkpoint is not None:
+            checkpoint = _torch.require_file(
+                settings.checkpoint,
+                f"open_clip checkpoint for {settings.model}",
+                how_to_get(settings.model),
+            )
+        else:
+            weights_card = _weights_card(settings)
+            if not weights_card.sources:  # a local file named by pretrained
+                checkpoint = Path(weights_card.setting)
+            else:
+                found = get(weights_card)
+                source = weights_card.sources[0]
+                assert isinstance(source, HubFiles)
+                checkpoint = None if found is None else models_file(source)
+                if source.open_clip is not None:
+                    quick_gelu = _quick_gelu(*source.open_clip)
+    text_dir = None
+    if settings.tokenizer is not None:
+        text_dir = _torch.require_dir(
+            settings.tokenizer,
+            f"text tower folder for {settings.model}",
+            "copy the Hugging Face repository's config and tokenizer files there",
+        )
+    else:
+        text_card = _text_card(settings.model, weights_card)
+        if text_card is not None:
+            found = get(text_card)
+            text_dir = None if found is None else found[0]
+    return Weights(checkpoint, text_dir, quick_gelu)
+
+
+def models_file(source: HubFiles) -> Path | None:
+    from autocut_core.models.caches import hub_file
+
+    return hub_file(source, source.files[0])
+
+
+def _quick_gelu(model: str, tag: str) -> bool:
+    """open_clip's flag for tags trained with QuickGELU (OpenAI's, LAION-400M's)."""
+    from open_clip.pretrained import get_pretrained_cfg
+
+    return bool(get_pretrained_cfg(model, tag).get("quick_gelu", False))
 
 
 @functools.lru_cache(maxsize=2)
-def load_clip(
-    name: str, checkpoint: Path | None, tokenizer_dir: Path | None, random_init: bool
-) -> LoadedClip:
+def load_clip(name: str, weights: Weights) -> LoadedClip:
     """Build (and cache: ``clip`` and ``clip-text`` share one copy) an open_clip model."""
     started = time.perf_counter()
     config = model_config(name)
-    text_cfg = config.get("text_cfg", {})
+    text_cfg = dict(config.get("text_cfg", {}))
     from autocut_plugins import _torch
 
-    weights = (
-        None
-        if random_init
-        else _torch.require_file(checkpoint, f"open_clip checkpoint for {name}", how_to_get(name))
-    )
-    if "hf_tokenizer_name" in text_cfg:
-        fetch = (
-            f"{name} tokenizes with the Hugging Face tokenizer {text_cfg['hf_tokenizer_name']!r}: "
-            "download that repository's tokenizer files elsewhere, copy the folder here and set "
-            "tokenizer = '/path/to/folder'."
-        )
-        if tokenizer_dir is None:
-            raise MissingWeightsError(f"No tokenizer folder is configured. {fetch}")
-        tokenizer_dir = _torch.require_dir(tokenizer_dir, f"tokenizer folder for {name}", fetch)
-    else:
-        tokenizer_dir = None
+    overrides: dict[str, Any] = {}
+    if "hf_model_name" in text_cfg or "hf_tokenizer_name" in text_cfg:
+        if weights.text_dir is None:
+            raise MissingWeightsError(
+                f"open_clip model {name!r} needs the Hugging Face files of "
+                f"{text_cfg.get('hf_model_name') or text_cfg['hf_tokenizer_name']!r}; set "
+                "tokenizer = '/path/to/folder' or pretrained to a model name"
+            )
+        if "hf_model_name" in text_cfg:
+            # The tower's config from the local folder; its weights come with the checkpoint.
+            overrides["text_cfg"] = {
+                **text_cfg,
+                "hf_model_name": str(weights.text_dir),
+                "hf_model_pretrained": False,
+            }
+    if weights.quick_gelu:
+        overrides["force_quick_gelu"] = True
 
     import open_clip
 
-    if weights is None:
-        model = _torch.seeded_init(lambda: open_clip.create_model(name, pretrained=None))
+    def build() -> Any:
+        return open_clip.create_model(name, pretrained=None, **overrides)
+
+    if weights.checkpoint is None:
+        model = _torch.seeded_init(build)
     else:
-        model = open_clip.create_model(name, pretrained=None)
-        _load_checkpoint(model, weights, name)
-    if tokenizer_dir is not None:
+        model = build()
+        _load_checkpoint(model, weights.checkpoint, name)
+    if weights.text_dir is not None:
         from open_clip.tokenizer import HFTokenizer
 
         tokenizer = HFTokenizer(
-            str(tokenizer_dir),
+            str(weights.text_dir),
             context_length=text_cfg.get("context_length", 77),
             **text_cfg.get("tokenizer_kwargs", {}),
         )
@@ -194,6 +388,8 @@ def _load_checkpoint(model: torch.nn.Module, path: Path, name: str) -> None:
 
 
 class _ClipBase(Encoder[ClipSettings]):
+    model_cards = CARDS
+
     def __init__(self, settings: ClipSettings | None = None):
         super().__init__(settings)
         self.batch_size = self.settings.batch_size
@@ -204,9 +400,12 @@ class _ClipBase(Encoder[ClipSettings]):
 
     def loaded(self) -> LoadedClip:
         settings = self.settings
-        return load_clip(
-            settings.model, settings.checkpoint, settings.tokenizer, settings.random_init
-        )
+        weights = resolve_weights(settings)
+        if weights.checkpoint is None and not settings.random_init:
+            raise MissingWeightsError(
+                f"No weights for {settings.model}. {how_to_get(settings.model)}"
+            )
+        return load_clip(settings.model, weights)
 
     @property
     def load_seconds(self) -> float:
@@ -237,18 +436,29 @@ class _ClipBase(Encoder[ClipSettings]):
         return _torch.infer(clip.model.encode_text, tokens, self.settings.batch_size)
 
     def diagnose(self) -> list[Check]:
+        from autocut_plugins._models import cache_check
+
         settings = self.settings
         label = f"encoder {self.name}"
         try:
             model_config(settings.model)
-        except InputError as error:
-            return [Check(label, "fail", str(error), "set model to an open_clip architecture")]
-        if settings.random_init:
-            return [Check(label, "warn", f"{settings.model}, random_init = true: not semantic")]
-        if settings.checkpoint is None or not settings.checkpoint.is_file():
-            shown = "not configured" if settings.checkpoint is None else settings.checkpoint
-            return [Check(label, "fail", f"checkpoint {shown}", how_to_get(settings.model))]
-        return [Check(label, "ok", f"{settings.model} from {settings.checkpoint}")]
+            if settings.random_init:
+                return [Check(label, "warn", f"{settings.model}, random_init = true: not semantic")]
+            if settings.checkpoint is not None:
+                if not settings.checkpoint.is_file():
+                    fix = how_to_get(settings.model)
+                    return [Check(label, "fail", f"checkpoint {settings.checkpoint}", fix)]
+                return [Check(label, "ok", f"{settings.model} from {settings.checkpoint}")]
+            card = _weights_card(settings)
+        except (InputError, MissingWeightsError) as error:
+            return [Check(label, "fail", str(error), how_to_get(settings.model))]
+        if not card.sources:
+            return [Check(label, "ok", f"{settings.model} from {card.setting}")]
+        checks = [cache_check(label, card)]
+        text = _text_card(settings.model, card) if settings.tokenizer is None else None
+        if text is not None:
+            checks.append(cache_check(f"{label} text tower", text))
+        return checks
 
     @classmethod
     def example_options(cls) -> dict[str, Any]:

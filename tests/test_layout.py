@@ -28,6 +28,7 @@ KERNEL = {
 #: Stages in the order data flows through them; a stage may import from stages with a
 #: lower rank and from the kernel (rank 0), never from a higher or an equal rank.
 STAGE_RANKS = {
+    "models": 1,
     "media": 1,
     "materials": 2,
     "tokens": 3,

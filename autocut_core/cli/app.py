@@ -183,6 +183,9 @@ def build_app() -> typer.Typer:
     from autocut_core.cli import studio as cli_studio
 
     cli_studio.register(app)
+    from autocut_core.cli import models as cli_models
+
+    cli_models.register(app, _typer)
     _add_plugin_commands(app, get_host())
     return app
 
