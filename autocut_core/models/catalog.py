@@ -42,7 +42,7 @@ def collect(registrations: Iterable[Registration]) -> list[ModelCard]:
                     f"model card {card.name!r} is declared differently by {owners[card.name][0]} "
                     f"and by {where}"
                 )
-            found[card.name] = card
+            found.setdefault(card.name, card)
             owners.setdefault(card.name, []).append(where)
             users = found[card.name].used_by
             if registration.name not in users:

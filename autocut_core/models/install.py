@@ -51,7 +51,7 @@ def pull(card: ModelCard, reporter: Reporter = SILENT) -> tuple[Path, ...]:
     except Unreachable as error:
         raise not_cached(card, f"the network is unreachable: {error}") from None
     except DownloadError as error:
-        raise DownloadError(f"model {card.name}: {error}") from None
+        raise type(error)(f"model {card.name}: {error}") from None
     found = locate(card)
     if found is None:
         raise DownloadError(f"model {card.name}: fetched, but its files are still incomplete")

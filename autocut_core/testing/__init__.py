@@ -6,7 +6,8 @@
 - ``pytest_plugin``: the ``autocut_plugin`` and ``autocut_fakes`` fixtures;
 - ``samples``: synthetic media with known facts;
 - ``synthetic_ads``: finished ads for the dataset builder and the demo world;
-- ``chat_server``: a loopback chat-completions server.
+- ``chat_server``: a loopback chat-completions server;
+- ``hub``: a hub cache laid out by hand and a loopback Hugging Face Hub (``LocalHub``).
 """
 
 from __future__ import annotations
