@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import types
+from pathlib import Path
 
 import pytest
 
@@ -120,7 +121,7 @@ def test_an_interrupted_pull_keeps_its_partial_file_and_the_next_pull_resumes_it
     assert code == 0, err
     assert (hub.gets()[-2].range, hub.gets()[-1].range) == ("bytes=120000-", None)
     snapshot = out.strip()
-    assert open(os.path.join(snapshot, "model.safetensors"), "rb").read() == WEIGHTS
+    assert Path(snapshot, "model.safetensors").read_bytes() == WEIGHTS
     assert not os.path.exists(partial)
 
 
@@ -167,7 +168,7 @@ def test_pulling_clip_without_network_fails_in_one_line(cli, monkeypatch, empty_
     if network == "unreachable":
         monkeypatch.delenv("HF_HUB_OFFLINE")
         monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
-    code, out, err = cli("models", "pull", "clip-vit-b-32")
+    code, _, err = cli("models", "pull", "clip-vit-b-32")
     assert code == 2
     message = err.strip().splitlines()[-1]
     assert message.startswith("Error: Model clip-vit-b-32 is not in the cache")
@@ -201,13 +202,15 @@ def test_models_path_prints_the_snapshot_once_pulled(hub, cli):
 
 def test_cards_are_checked_when_the_catalog_is_built():
     bad = ModelCard("Bad Name", "x", "MIT", 1, (HubFiles("a/b/c", ()),))
-    with inline_plugin(_plugin(bad), name="cards"):
-        with pytest.raises(RegistrationError, match=r"card-encoder.*'Bad Name'.*not 'org/name'"):
-            collect(get_registry())
+    problem = r"card-encoder.*'Bad Name'.*not 'org/name'"
+    with inline_plugin(_plugin(bad), name="cards"), pytest.raises(RegistrationError, match=problem):
+        collect(get_registry())
     other = ModelCard("clip-vit-b-32", "another", "MIT", 1, TINY.sources)
-    with inline_plugin(_plugin(other), name="cards"):
-        with pytest.raises(RegistrationError, match="declared differently"):
-            collect(get_registry())
+    with (
+        inline_plugin(_plugin(other), name="cards"),
+        pytest.raises(RegistrationError, match="declared differently"),
+    ):
+        collect(get_registry())
 
 
 def test_list_json_is_one_document(cli):
