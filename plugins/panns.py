@@ -1,4 +1,8 @@
-"""``panns``: PANNs Cnn14 audio embeddings (2048-D), learnt on AudioSet; local checkpoint.
+"""``panns``: PANNs Cnn14 audio embeddings (2048-D), learnt on AudioSet.
+
+The checkpoint is ``checkpoint`` (a local file) or, unset, the model card ``panns-cnn14``:
+``~/panns_data/Cnn14_mAP=0.431.pth``, where panns-inference itself keeps it, fetched once
+from Zenodo by ``autocut models pull panns-cnn14``.
 
 Cnn14 (Kong et al., 2020) was trained to tag the 527 AudioSet sound classes, music genres and
 instruments among them; its 2048-D penultimate layer is a general-purpose audio embedding. The
@@ -31,6 +35,7 @@ from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Encoder
 from autocut_core.errors import InputError
+from autocut_core.models import ModelCard, UrlFile
 
 if TYPE_CHECKING:
     import numpy as np
@@ -61,12 +66,29 @@ HOW_TO_GET = (
     "weights (not semantic)."
 )
 _PRIVATE_PACKAGE = "_autocut_panns_inference"
+PANNS_CNN14 = ModelCard(
+    name="panns-cnn14",
+    summary="PANNs Cnn14 (Kong et al. 2020), AudioSet tagging mAP 0.431: 2048-D audio "
+    "embedding at 32 kHz",
+    licence="MIT (PANNs code); weights: see Zenodo record 3987831",
+    size=327_000_000,
+    size_note="as Zenodo lists it",
+    sources=(
+        UrlFile(
+            f"https://zenodo.org/record/3987831/files/{CHECKPOINT_NAME.replace('=', '%3D')}",
+            CHECKPOINT_NAME,
+            "panns",
+        ),
+    ),
+    setting="checkpoint",
+)
 
 
 class PannsSettings(ComponentSettings):
     checkpoint: Path | None = Field(
         None,
-        description=f"Local Cnn14 checkpoint ({CHECKPOINT_NAME}); default: {DEFAULT_CHECKPOINT}",
+        description=f"Local Cnn14 checkpoint ({CHECKPOINT_NAME}); default: the panns-cnn14 "
+        "model in ~/panns_data",
     )
     batch_size: int = Field(8, ge=1, description="Clips of equal length per forward pass")
     random_init: bool = Field(
@@ -95,9 +117,14 @@ def load_cnn14(checkpoint: Path | None, random_init: bool) -> tuple[torch.nn.Mod
 
     started = time.perf_counter()
     if not random_init:
-        path = _torch.require_file(
-            checkpoint or DEFAULT_CHECKPOINT, f"PANNs checkpoint {CHECKPOINT_NAME}", HOW_TO_GET
-        )
+        if checkpoint is None:
+            from autocut_core import models
+
+            path = models.ensure(PANNS_CNN14)[0]
+        else:
+            path = _torch.require_file(
+                checkpoint, f"PANNs checkpoint {CHECKPOINT_NAME}", HOW_TO_GET
+            )
     cnn14 = cnn14_class()
     if random_init:
         model = _torch.seeded_init(lambda: cnn14(**CNN14_ARGS))
@@ -116,6 +143,7 @@ class PannsEncoder(ResamplingMixin, Encoder[PannsSettings]):
     """Cnn14 2048-D clip embedding (AudioSet-trained), L2-normalised; 32 kHz mono input."""
 
     name = "panns"
+    model_cards = (PANNS_CNN14,)
     description = "PANNs Cnn14 audio embedding, 2048-D, 32 kHz (local AudioSet checkpoint)"
     modality = "audio"
     sample_rate = SAMPLE_RATE
@@ -169,7 +197,11 @@ class PannsEncoder(ResamplingMixin, Encoder[PannsSettings]):
         if importlib.util.find_spec("panns_inference") is None:
             fix = "pip install 'autocut[audio]'"
             checks.append(Check("encoder panns", "fail", "panns-inference not installed", fix))
-        path = settings.checkpoint or DEFAULT_CHECKPOINT
+        if settings.checkpoint is None:
+            from autocut_plugins._models import cache_check
+
+            return [*checks, cache_check("encoder panns", PANNS_CNN14)]
+        path = settings.checkpoint
         if not Path(path).is_file():
             checks.append(
                 Check("encoder panns", "fail", f"checkpoint not found: {path}", HOW_TO_GET)

@@ -1,15 +1,17 @@
 """``resnet50``: the paper's frame encoder, a ResNet-50 trunk (2048-D) with an optional projection.
 
 The AutoCut paper encodes frames with a ResNet-50 and projects them to 128-D before the RQ-VAE.
-This plugin runs torchvision's ResNet-50 with weights from a LOCAL file named in the settings
-(nothing is downloaded): torchvision's ImageNet checkpoint ``resnet50-0676ba61.pth``
-(IMAGENET1K_V1) or ``resnet50-11ad3fa6.pth`` (IMAGENET1K_V2), or a safetensors file with the same
-keys. With ``project_dim`` set, a linear head maps the 2048-D pooled features to that size; its
+This plugin runs torchvision's ResNet-50 with weights from a local file (``weights``):
+torchvision's ImageNet checkpoint ``resnet50-0676ba61.pth`` (IMAGENET1K_V1) or
+``resnet50-11ad3fa6.pth`` (IMAGENET1K_V2), or a safetensors file with the same keys. Unset, it
+uses the model card ``resnet50-imagenet1k-v1`` (or another named by ``pretrained``: a card or
+a hub id of a timm-format repository): torchvision's own checkpoint in torchvision's own
+cache (``$TORCH_HOME/hub/checkpoints``), fetched once by ``autocut models pull``. With ``project_dim`` set, a linear head maps the 2048-D pooled features to that size; its
 ``weight`` [project_dim, 2048] and optional ``bias`` come from ``projection`` (a safetensors
 file with ``weight``/``bias`` or ``projection.weight``/``projection.bias``) or, when that is
 unset, from ``projection.*`` tensors inside the ``weights`` file.
 
-Without weights it fails at first use with a MissingWeightsError that says what to fetch;
+Offline without the file it fails at first use with a one-line error that says what to fetch;
 ``random_init = true`` runs the same code path on random weights (for tests; not semantic).
 """
 
@@ -26,6 +28,7 @@ from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import ComponentSettings, Encoder
 from autocut_core.errors import InputError, MissingWeightsError
+from autocut_core.models import HubFile, ModelCard, UrlFile
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,6 +43,22 @@ HOW_TO_GET = (
     "(or AUTOCUT_ENCODERS__RESNET50__WEIGHTS). random_init = true runs without weights "
     "(not semantic)."
 )
+RESNET50_V1 = ModelCard(
+    name="resnet50-imagenet1k-v1",
+    summary="torchvision ResNet-50, ImageNet-1k (IMAGENET1K_V1, top-1 76.1%): the paper's "
+    "frame encoder trunk, 2048-D",
+    licence="BSD-3-Clause (torchvision)",
+    size=102_530_333,
+    sources=(
+        UrlFile(
+            "https://download.pytorch.org/models/resnet50-0676ba61.pth",
+            "resnet50-0676ba61.pth",
+            "torch-hub",
+            sha256="0676ba61",
+        ),
+    ),
+    setting="weights",
+)
 HEAD_HOW_TO_GET = (
     "Set projection = '/path/to/head.safetensors' (tensors 'weight' [project_dim, 2048] and "
     "optionally 'bias'), put 'projection.weight' into the weights file, or leave project_dim "
@@ -51,7 +70,12 @@ class ResNet50Settings(ComponentSettings):
     weights: Path | None = Field(
         None,
         description="Local ResNet-50 weights: torchvision's resnet50-0676ba61.pth (or -11ad3fa6) "
-        "or a .safetensors file with torchvision's keys",
+        "or a .safetensors file with torchvision's keys; wins over pretrained",
+    )
+    pretrained: str | None = Field(
+        None,
+        description="A model name (autocut models list) or a hub id of a timm-format ResNet-50; "
+        "unset: resnet50-imagenet1k-v1 from torchvision's cache",
     )
     project_dim: int | None = Field(
         None,
@@ -76,6 +100,7 @@ class ResNet50Encoder(Encoder[ResNet50Settings]):
     """ResNet-50 pooled features (2048-D) or their projection (``project_dim``), L2-normalised."""
 
     name = "resnet50"
+    model_cards = (RESNET50_V1,)
     description = "ResNet-50 trunk (2048-D) + optional projection head; local weights file"
     modality = "image"
 
@@ -113,7 +138,8 @@ class ResNet50Encoder(Encoder[ResNet50Settings]):
 
         if settings.random_init:
             return _torch.prepare(_torch.seeded_init(build))
-        path = _torch.require_file(settings.weights, "ResNet-50 weights file", HOW_TO_GET)
+        path = self._weights_path(fetch=True)
+        assert path is not None
         state = _torch.load_state_dict(path)
         model = build()
         trunk = model[0] if isinstance(model, torch.nn.Sequential) else model
@@ -127,6 +153,42 @@ class ResNet50Encoder(Encoder[ResNet50Settings]):
         if isinstance(model, torch.nn.Sequential) and settings.project_dim is not None:
             model[1].load_state_dict(self._head(state, path, settings.project_dim))
         return _torch.prepare(model)
+
+    def _card(self) -> ModelCard:
+        from autocut_plugins._models import choose, hub_card
+
+        files = (HubFile("model.safetensors", fallback="pytorch_model.bin"),)
+        chosen = choose(
+            self.settings.pretrained,
+            self.model_cards,
+            RESNET50_V1,
+            lambda repo: hub_card(repo, files, "pretrained", "a timm-format ResNet-50"),
+            "pretrained",
+        )
+        if isinstance(chosen, Path):
+            raise InputError(f"pretrained = {chosen}: a local file goes in weights = '{chosen}'")
+        return chosen
+
+    def _weights_path(self, fetch: bool) -> Path | None:
+        """The weights file: ``weights``, else the card's file (fetched when ``fetch``)."""
+        from autocut_plugins import _torch
+
+        from autocut_core import models
+
+        settings = self.settings
+        if settings.weights is not None:
+            return _torch.require_file(settings.weights, "ResNet-50 weights file", HOW_TO_GET)
+        card = self._card()
+        found = models.ensure(card) if fetch else models.locate(card)
+        if found is None:
+            return None
+        folder = found[0]
+        if folder.is_file():
+            return folder
+        for name in ("model.safetensors", "pytorch_model.bin"):
+            if (folder / name).is_file():
+                return folder / name
+        raise MissingWeightsError(f"{folder}: holds no model.safetensors or pytorch_model.bin")
 
     def _head(
         self, weights_state: dict[str, torch.Tensor], weights_path: Path, dim: int
@@ -175,11 +237,15 @@ class ResNet50Encoder(Encoder[ResNet50Settings]):
         if settings.random_init:
             return [Check("encoder resnet50", "warn", "random_init = true: not semantic")]
         checks = []
+        if settings.weights is None:
+            from autocut_plugins._models import cache_check
+
+            checks.append(cache_check("encoder resnet50 weights", self._card()))
         for label, path, fix in (
             ("weights", settings.weights, HOW_TO_GET),
             ("projection", settings.projection, HEAD_HOW_TO_GET),
         ):
-            if path is None and label == "projection":
+            if path is None:
                 continue
             if path is None or not Path(path).is_file():
                 shown = "not configured" if path is None else f"not found: {path}"

@@ -30,12 +30,15 @@ settings.load_profile("autocut")
 
 @pytest.fixture(autouse=True)
 def _clean_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test loads plugins afresh, with no AUTOCUT_* variables leaking in."""
+    """Each test loads plugins afresh, with no AUTOCUT_* variables leaking in, and with the
+    Hugging Face Hub offline: no test reaches the internet (tests/models serves a loopback
+    hub to the tests that download)."""
     import os
 
     for variable in list(os.environ):
         if variable.startswith("AUTOCUT_"):
             monkeypatch.delenv(variable)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     plugins.reset()
     yield
     plugins.reset()

@@ -51,9 +51,12 @@ def pull_files(source: HubFiles, reporter: Reporter = SILENT) -> Path:
 
 def _pull_one(source: HubFiles, name: str, entry: HubFile, reporter: Reporter) -> Path | None:
     """Fetch ``name``; None when the repository has no such file."""
-    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
     from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError
     from huggingface_hub.utils import build_hf_headers
+
+    # huggingface_hub read HF_HUB_OFFLINE once, at import; the caller has just read it now.
+    constants.HF_HUB_OFFLINE = caches.offline()
 
     endpoint = caches.hub_endpoint()
     url = hf_hub_url(source.repo, name, revision=source.revision, endpoint=endpoint)

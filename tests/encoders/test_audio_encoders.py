@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from autocut_plugins._torch import resample
 
-from autocut_core.errors import MissingWeightsError
+from autocut_core.errors import InputError, MissingWeightsError
 from autocut_core.plugins import get_registry
 
 
@@ -91,6 +91,17 @@ class TestPanns:
             encoder.encode([np.zeros(32000, dtype=np.float32)])
         assert "3987831" in str(info.value)
         assert encoder.diagnose()[0].status == "fail"
+
+    def test_the_default_checkpoint_is_the_cards_file_in_panns_data(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("HOME", str(tmp_path))  # the hub is offline (tests/conftest.py)
+        encoder = get_registry().create("encoder", "panns")
+        with pytest.raises(MissingWeightsError, match="autocut models pull panns-cnn14") as info:
+            encoder.encode([np.zeros(32000, dtype=np.float32)])
+        assert str(tmp_path / "panns_data" / "Cnn14_mAP=0.431.pth") in str(info.value)
+        (tmp_path / "panns_data").mkdir()
+        (tmp_path / "panns_data" / "Cnn14_mAP=0.431.pth").write_bytes(b"not a checkpoint")
+        with pytest.raises(InputError, match=r"Cnn14_mAP=0\.431\.pth: cannot be read"):
+            encoder.encode([np.zeros(32000, dtype=np.float32)])
 
     def test_loads_the_model_without_the_packages_downloading_init(self, tmp_path, monkeypatch):
         monkeypatch.setenv("HOME", str(tmp_path))
