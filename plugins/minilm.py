@@ -241,6 +241,10 @@ def _pooling_mode(folder: Path) -> str:
     if not config.is_file():
         return "mean"
     flags = json.loads(config.read_text(encoding="utf-8"))
+    # sentence-transformers 6 writes {"pooling_mode": "mean"}; earlier releases (and most
+    # hub repositories) one flag per mode.
+    if flags.get("pooling_mode") in ("mean", "cls"):
+        return str(flags["pooling_mode"])
     for mode in ("mean", "cls"):
         key = "pooling_mode_mean_tokens" if mode == "mean" else "pooling_mode_cls_token"
         if flags.get(key):
