@@ -152,12 +152,15 @@ class MiniLMEncoder(Encoder[MiniLMSettings]):
         folder = self.model_dir()
         configs = (
             ("1_Pooling/config.json", "word_embedding_dimension"),
+            ("1_Pooling/config.json", "embedding_dimension"),  # sentence-transformers 6
             ("config.json", "hidden_size"),
         )
         for name, key in configs:
             path = folder / name if folder is not None else None
             if path is not None and path.is_file():
-                return int(json.loads(path.read_text(encoding="utf-8"))[key])
+                value = json.loads(path.read_text(encoding="utf-8")).get(key)
+                if value is not None:
+                    return int(value)
         return 384  # all-MiniLM-L6-v2's width; loading fails clearly if the folder is missing
 
     def _load(self) -> tuple[Any, Any, str]:
