@@ -29,7 +29,23 @@ def _xlmr_tokenizer(folder):
     from transformers import XLMRobertaTokenizer
 
     pieces = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
-    words = "▁ 一 杯 热 咖 啡 跑 步 鞋 ▁a ▁cup ▁of ▁hot ▁coffee ▁shoe".split()
+    words = [
+        "▁",
+        "一",
+        "杯",
+        "热",
+        "咖",
+        "啡",
+        "跑",
+        "步",
+        "鞋",
+        "▁a",
+        "▁cup",
+        "▁of",
+        "▁hot",
+        "▁coffee",
+        "▁shoe",
+    ]
     pieces += [(word, -1.0 - index / 10) for index, word in enumerate(words)]
     pieces.append(("<mask>", 0.0))
     tokenizer = XLMRobertaTokenizer(vocab=pieces)
