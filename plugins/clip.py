@@ -281,7 +281,7 @@ def resolve_weights(settings: ClipSettings, fetch: bool = True) -> Weights:
 
 
 def models_file(source: HubFiles) -> Path | None:
-    from autocut_core.models.caches import hub_file
+    from autocut_core.models import hub_file
 
     return hub_file(source, source.files[0])
 

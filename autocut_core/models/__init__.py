@@ -23,7 +23,7 @@ from autocut_core.models.cards import (
 )
 
 if TYPE_CHECKING:
-    from autocut_core.models.caches import hub_cache, offline, repo_folder
+    from autocut_core.models.caches import hub_cache, hub_file, offline, repo_folder
     from autocut_core.models.catalog import UnknownModelError, all_cards, find
     from autocut_core.models.fetch import ChecksumError, DownloadError
     from autocut_core.models.install import (
@@ -49,6 +49,7 @@ __all__ = [
     "ensure",
     "find",
     "hub_cache",
+    "hub_file",
     "human_size",
     "installed",
     "locate",
@@ -62,6 +63,7 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "hub_cache": ".caches",
+        "hub_file": ".caches",
         "offline": ".caches",
         "repo_folder": ".caches",
         "UnknownModelError": ".catalog",
