@@ -26,18 +26,22 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_index_refuses_missing_weights_before_decoding(footage, tmp_path):
-    options = IndexOptions(encoder=ComponentSpec.of("clip"))  # no checkpoint configured
+def test_index_refuses_missing_weights_before_decoding(footage, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache; the hub is offline
+    options = IndexOptions(encoder=ComponentSpec.of("clip"))  # its default card, not pulled
     with pytest.raises(ComponentNotReadyError) as info:
         index([footage], [], tmp_path / "db", options)
     message = str(info.value)
     assert message.count("encoder 'clip'") == 1  # one line for the model, not one per file
-    assert "checkpoint not configured" in message and "open_clip_model.safetensors" in message
+    assert "clip-vit-b-32 is not in the cache (offline)" in message
+    assert "autocut models pull clip-vit-b-32" in message
+    assert "open_clip_model.safetensors" in message
     with MaterialDB(tmp_path / "db") as db:
         assert db.sources() == [] and db.failures() == []  # nothing decoded, nothing "failed"
 
 
-def test_index_cli_exits_2_with_one_line_per_model(cli, in_tmp, footage):
+def test_index_cli_exits_2_with_one_line_per_model(cli, in_tmp, footage, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(in_tmp / "hf"))  # an empty cache; the hub is offline
     code, out, err = cli("index", str(footage), "--encoder", "clip", "--db", str(in_tmp / "db"))
     assert code == 2, out + err
     assert err.count("encoder 'clip'") == 1
