@@ -131,6 +131,9 @@ class Candidate:
     #: ``captioner:<name>:<model>:v<version>`` (`autocut caption`), ``file name`` (its words);
     #: empty when the caller did not say (a test, an evaluation record).
     caption_source: str = ""
+    #: False when the clip's span is not known (caption data without times): ``clip.start``
+    #: and ``clip.end`` are then placeholders that a backbone must not show or read from.
+    timed: bool = True
 
 
 @dataclass(frozen=True)

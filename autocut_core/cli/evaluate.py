@@ -1,4 +1,4 @@
-"""`autocut eval`: score a backbone on the SFT test set and write the paper's Table 1.
+"""`autocut eval`: score a backbone on a test set and write the paper's Table 1.
 
     autocut eval --data data/sft/val.jsonl --backbone similarity -o eval/similarity
     autocut eval --data data/sft/val.jsonl --backbone random -o eval/random --compare eval/similarity
@@ -34,7 +34,11 @@ def eval_command(
     ],
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="SFT test set (.jsonl, as `autocut dataset build` writes)."),
+        typer.Option(
+            "--data",
+            help="Test set (.jsonl): SFT records as `autocut dataset build` writes, or caption "
+            "ads, one per line, as `autocut dataset import` writes (docs/evaluation.md).",
+        ),
     ] = None,
     task: Annotated[
         list[str] | None,
@@ -101,6 +105,14 @@ def eval_command(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Discard this folder's earlier results.")
     ] = False,
+    allow_blind: Annotated[
+        bool,
+        typer.Option(
+            "--allow-blind",
+            help="Run tasks whose inputs the backbone cannot see (no captions, frames or "
+            "tokens) instead of refusing them; the report marks the row.",
+        ),
+    ] = False,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw PNG charts.")] = True,
     as_json: JsonOption = False,
 ) -> None:
@@ -130,6 +142,7 @@ def eval_command(
             data, backbone, output, system=name, tasks=task, limit=limit, clip_text=clip_text,
             evaluator_options=evaluator_options, fresh=fresh, compare=compare or [],
             plots=plots, progress=bar.update, on_start=bar.start_run, judge=judge_model,
+            allow_blind=allow_blind,
         )  # fmt: skip
     _print(result, as_json)
 
@@ -195,6 +208,9 @@ def _print(result: Evaluation, as_json: bool) -> None:
                 "errors": len(result.stats.errors),
                 "seconds": round(result.stats.seconds, 3),
             }
+        data["layout"] = result.layout
+        data["blind"] = result.blind
+        data["not_built"] = result.not_built
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     from autocut_core.evaluation.report import markdown
@@ -221,6 +237,12 @@ def _print(result: Evaluation, as_json: bool) -> None:
             typer.echo(f"  FAILED {sample_id}: {error}", err=True)
         if len(stats.errors) > 5:
             typer.echo(f"  ... and {len(stats.errors) - 5} more (see results.jsonl)", err=True)
+    from autocut_core.cli.display import warn
+
+    for line in result.not_built:
+        typer.echo(f"Caption data: {line}.", err=True)
+    for problem in result.blind:
+        warn(f"RUN BLIND (--allow-blind): {problem}")
     for key in ("markdown", "html"):
         typer.echo(f"Wrote {result.written[key]}")
 

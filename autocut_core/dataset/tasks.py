@@ -211,7 +211,7 @@ def _record(profile: Profile, task: str, lang: str, ad: Ad, meta: SftMeta) -> Sf
 
 
 def _candidate(entry: ClipEntry) -> Candidate:
-    clip = Clip(entry.source_id, entry.start, entry.end)
+    clip = Clip(entry.source_id, *entry.span())  # the builder's clips are always timed
     return Candidate(clip, entry.tokens, entry.text, entry.source_path)
 
 

@@ -38,20 +38,38 @@ class ClipEntry(_Record):
     clip_id: str
     source_id: str
     source_path: str = ""
-    start: float = Field(ge=0)
-    end: float
+    #: Seconds in the source; None only for caption data that does not know them
+    #: (:mod:`autocut_core.editing.caption_ads`), never written by the builder.
+    start: float | None = Field(ge=0)
+    end: float | None
     text: str = ""
     tokens: str = ""
     #: The ad the clip comes from (a select record's negatives come from other ads).
     ad_id: str = ""
+    #: What the clip shows, from caption data (a captioner's words, never its transcript
+    #: sentence); unset in the records `autocut dataset build` writes.
+    caption: str | None = None
 
     _no_none = field_validator("source_path", "text", "tokens", mode="before")(_empty_if_none)
 
     @model_validator(mode="after")
     def _ordered(self) -> ClipEntry:
-        if not self.end > self.start:
+        if (self.start is None) != (self.end is None):
+            raise ValueError(f"clip {self.clip_id}: give both start and end, or neither")
+        if self.start is not None and self.end is not None and not self.end > self.start:
             raise ValueError(f"clip {self.clip_id}: end {self.end} is not after start {self.start}")
         return self
+
+    @property
+    def timed(self) -> bool:
+        """Whether the clip's span in its source is known."""
+        return self.start is not None
+
+    def span(self) -> tuple[float, float]:
+        """(start, end) of a timed clip; a ValueError for caption data without times."""
+        if self.start is None or self.end is None:
+            raise ValueError(f"clip {self.clip_id or '(no id)'} has no start and end times")
+        return self.start, self.end
 
 
 class TrackEntry(_Record):

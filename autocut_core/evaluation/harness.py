@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from autocut_core.components import Backbone
 from autocut_core.errors import InputError
-from autocut_core.evaluation.records import read_samples, test_set_profile
+from autocut_core.evaluation.blind import blind_tasks, refuse_blind
+from autocut_core.evaluation.records import read_test_set, test_set_profile
 from autocut_core.evaluation.report import write_report
 from autocut_core.evaluation.results import RESULTS_FILE, start_run
 from autocut_core.evaluation.runner import (
@@ -42,6 +43,12 @@ class Evaluation:
     tasks: list[str] = field(default_factory=list)
     #: Tasks of the test set the backbone cannot do (left out, shown as "-").
     left_out: list[str] = field(default_factory=list)
+    #: Tasks run with ``allow_blind`` although the backbone lacked evidence (one line each).
+    blind: list[str] = field(default_factory=list)
+    #: Caption data: "task: N ad(s) gave no sample (why)", one line per reason.
+    not_built: list[str] = field(default_factory=list)
+    #: ``sft`` or ``captions`` (the layout of ``data``).
+    layout: str = ""
 
 
 def evaluate(
@@ -60,22 +67,31 @@ def evaluate(
     progress: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
     judge: Judge | None = None,
+    allow_blind: bool = False,
 ) -> Evaluation:
     """Run ``backbone`` over the test set ``data`` into ``output`` and write the report.
 
     ``limit`` caps the samples per task (the first ones in the file); ``on_start(n)`` is
     called with the number of samples about to be visited (for a progress bar), once for
     the backbone and, with a ``judge``, once more for the VSC/SQ pass.
+
+    A task whose samples the backbone reports missing evidence for (:mod:`.blind`) is
+    refused before anything runs; ``allow_blind`` runs it, recorded in ``run.json`` and
+    marked in the report.
     """
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1, got {limit}")
     chosen, left_out = runnable_tasks(backbone, tasks)
     compare_systems = [load_system(Path(folder)) for folder in compare]  # fail before running
-    samples = read_samples(Path(data), chosen, limit)
+    test_set = read_test_set(Path(data), chosen, limit)
+    samples = test_set.samples
     profile = test_set_profile(Path(data))
     use_profile = getattr(backbone, "use_data_profile", None)
     if callable(use_profile):  # a backbone that asks in either profile (lm) asks in the data's
         use_profile(profile)
+    blind = blind_tasks(backbone, samples, clip_text)
+    if blind and not allow_blind:
+        refuse_blind(backbone, blind, clip_text)
     name = system or backbone.name
     log = start_run(
         Path(output),
@@ -88,6 +104,8 @@ def evaluate(
             "profile": profile,
             "tasks": chosen,
             "limit": limit,
+            "layout": test_set.layout,
+            "blind": [task.describe() for task in blind],
         },
         fresh=fresh,
     )
@@ -107,7 +125,14 @@ def evaluate(
     write_summary(Path(output), current)
     systems = [current, *compare_systems]
     written = write_report(Path(output), systems, plots=plots)
-    return Evaluation(systems, written, stats, judge_stats, chosen, left_out)
+    not_built = [
+        f"{task}: {count} ad(s) gave no sample ({why})"
+        for (task, why), count in sorted(test_set.not_built.items())
+    ]
+    return Evaluation(
+        systems, written, stats, judge_stats, chosen, left_out,
+        blind=[task.describe() for task in blind], not_built=not_built, layout=test_set.layout,
+    )  # fmt: skip
 
 
 def report_only(output: Path, compare: Sequence[Path] = (), plots: bool = True) -> Evaluation:

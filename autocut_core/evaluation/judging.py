@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autocut_core.editing.records import ScriptRecord
-from autocut_core.errors import AutocutError
+from autocut_core.errors import AutocutError, InputError
 from autocut_core.evaluation.records import EvalSample
 from autocut_core.evaluation.results import JUDGES_FILE, ResultsLog
 
@@ -87,9 +87,16 @@ def _vsc(judge: Judge, sample: EvalSample, prediction: Mapping[str, Any]) -> flo
     if sorted(order) != list(range(len(sample.candidates))):
         return 0.0
     pairs = list(zip(sample.script, (sample.candidates[i] for i in order), strict=False))
-    scores = [
-        judge.vsc_clip(clip.source_path, clip.start, clip.end, sentence) for sentence, clip in pairs
-    ]
+    unseen = [clip.clip_id or "?" for _, clip in pairs if not (clip.source_path and clip.timed)]
+    if unseen:  # caption data without footage: the judge has no frame to look at
+        raise InputError(
+            f"VSC needs each clip's footage and times; clip(s) {', '.join(unseen[:3])} of "
+            f"{sample.ad_id or sample.sample_id} have none"
+        )
+    scores = []
+    for sentence, clip in pairs:
+        start, end = clip.span()
+        scores.append(judge.vsc_clip(clip.source_path, start, end, sentence))
     return sum(scores) / len(scores) if scores else 0.0
 
 

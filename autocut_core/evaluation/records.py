@@ -1,4 +1,4 @@
-"""Reading the SFT test set: every line becomes one :class:`EvalSample`.
+"""Reading a test set: every SFT line, or every task of a caption ad, becomes an :class:`EvalSample`.
 
 The dataset builder writes ``meta`` so that a task can be re-run with ANOTHER backbone than
 the one it trains (see ``docs/evaluation.md``): the product, the script, the candidate clips
@@ -14,18 +14,24 @@ CSA 1.0 (the answer is in the question), so a table built from them measures not
 :func:`test_set_profile` is the prompt/answer profile the test set was built in (the
 corpus's ``summary.json`` records it), so that a backbone that can ask in either profile
 asks as the data was written.
+
+A file of caption ads (:mod:`autocut_core.editing.caption_ads`, one ad per line) is read
+directly: each ad becomes its select, sort and script records (:mod:`.caption_data`), with the
+same sample ids (task, ad, line, hash of the line), so the two layouts run alike.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
+from autocut_core.editing.caption_ads import CaptionAd
 from autocut_core.editing.profiles import corpus_profile
 from autocut_core.editing.prompts import TASKS, leaked_sentences
 from autocut_core.editing.records import (
@@ -38,6 +44,7 @@ from autocut_core.editing.records import (
     TrackEntry,
 )
 from autocut_core.errors import InputError
+from autocut_core.evaluation.caption_data import caption_tasks, is_caption_line
 from autocut_core.serde import describe_validation_error, parse_json
 from autocut_core.types import Product
 
@@ -85,26 +92,77 @@ class EvalSample(Generic[RecordT_co]):
         return tuple(meta.music_pool) if isinstance(meta, MusicMeta) else ()
 
 
+@dataclass(frozen=True)
+class TestSet:
+    """The samples read from a test file, its layout, and what caption ads could not give."""
+
+    samples: list[EvalSample[SftRecord]]
+    #: ``sft`` (records of `autocut dataset build`) or ``captions`` (caption ads).
+    layout: str
+    #: (task, why) -> how many caption ads gave no sample of that task.
+    not_built: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
 def read_samples(
     path: Path, tasks: Sequence[str] | None = None, limit: int | None = None
 ) -> list[EvalSample[SftRecord]]:
     """The samples of ``tasks`` (default: all) in file order, at most ``limit`` per task."""
+    return read_test_set(path, tasks, limit).samples
+
+
+def read_test_set(
+    path: Path, tasks: Sequence[str] | None = None, limit: int | None = None
+) -> TestSet:
+    """Read an SFT test set or a file of caption ads (told apart by their lines' fields).
+
+    A caption ad (:mod:`autocut_core.editing.caption_ads`) gives up to three samples, one per
+    task (:mod:`.caption_data`); the two layouts are not mixed in one file.
+    """
     wanted = tuple(tasks) if tasks else TASKS
     unknown = [task for task in wanted if task not in TASKS]
     if unknown:
         raise InputError(f"unknown task(s) {', '.join(unknown)}; tasks are {', '.join(TASKS)}")
     taken = dict.fromkeys(wanted, 0)
-    samples = []
+    samples: list[EvalSample[SftRecord]] = []
+    layout: str | None = None
+    not_built: Counter[tuple[str, str]] = Counter()
     for number, text in _lines(path):
-        data = parse_json(text, f"{path}:{number}")
-        task = data.get("task") if isinstance(data, dict) else None
-        if task not in taken or (limit is not None and taken[task] >= limit):
+        where = f"{path}:{number}"
+        data = parse_json(text, where)
+        line_layout = "captions" if is_caption_line(data) else "sft"
+        if layout is None:
+            layout = line_layout
+        elif layout != line_layout:
+            raise InputError(
+                f"{where}: a {_LAYOUT_NAMES[line_layout]} in a file of "
+                f"{_LAYOUT_NAMES[layout]}s; keep the two layouts in separate files"
+            )
+        if line_layout == "captions":
+            built = caption_tasks(_caption_ad(data, where))
+            not_built.update((task, why) for task, why in built.missing.items() if task in taken)
+            records = built.records
+        else:
+            task = data.get("task") if isinstance(data, dict) else None
             if task not in TASKS:
-                raise InputError(f"{path}:{number}: 'task' must be one of {TASKS}, got {task!r}")
-            continue
-        samples.append(_sample(data, path, number, text))
-        taken[task] += 1
-    return samples
+                raise InputError(f"{where}: 'task' must be one of {TASKS}, got {task!r}")
+            full = task not in taken or (limit is not None and taken[task] >= limit)
+            records = [] if full else [_record(data, where)]  # lines left out are not read
+        for record in records:
+            if record.task not in taken or (limit is not None and taken[record.task] >= limit):
+                continue
+            samples.append(_sample(record, number, text))
+            taken[record.task] += 1
+    return TestSet(samples, layout or "sft", not_built)
+
+
+_LAYOUT_NAMES = {"sft": "SFT record (with 'task')", "captions": "caption ad (with 'clips')"}
+
+
+def _caption_ad(data: Any, where: str) -> CaptionAd:
+    try:
+        return CaptionAd.model_validate(data)
+    except ValidationError as error:
+        raise InputError(describe_validation_error(error, where, "caption ad")) from None
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -113,7 +171,10 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     except FileNotFoundError:
         raise InputError(f"{path}: test set not found") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; give the SFT .jsonl file") from None
+        raise InputError(
+            f"{path}: is a folder; give the SFT or caption .jsonl file (`autocut dataset "
+            "import` converts a folder of per-ad JSON files)"
+        ) from None
     with handle:
         try:
             for number, text in enumerate(handle, start=1):
@@ -123,8 +184,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             raise InputError(f"{path}: not UTF-8 text ({error.reason})") from None
 
 
-def _sample(data: dict[str, Any], path: Path, number: int, text: str) -> EvalSample[SftRecord]:
-    where = f"{path}:{number}"
+def _record(data: dict[str, Any], where: str) -> SftRecord:
     try:
         record = RECORD_TYPES[data["task"]].model_validate(data)
     except ValidationError as error:
@@ -133,6 +193,10 @@ def _sample(data: dict[str, Any], path: Path, number: int, text: str) -> EvalSam
         ) from None
     if isinstance(record, SelectRecord):
         _refuse_leaked_answer(record, where)
+    return record
+
+
+def _sample(record: SftRecord, number: int, text: str) -> EvalSample[SftRecord]:
     digest = hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:10]
     return EvalSample(
         sample_id=f"{record.task}/{record.ad_id or '-'}/{number}/{digest}",

@@ -59,12 +59,23 @@ def markdown(systems: Sequence[SystemSummary], plots: Sequence[Path] = ()) -> st
                 f"**{text}**" if place[row] == 1 else f"<u>{text}</u>" if place[row] == 2 else text
             )
         lines.append(_md_row(cells))
-    lines += ["", *(f"- {note}" for note in NOTES), "", "## Details", ""]
+    lines += ["", *(f"- {note}" for note in (*NOTES, *blind_notes(systems, names)))]
+    lines += ["", "## Details", ""]
     lines += _md_details(systems, names)
     if plots:
         lines += ["", "## Plots", ""]
         lines += [f"![{path.stem}]({path.as_posix()})" for path in plots]
     return "\n".join(lines) + "\n"
+
+
+def blind_notes(systems: Sequence[SystemSummary], names: Sequence[str]) -> list[str]:
+    """One warning per system that ran a task its backbone lacked evidence for
+    (``--allow-blind``): its numbers there measure little or nothing."""
+    notes = []
+    for name, system in zip(names, systems, strict=True):
+        for problem in system.run.get("blind") or []:
+            notes.append(f"WARNING: {name} ran blind on {problem}")
+    return notes
 
 
 def _md_row(cells: Sequence[str]) -> str:
@@ -146,7 +157,8 @@ def html_page(systems: Sequence[SystemSummary], plots: Sequence[Path] = ()) -> s
             cells.append(f"<td{css}>{_format(value_of(system, column), column.digits)}</td>")
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</table>")
-    parts += [f'<p class="note">{_html_note(note)}</p>' for note in NOTES]
+    notes = (*NOTES, *blind_notes(systems, unique_names(systems)))
+    parts += [f'<p class="note">{_html_note(note)}</p>' for note in notes]
     parts.append("<h2>Details</h2>")
     for task, metrics in _details(systems):
         parts.append(f"<h3>{esc(task)}</h3><table><tr><th>Model</th><th>n</th><th>errors</th>"

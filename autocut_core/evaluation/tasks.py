@@ -8,8 +8,9 @@ re-scored later without the backbone.
 What the backbone may read about a clip follows the prompts (``clip_text``): no prompt shows
 a clip's own transcript sentence (see :mod:`autocut_core.editing.prompts`), since for every
 task that sentence gives the answer away (a select positive's sentence is a script line; for
-``sort`` and ``script`` it IS the answer). ``clip_text="all"`` shows it, for ablations only;
-``"prompt"`` and ``"none"`` show nothing.
+``sort`` and ``script`` it IS the answer). ``clip_text="all"`` shows it, for ablations only.
+A caption of caption data (what the clip shows) is shown under ``"prompt"``, as a text-only
+baseline of the paper sees it; ``"none"`` shows nothing at all.
 """
 
 from __future__ import annotations
@@ -107,24 +108,31 @@ def _(record: MusicRecord) -> dict[str, Any]:
 
 
 def candidates_of(sample: EvalSample[SftRecord], clip_text: str = "prompt") -> list[Candidate]:
-    """The clips in prompt order; their transcript sentence only for the ``all`` ablation."""
+    """The clips in prompt order, with the caption the data gives them (caption data) and
+    their transcript sentence only for the ``all`` ablation; ``none`` shows neither."""
     if clip_text not in CLIP_TEXT_MODES:
         raise ValueError(f"clip_text must be one of {CLIP_TEXT_MODES}, not {clip_text!r}")
-    shown = clip_text == "all"
-    return [
-        Candidate(
-            clip=Clip(
-                source_id=clip.source_id,
-                start=clip.start,
-                end=clip.end,
-                caption=clip.text if shown else "",
-            ),
-            tokens=clip.tokens,
-            caption=clip.text if shown else "",
-            source_path=clip.source_path,
+    candidates = []
+    for clip in sample.candidates:
+        caption = "" if clip_text == "none" else clip.caption or ""
+        if clip_text == "all" and clip.text:
+            caption = clip.text
+        start, end = clip.span() if clip.timed else UNTIMED_SPAN
+        candidates.append(
+            Candidate(
+                clip=Clip(source_id=clip.source_id, start=start, end=end, caption=caption),
+                tokens=clip.tokens,
+                caption=caption,
+                source_path=clip.source_path,
+                timed=clip.timed,
+            )
         )
-        for clip in sample.candidates
-    ]
+    return candidates
+
+
+#: The placeholder span of a clip whose times the caption data does not give
+#: (``Candidate.timed`` is False, so no backbone shows or reads it).
+UNTIMED_SPAN = (0.0, 1.0)
 
 
 def tracks_of(sample: EvalSample[SftRecord]) -> list[MusicCandidate]:

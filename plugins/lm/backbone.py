@@ -489,6 +489,18 @@ class LMBackbone(Backbone[LMSettings]):
         except ValueError as error:
             raise InputError(f"backbone 'lm': {error}") from None
 
+    def evidence_problems(self, script: Script, candidates: Sequence[Candidate]) -> list[str]:
+        """The model reads a clip by its frame tokens only: clips without any (caption data,
+        or a test set built before tokenizing) reach it as empty frames."""
+        if not candidates or any(candidate.tokens for candidate in candidates):
+            return []
+        return [
+            f"none of the {len(candidates)} clips has video tokens, and backbone 'lm' reads "
+            "clips by their tokens only (captions are not shown to it): evaluate it on a test "
+            "set that `autocut dataset build` tokenized, or use a backbone that reads captions "
+            "(--backbone similarity or --backbone openai)"
+        ]
+
     def _check_clips(self, session: Session, candidates: Sequence[Candidate]) -> None:
         """Frame tokens of another grid would reach the model as meaningless text pieces."""
         from autocut_core.tokens.strings import TokenParseError, parse_codes

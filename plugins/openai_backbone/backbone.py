@@ -262,14 +262,39 @@ class OpenAIBackbone(Backbone[OpenAISettings]):
             return self.options.language
         return prompt_language(" ".join([product.name, *texts]))
 
+    def evidence_problems(self, script: Script, candidates: Sequence[Candidate]) -> list[str]:
+        """What the model would not see: captions (text only), or each clip's footage and
+        span (``images``). Asked before every request too, so nothing is sent blind."""
+        if not candidates:
+            return []
+        if self.options.images:
+            unseen = [i for i, c in enumerate(candidates) if not (c.source_path and c.timed)]
+            if unseen:
+                return [
+                    f"images=true shows each clip's middle frame, but {len(unseen)} of the "
+                    f"{len(candidates)} clips have no footage file or no start/end times (e.g. "
+                    f"clip {unseen[0]}): give each clip its source and times, or set "
+                    "images=false to show the captions"
+                ]
+            return []
+        if not any(c.caption.strip() for c in candidates):
+            return [
+                f"none of the {len(candidates)} clips has a caption, so a text model would see "
+                "nothing of them: add captions (sidecar files, see docs/backbones.md) or set "
+                "images=true"
+            ]
+        return []
+
     def _views(self, candidates: Sequence[Candidate]) -> list[ClipView]:
-        if not self.options.images and not any(c.caption.strip() for c in candidates):
-            raise AutocutError(
-                "backbone openai: the clips have no captions, so a text model would see nothing; "
-                "add captions (sidecar files, see docs/backbones.md) or set images=true"
-            )
+        problems = self.evidence_problems(Script(sentences=()), candidates)
+        if problems:
+            raise AutocutError(f"backbone openai: {problems[0]}")
         return [
-            ClipView(c.caption, c.clip.duration, self._image(i, c) if self.options.images else None)
+            ClipView(
+                c.caption,
+                c.clip.duration if c.timed else None,
+                self._image(i, c) if self.options.images else None,
+            )
             for i, c in enumerate(candidates)
         ]
 

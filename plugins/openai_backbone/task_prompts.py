@@ -73,7 +73,8 @@ class ClipView:
     """What the model is shown of one clip: a caption, its length, and maybe an image part."""
 
     caption: str
-    duration: float
+    #: Seconds, or None when the clip's span is not known (caption data without times).
+    duration: float | None
     image: dict[str, Any] | None = None
 
 
@@ -215,7 +216,8 @@ def _clips(heading: str, clips: Sequence[ClipView], base: int) -> list[Part]:
     parts: list[Part] = [f"\n\n{heading}"]
     for number, clip in enumerate(clips, start=base):
         caption = " ".join(clip.caption.split()) or "(no caption)"
-        parts.append(f"\n[{number}] {caption} ({clip.duration:.1f} s)")
+        length = "" if clip.duration is None else f" ({clip.duration:.1f} s)"
+        parts.append(f"\n[{number}] {caption}{length}")
         if clip.image is not None:
             parts.append(clip.image)
     return parts

@@ -267,8 +267,22 @@ def test_the_similarity_backbone_gets_a_row(sft, autocut_plugin, tmp_path):
     result = evaluate(sft.path, similarity, tmp_path / "sim", plots=False, clip_text="all")
     metrics = result.systems[0].metrics
     assert metrics["select"]["csa"] == 1.0  # the positives' sentences are the script's
-    honest = evaluate(sft.path, similarity, tmp_path / "honest", plots=False).systems[0]
+    # Under the prompts the clips show no text and similarity has no image encoder: it would
+    # answer blind (the input order), so the run is refused before anything is scored ...
+    with pytest.raises(
+        InputError,
+        match=r"cannot see the inputs of 4 task\(s\)(.|\n)*"
+        r"sort: 2 of 2 sample\(s\).*none of the 3 clips has a caption",
+    ):
+        evaluate(sft.path, similarity, tmp_path / "honest", plots=False)
+    assert not (tmp_path / "honest").exists()
+    # ... or, asked for, run with the row marked in the report.
+    blind = evaluate(sft.path, similarity, tmp_path / "honest", plots=False, allow_blind=True)
+    honest = blind.systems[0]
     assert honest.metrics["select"]["valid"] == 1.0 and honest.errors["select"] == 0
+    assert [line.split(":")[0] for line in blind.blind] == ["select", "sort", "script", "music"]
+    report = (tmp_path / "honest" / "report.md").read_text()
+    assert "- WARNING: similarity ran blind on sort: 2 of 2 sample(s)" in report
     assert metrics["sort"]["valid"] == 1.0 and metrics["music"]["valid"] == 1.0
     assert metrics["script"]["line_agreement"] == 1.0
     assert result.systems[0].errors == {"select": 0, "sort": 0, "script": 0, "music": 0}
