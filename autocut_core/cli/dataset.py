@@ -1,4 +1,5 @@
-"""`autocut dataset build|stats`: training corpora from finished ads, and their statistics."""
+"""`autocut dataset build|stats|import`: training corpora from finished ads, their statistics,
+and caption data of other layouts converted for `autocut eval`."""
 
 from __future__ import annotations
 
@@ -165,9 +166,41 @@ def stats_command(
             typer.echo(f"Plot: {plot}")
 
 
+def import_command(
+    source: Annotated[Path, typer.Argument(metavar="SRC", help="The file or folder to convert.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The caption JSONL to write (one ad a line).")
+    ],
+    layout: Annotated[str, typer.Option("--layout", help="The layout of SRC: sft, csv or folder.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Convert caption data of another layout into the caption JSONL `autocut eval` reads.
+
+    Layouts (docs/datasets.md#importing-caption-data): sft (the SFT JSONL of `dataset
+    build`), csv (one row per clip), folder (one JSON file per ad, as the paper's caption
+    baselines). Every ad or row that cannot be imported is listed with its file, line and
+    field; the ads that can are written.
+    """
+    from autocut_core.dataset.importing import import_ads
+
+    report = import_ads(source, output, layout)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"Imported {report.imported} ad(s) ({report.clips} clips) from {source} into {output}; "
+        f"refused {len(report.refused)}."
+    )
+    for refusal in report.refused:
+        typer.echo(f"  refused {refusal}", err=True)
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+
+
 def register(app: typer.Typer, typer_factory: Any) -> None:
-    """Attach ``dataset build`` and ``dataset stats`` to the root application."""
+    """Attach ``dataset build``, ``dataset stats`` and ``dataset import`` to the root app."""
     dataset = typer_factory(help="Build training corpora from finished ads.", no_args_is_help=True)
     dataset.command("build")(build_command)
     dataset.command("stats")(stats_command)
+    dataset.command("import")(import_command)
     app.add_typer(dataset, name="dataset")
