@@ -216,8 +216,13 @@ def system_prompt(task: str, lang: str = "en") -> str:
     return f"{_INTRO[lang]}\n{_TASK_RULES[lang][task]}"
 
 
-def product_facts(product: Product, lang: str = "en") -> str:
-    """Product facts as labelled lines (``【商品】...`` in Chinese); empty fields say so."""
+def product_facts(product: Product, lang: str = "en", *, omit_empty: bool = False) -> str:
+    """Product facts as labelled lines (``【商品】...`` in Chinese).
+
+    The trained prompts always list the four fields, an empty one saying so (``-``/``无``),
+    because a model is asked exactly as it was trained; ``omit_empty`` leaves empty fields
+    out instead, for a general model that would read ``【类目】无`` as a fact.
+    """
     _check_language(lang)
     labels = _LABELS[lang]
 
@@ -225,12 +230,13 @@ def product_facts(product: Product, lang: str = "en") -> str:
         return " ".join(text.split()) or labels["none"]
 
     points = labels["separator"].join(" ".join(p.split()) for p in product.selling_points if p)
-    lines = [
-        labels["product"] + value(product.name),
-        labels["brand"] + value(product.brand),
-        labels["category"] + value(product.category),
-        labels["points"] + value(points),
+    fields = [
+        ("product", product.name),
+        ("brand", product.brand),
+        ("category", product.category),
+        ("points", points),
     ]
+    lines = [labels[key] + value(text) for key, text in fields if text.strip() or not omit_empty]
     if product.description.strip():
         lines.append(labels["description"] + value(product.description))
     return "\n".join(lines)

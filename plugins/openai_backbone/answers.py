@@ -8,8 +8,11 @@ one way to read the result, records what it undid in ``Reading.repairs``, and ra
 lines. The error says what was expected, what came and where, so it can be shown to a user or
 sent back to the model once (the backbone's ``reask`` option).
 
-Index lists are read in the numbering the prompt showed (``base`` 0 or 1) and returned
-0-based. One more repair is safe for ``sort``: a list that is a complete permutation in the
+Index lists are read as a bracketed list (``[8, 6, 4]``, also inside a JSON object such as
+``{"order": [8, 6, 4]}``) or, as the paper's prompts ask, as the bare answer ``8,6,4,5,1,2,3,7``
+(nothing but indices and commas), in the numbering the prompt showed (``base`` 0 or 1), and
+returned 0-based. An index out of range or given twice makes the answer malformed: it is an
+error (the evaluation counts it as such), never guessed at. One more repair is safe for ``sort``: a list that is a complete permutation in the
 *other* numbering (``[3, 1, 2]`` when 0..2 were shown) can only mean that numbering.
 """
 
@@ -28,6 +31,9 @@ from autocut_core.llm.chat import TokenLogprob
 _FENCE = re.compile(r"```[\w+-]*[ \t]*\n?(.*?)```", re.DOTALL)
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 _INTEGER_LIST = re.compile(r"\s*\d+(?:\s*,\s*\d+)*\s*,?\s*")
+#: A whole answer that is only indices and commas (ASCII or full-width), as the paper's
+#: prompts ask: ``8,6,4,5,1,2,3,7``; a final full stop is allowed.
+_BARE_LIST = re.compile(r"\s*(\d+(?:\s*[,，]\s*\d+)*)\s*[.。]?\s*")
 _INTEGER = re.compile(r"(?<![\w.\-])\d+(?!\w|\.\d)")
 _LINE_NUMBER = re.compile(r"(\d+)\s*(?:[.)、:：]|\s-)\s*")
 _BULLET = re.compile(r"[-*•]\s+")
@@ -68,19 +74,28 @@ def read_indices(
     """A ``select`` (``count`` distinct indices) or ``sort`` (a permutation) answer."""
     body, start, repairs = _unfence(text)
     groups = list(_BRACKETS.finditer(body))
-    if not groups:
-        raise AnswerError(task, text, "no list [...] found", expected)
-    numeric = [g for g in groups if _INTEGER_LIST.fullmatch(g.group(1))]
-    if len(numeric) > 1:
-        lists = ", ".join(g.group(0) for g in numeric)
-        raise AnswerError(task, text, f"{len(numeric)} lists found ({lists}), one wanted", expected)
-    chosen = numeric[0] if numeric else groups[0]
-    if len(groups) > 1 and not numeric:
-        raise AnswerError(task, text, f"{len(groups)} lists found, none only of indices", expected)
-    outside = (body[: chosen.start()] + body[chosen.end() :]).strip()
-    if outside and numeric:
-        repairs.append(f"ignored the text around the list ({_short(outside)!r})")
-    values, spans = _items(task, text, chosen.group(1), start + chosen.start(1), expected)
+    bare = _BARE_LIST.fullmatch(body)
+    if bare and not groups:  # the paper's own spelling: 8,6,4,5,1,2,3,7
+        inner, inner_start = bare.group(1).replace("，", ","), start + bare.start(1)
+    else:
+        if not groups:
+            raise AnswerError(task, text, "no list [...] found", expected)
+        numeric = [g for g in groups if _INTEGER_LIST.fullmatch(g.group(1))]
+        if len(numeric) > 1:
+            lists = ", ".join(g.group(0) for g in numeric)
+            raise AnswerError(
+                task, text, f"{len(numeric)} lists found ({lists}), one wanted", expected
+            )
+        chosen = numeric[0] if numeric else groups[0]
+        if len(groups) > 1 and not numeric:
+            raise AnswerError(
+                task, text, f"{len(groups)} lists found, none only of indices", expected
+            )
+        outside = (body[: chosen.start()] + body[chosen.end() :]).strip()
+        if outside and numeric:
+            repairs.append(f"ignored the text around the list ({_short(outside)!r})")
+        inner, inner_start = chosen.group(1), start + chosen.start(1)
+    values, spans = _items(task, text, inner, inner_start, expected)
     top = base + size - 1
     if (
         task == "sort"

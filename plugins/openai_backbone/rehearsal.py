@@ -3,7 +3,7 @@
 The contract suite instantiates every backbone with its ``example_options()`` and calls all
 four tasks. A real chat model is out of reach offline, so ``example_options`` points the
 backbone at a :class:`~autocut_core.testing.chat_server.LocalChatServer` whose responder follows the
-prompt's closing request sentence (the ``REQUEST_*`` patterns of :mod:`.task_prompts`): the
+prompt's closing request sentence (:func:`.task_prompts.requested`, either language): the
 first ``count`` clips, the clips in the order shown, one plain line per clip, the first track.
 The answers are dull on purpose; what the contract exercises is the real path: prompt
 building, HTTP, the response format and the strict answer readers.
@@ -16,7 +16,7 @@ from typing import Any
 
 from autocut_core.testing import LocalChatServer
 
-from .task_prompts import REQUEST_MUSIC, REQUEST_SCRIPT, REQUEST_SELECT, REQUEST_SORT
+from .task_prompts import requested
 
 _lock = threading.Lock()
 _server: LocalChatServer | None = None
@@ -30,16 +30,14 @@ def rehearsal_answer(request: dict[str, Any]) -> str:
         if isinstance(content, str)
         else "".join(part.get("text", "") for part in content if part.get("type") == "text")
     )
-    if match := REQUEST_SELECT.search(text):
-        low, count = int(match["lo"]), int(match["count"])
-        return "[" + ", ".join(str(low + i) for i in range(count)) + "]"
-    if match := REQUEST_SORT.search(text):
-        low, size = int(match["lo"]), int(match["n"])
-        return "[" + ", ".join(str(low + i) for i in range(size)) + "]"
-    if match := REQUEST_SCRIPT.search(text):
-        return "\n".join(f"Line {i + 1} for this clip." for i in range(int(match["n"])))
-    if match := REQUEST_MUSIC.search(text):
-        return match["lo"]
+    if asked := requested("select", text):
+        return "[" + ", ".join(str(asked["lo"] + i) for i in range(asked["count"])) + "]"
+    if asked := requested("sort", text):
+        return "[" + ", ".join(str(asked["lo"] + i) for i in range(asked["n"])) + "]"
+    if asked := requested("script", text):
+        return "\n".join(f"Line {i + 1} for this clip." for i in range(asked["n"]))
+    if asked := requested("music", text):
+        return str(asked["lo"])
     raise ValueError("the rehearsal model does not recognise this request")
 
 

@@ -1,17 +1,24 @@
 """The four editing tasks as chat messages for a general-purpose (vision) language model.
 
 The paper evaluates general models (GPT-4o, Qwen3) with "the same instruction templates" as
-AutoCut, each clip shown to text-only models as a caption (§4.3). The templates in
-:mod:`autocut_core.editing.prompts` write clips as trained ``<v_h_c>`` tokens, which a general model
-cannot read, and ask for music as audio tokens, which it cannot write; so this module keeps
-their task definitions and answer formats (a list of indices for ``select`` and ``sort``, one
-line per clip for ``script``) and their product-facts block, and shows each clip as its
-caption and, optionally, its middle frame. Music is chosen by number from the tracks' titles
-and file names.
+AutoCut, each clip shown to text-only models as a caption (§4.3). The trained templates write
+clips as ``<v_h_c>`` tokens, which a general model cannot read, and ask for music as audio
+tokens, which it cannot write; so this module keeps the tasks' wording and answer formats
+(indices for ``select`` and ``sort``, one line per clip for ``script``) and shows each clip as
+its caption and, optionally, its middle frame. Music is chosen by number from the tracks'
+titles and file names.
+
+The wording is the paper's task prompts as the public reference implementation writes them
+(:mod:`autocut_core.editing.reference_prompts`: "你是专业的视频剪辑师。请你根据商品信息和广告
+台词，从提供的素材池中选择相关的视频片段……", with its 【输出要求】), in Chinese for a Chinese ad
+and in English otherwise, so the model is asked in the language of the facts and script it
+reads. Product facts leave empty fields out (a general model would read ``【类目】无`` as a
+fact).
 
 Every user turn ends with one request sentence that states the exact answer wanted (how many
 indices, from which number to which). The answer readers in :mod:`.answers` check exactly
-that, and the ``REQUEST_*`` patterns let a test server (:mod:`.rehearsal`) read it back.
+that, and :func:`requested` lets a test server (:mod:`.rehearsal`) read it back in either
+language.
 """
 
 from __future__ import annotations
@@ -27,45 +34,127 @@ from autocut_core.types import MusicCandidate, Product
 
 Part = str | dict[str, Any]
 
-_INTRO = (
-    "You are an editor of short-form product advertisements. You are given the product's "
-    "facts and video clips, each shown as {shown}. Follow the answer format exactly and "
-    "write nothing else: no explanation, no code fence."
-)
+_INTRO = {
+    "en": (
+        "You are a professional video editor of short product advertisements. You are given "
+        "the product's facts and video clips, each shown as {shown}. Follow the output "
+        "requirements exactly and write nothing else: no explanation, no code fence."
+    ),
+    "zh": (
+        "你是专业的视频剪辑师，负责短视频商品广告。你会看到商品信息和若干视频片段，每个片段以{shown}"
+        "给出。请严格按照输出要求作答，不要输出任何其他内容：不要解释，不要代码块。"
+    ),
+}
 _SHOWN = {
-    False: "a short caption of what it shows",
-    True: "its middle frame (an image) with a caption when one exists",
+    "en": {
+        False: "a short caption of what it shows",
+        True: "its middle frame (an image) with a caption when one exists",
+    },
+    "zh": {False: "一句画面描述", True: "中间一帧画面（图片）及其画面描述（如有）"},
 }
 _RULES = {
-    "select": "Task: from a pool of candidate clips, select the clips that belong in the ad "
-    "described by the product facts and the script. Answer only with the indices of the "
-    "selected clips as a list in ascending order, for example {example}.",
-    "sort": "Task: order the given clips so that the i-th clip plays under the i-th sentence "
-    "of the script. Answer only with the clip indices in playing order as a list, for "
-    "example {example}.",
-    "script": "Task: write the ad's script for the clips in their playing order: exactly one "
-    "sentence per clip, one per line, in clip order, each short enough to be spoken over its "
-    "clip. Answer only with those lines, without numbers or quotes.",
-    "music": "Task: choose the background music that fits the product, the script and the "
-    "clips from a numbered list of tracks. Answer only with the number of the chosen track, "
-    "for example {example}.",
+    "en": {
+        "select": "Based on the product information and the ad script, select the relevant "
+        "video clips from the pool provided and output their numbers. Output requirements: "
+        "1) output exactly as many clip numbers as asked; 2) no number may repeat. Answer "
+        "only with the numbers, for example {example}.",
+        "sort": "Order the video clips following the order of the ad script, so that the i-th "
+        "clip plays under the i-th line. Output requirements: 1) output every clip number "
+        "exactly once; 2) in playing order. Answer only with the numbers, for example "
+        "{example}.",
+        "script": "Write one line of ad script for each video clip: natural spoken language, "
+        "coherent, true to the picture and to the product and brand. Output requirements: "
+        "1) exactly as many lines as there are clips; 2) each line belongs to one clip, in "
+        "the clips' order. Answer only with those lines, without numbers or quotes.",
+        "music": "Based on the ad's product information, script and video clips, choose the "
+        "background music from the numbered tracks. Output requirements: 1) output only the "
+        "number of one track, for example {example}; 2) no explanation, quotes or extra "
+        "symbols.",
+    },
+    "zh": {
+        "select": "请你根据商品信息和广告台词，从提供的素材池中选择相关的视频片段，并输出它们的编号。"
+        "【输出要求】1）只输出要求数量的视频片段编号；2）输出的视频片段编号不能有重复。"
+        "只输出编号，例如 {example}。",
+        "sort": "请你根据提供的广告台词顺序，将视频片段进行排序，使第 i 个片段配合第 i 句台词播放。"
+        "【输出要求】1）每个视频片段编号恰好输出一次；2）按播放顺序排列。只输出编号，例如 {example}。",
+        "script": "请为每个视频片段写一句中文台词，要求口语自然连贯、贴合画面、符合商品和品牌信息。"
+        "【输出要求】1）只输出与视频片段数量相同的台词行数；2）每行对应一个视频片段，"
+        "顺序与视频片段顺序一致。只输出台词，不要编号或引号。",
+        "music": "请根据广告的商品信息、台词以及视频片段，从编号的曲目中选择背景音乐。"
+        "【输出要求】1）只输出一首曲目的编号，例如 {example}；2）禁止输出任何解释、引号或额外符号。",
+    },
 }
 _EXAMPLES = {
     0: {"select": "[0, 2, 5]", "sort": "[2, 0, 1]", "music": "0"},
     1: {"select": "[1, 3, 6]", "sort": "[3, 1, 2]", "music": "1"},
 }
+#: Headings and small words of the user turn.
+_WORDS = {
+    "en": {
+        "script": "Ad script ({n} lines):",
+        "pool": "Candidate clips ({n}, some of them unrelated):",
+        "shuffled": "Clips in random order ({n}):",
+        "ordered": "Clips in playing order ({n}):",
+        "tracks": "Music tracks ({n}):",
+        "no caption": "(no caption)",
+        "seconds": " ({seconds:.1f} s)",
+    },
+    "zh": {
+        "script": "【广告台词如下】共{n}句",
+        "pool": "【视频片段素材（含不相关的样本）】共{n}个",
+        "shuffled": "【视频片段如下】（顺序已打乱）共{n}个",
+        "ordered": "【视频片段如下】（按播放顺序）共{n}个",
+        "tracks": "【背景音乐曲目】共{n}首",
+        "no caption": "（无画面描述）",
+        "seconds": "（{seconds:.1f} 秒）",
+    },
+}
+#: The closing request sentence of each task and language: what the answer must satisfy.
+_REQUESTS = {
+    "en": {
+        "select": "Select the {count} clips that belong in this ad. Answer with a list of "
+        "{count} different indices from {lo} to {hi}.",
+        "sort": "Order these {n} clips to match the script. Answer with a list of all {n} "
+        "indices from {lo} to {hi}, each once, in playing order.",
+        "script": "Write {n} lines, one for each clip, in clip order. Answer with exactly {n} "
+        "lines.",
+        "music": "Choose the background music for this ad. Answer with the number of one "
+        "track, from {lo} to {hi}.",
+    },
+    "zh": {
+        "select": "【现在请输出相关的视频片段编号】共{count}个，互不相同，范围 {lo} 到 {hi}。",
+        "sort": "【现在请输出按正确顺序排列的视频片段编号序列】全部{n}个编号，范围 {lo} 到 {hi}，"
+        "每个一次。",
+        "script": "【现在开始输出台词】请恰好输出{n}行台词。",
+        "music": "【现在请输出背景音乐曲目的编号】一首，范围 {lo} 到 {hi}。",
+    },
+}
+LANGUAGES = tuple(_REQUESTS)
 
-#: The closing request sentence of each task; the groups are what the answer must satisfy.
-REQUEST_SELECT = re.compile(
-    r"Answer with a list of (?P<count>\d+) different indices from (?P<lo>\d+) to (?P<hi>\d+)\."
-)
-REQUEST_SORT = re.compile(
-    r"Answer with a list of all (?P<n>\d+) indices from (?P<lo>\d+) to (?P<hi>\d+), each once"
-)
-REQUEST_SCRIPT = re.compile(r"Answer with exactly (?P<n>\d+) lines")
-REQUEST_MUSIC = re.compile(
-    r"Answer with the number of one track, from (?P<lo>\d+) to (?P<hi>\d+)\."
-)
+
+def _request_pattern(sentence: str) -> re.Pattern[str]:
+    """A request sentence as a regex whose named groups are its numbers (a name used twice
+    must repeat the same number)."""
+    pattern, seen = re.escape(sentence), set()
+    for name in re.findall(r"\{(\w+)\}", sentence):
+        placeholder = re.escape("{" + name + "}")
+        group = f"(?P={name})" if name in seen else rf"(?P<{name}>\d+)"
+        pattern = pattern.replace(placeholder, group, 1)
+        seen.add(name)
+    return re.compile(pattern)
+
+
+_PATTERNS = {
+    task: [_request_pattern(_REQUESTS[lang][task]) for lang in LANGUAGES] for task in _RULES["en"]
+}
+
+
+def requested(task: str, text: str) -> dict[str, int] | None:
+    """The numbers of ``task``'s request sentence found in ``text`` (either language)."""
+    for pattern in _PATTERNS[task]:
+        if match := pattern.search(text):
+            return {key: int(value) for key, value in match.groupdict().items()}
+    return None
 
 
 @dataclass(frozen=True)
@@ -100,9 +189,9 @@ class TaskPrompt:
         return [{"role": "system", "content": self.system}, user_message(list(self.user))]
 
 
-def system_prompt(task: str, images: bool, base: int) -> str:
-    rule = _RULES[task].format(example=_EXAMPLES[base].get(task, ""))
-    return _INTRO.format(shown=_SHOWN[images]) + "\n" + rule
+def system_prompt(task: str, images: bool, base: int, lang: str = "en") -> str:
+    rule = _RULES[lang][task].format(example=_EXAMPLES[base].get(task, ""))
+    return _INTRO[lang].format(shown=_SHOWN[lang][images]) + "\n" + rule
 
 
 def select_prompt(
@@ -117,21 +206,12 @@ def select_prompt(
 ) -> TaskPrompt:
     lo, hi = base, base + len(clips) - 1
     parts = _head(product, script, lang)
-    parts += _clips(f"Candidate clips ({len(clips)}):", clips, base)
-    parts.append(
-        f"\n\nSelect the {count} clips that belong in this ad. Answer with a list of {count} "
-        f"different indices from {lo} to {hi}."
-    )
-    expected = f"a list of {count} different clip indices from {lo} to {hi}, like {_EXAMPLES[base]['select']}"
-    return TaskPrompt(
-        "select",
-        system_prompt("select", images, base),
-        tuple(parts),
-        len(clips),
-        base,
-        count,
-        expected,
-    )
+    parts += _clips(_WORDS[lang]["pool"].format(n=len(clips)), clips, base, lang)
+    parts.append("\n\n" + _REQUESTS[lang]["select"].format(count=count, lo=lo, hi=hi))
+    example = _EXAMPLES[base]["select"]
+    expected = f"a list of {count} different clip indices from {lo} to {hi}, like {example}"
+    system = system_prompt("select", images, base, lang)
+    return TaskPrompt("select", system, tuple(parts), len(clips), base, count, expected)
 
 
 def sort_prompt(
@@ -145,32 +225,23 @@ def sort_prompt(
 ) -> TaskPrompt:
     n, lo, hi = len(clips), base, base + len(clips) - 1
     parts = _head(product, script, lang)
-    parts += _clips(f"Clips in random order ({n}):", clips, base)
-    parts.append(
-        f"\n\nOrder these {n} clips to match the script. Answer with a list of all {n} indices "
-        f"from {lo} to {hi}, each once, in playing order."
-    )
+    parts += _clips(_WORDS[lang]["shuffled"].format(n=n), clips, base, lang)
+    parts.append("\n\n" + _REQUESTS[lang]["sort"].format(n=n, lo=lo, hi=hi))
     expected = f"a list of all {n} clip indices from {lo} to {hi}, each exactly once"
-    return TaskPrompt(
-        "sort", system_prompt("sort", images, base), tuple(parts), n, base, None, expected
-    )
+    system = system_prompt("sort", images, base, lang)
+    return TaskPrompt("sort", system, tuple(parts), n, base, None, expected)
 
 
 def script_prompt(
     product: Product, clips: Sequence[ClipView], *, base: int, lang: str, images: bool
 ) -> TaskPrompt:
     n = len(clips)
-    parts: list[Part] = [product_facts(product, lang)]
-    parts += _clips(f"Clips in playing order ({n}):", clips, base)
-    language = " Write the lines in Chinese." if lang == "zh" else ""
-    parts.append(
-        f"\n\nWrite {n} lines, one for each clip, in clip order.{language} Answer with exactly "
-        f"{n} lines."
-    )
+    parts: list[Part] = [product_facts(product, lang, omit_empty=True)]
+    parts += _clips(_WORDS[lang]["ordered"].format(n=n), clips, base, lang)
+    parts.append("\n\n" + _REQUESTS[lang]["script"].format(n=n))
     expected = f"exactly {n} non-empty lines of script, one per clip"
-    return TaskPrompt(
-        "script", system_prompt("script", images, base), tuple(parts), n, base, n, expected
-    )
+    system = system_prompt("script", images, base, lang)
+    return TaskPrompt("script", system, tuple(parts), n, base, n, expected)
 
 
 def music_prompt(
@@ -185,17 +256,13 @@ def music_prompt(
 ) -> TaskPrompt:
     n, lo, hi = len(tracks), base, base + len(tracks) - 1
     parts = _head(product, script, lang)
-    parts += _clips(f"Clips in playing order ({len(clips)}):", clips, base)
+    parts += _clips(_WORDS[lang]["ordered"].format(n=len(clips)), clips, base, lang)
     listed = "\n".join(f"{i} {describe_track(t)}" for i, t in enumerate(tracks, start=base))
-    parts.append(f"\n\nMusic tracks ({n}):\n{listed}")
-    parts.append(
-        f"\n\nChoose the background music for this ad. Answer with the number of one track, "
-        f"from {lo} to {hi}."
-    )
+    parts.append(f"\n\n{_WORDS[lang]['tracks'].format(n=n)}\n{listed}")
+    parts.append("\n\n" + _REQUESTS[lang]["music"].format(lo=lo, hi=hi))
     expected = f"the number of one track from {lo} to {hi}, like {_EXAMPLES[base]['music']}"
-    return TaskPrompt(
-        "music", system_prompt("music", images, base), tuple(parts), n, base, None, expected
-    )
+    system = system_prompt("music", images, base, lang)
+    return TaskPrompt("music", system, tuple(parts), n, base, None, expected)
 
 
 def describe_track(candidate: MusicCandidate) -> str:
@@ -209,14 +276,16 @@ def describe_track(candidate: MusicCandidate) -> str:
 
 def _head(product: Product, script: Sequence[str], lang: str) -> list[Part]:
     numbered = "\n".join(f"{i}. {' '.join(s.split())}" for i, s in enumerate(script, start=1))
-    return [f"{product_facts(product, lang)}\n\nScript ({len(script)} sentences):\n{numbered}"]
+    heading = _WORDS[lang]["script"].format(n=len(script))
+    return [f"{product_facts(product, lang, omit_empty=True)}\n\n{heading}\n{numbered}"]
 
 
-def _clips(heading: str, clips: Sequence[ClipView], base: int) -> list[Part]:
+def _clips(heading: str, clips: Sequence[ClipView], base: int, lang: str) -> list[Part]:
+    words = _WORDS[lang]
     parts: list[Part] = [f"\n\n{heading}"]
     for number, clip in enumerate(clips, start=base):
-        caption = " ".join(clip.caption.split()) or "(no caption)"
-        length = "" if clip.duration is None else f" ({clip.duration:.1f} s)"
+        caption = " ".join(clip.caption.split()) or words["no caption"]
+        length = "" if clip.duration is None else words["seconds"].format(seconds=clip.duration)
         parts.append(f"\n[{number}] {caption}{length}")
         if clip.image is not None:
             parts.append(clip.image)

@@ -67,9 +67,11 @@ def test_select_sends_facts_script_and_captions(server, fast_options):
     assert selection.indices == (0, 1, 2) and selection.scores == ()
     request = server.requests[0]
     system, user = request.messages[0]["content"], request.text()
-    assert "Task: from a pool of candidate clips, select" in system and "[0, 2, 5]" in system
-    assert "Product: Trail Runner 2\nBrand: Acme" in user
-    assert "Script (3 sentences):\n1. Light as air.\n2. Rain? No problem." in user
+    assert "select the relevant video clips from the pool provided" in system
+    assert "no number may repeat" in system and "[0, 2, 5]" in system
+    assert "Product: Trail Runner 2\nBrand: Acme\nCategory: shoes\nSelling points: light" in user
+    assert "Ad script (3 lines):\n1. Light as air.\n2. Rain? No problem." in user
+    assert "Candidate clips (6, some of them unrelated):" in user
     assert "[0] a shoe on a scale (0.5 s)\n[1] rain on a shoe (0.5 s)" in user
     assert user.endswith("Answer with a list of 3 different indices from 0 to 5.")
     assert request.images() == []
@@ -254,8 +256,107 @@ def test_write_script_in_chinese(server, fast_options):
     zh_clips = [Candidate(clip=c.clip, caption="鞋子特写") for c in clips(2)]
     script = backbone(fast_options).write_script(product, zh_clips)
     assert script.sentences == ("轻如空气。", "雨天无忧。") and script.language == "zh"
+    system, user = server.requests[0].messages[0]["content"], server.requests[0].text()
+    assert system.startswith("你是专业的视频剪辑师")
+    assert (
+        "请为每个视频片段写一句中文台词，要求口语自然连贯、贴合画面、符合商品和品牌信息。" in system
+    )
+    assert (
+        "【商品】轻跑鞋\n【品牌】阿克米\n【卖点】轻；防水\n\n【视频片段如下】（按播放顺序）共2个"
+        in user
+    )
+    assert "【类目】" not in user and "无" not in user  # an empty field is left out
+    assert user.endswith("【现在开始输出台词】请恰好输出2行台词。")
+
+
+def test_a_chinese_ad_is_asked_in_chinese_without_empty_fields(server, fast_options):
+    answering(server, "[4, 0, 2]", "2,0,1")
+    product = Product(name="冷泡茶", selling_points=("零糖",))
+    script = Script(sentences=("清晨采摘茶叶", "冰块落进茶杯", "零糖配方"))
+    zh = [Candidate(clip=c.clip, caption=f"画面{i}") for i, c in enumerate(clips())]
+    chosen = backbone(fast_options)
+    assert chosen.select(product, script, zh, 3).indices == (0, 2, 4)
+    assert chosen.sort(product, script, zh[:3]).order == (2, 0, 1)
+    select, sort = (request.messages for request in server.requests)
+    assert (
+        "请你根据商品信息和广告台词，从提供的素材池中选择相关的视频片段，并输出它们的编号。"
+        in select[0]["content"]
+    )
+    assert (
+        "【输出要求】1）只输出要求数量的视频片段编号；2）输出的视频片段编号不能有重复。"
+        in select[0]["content"]
+    )
     user = server.requests[0].text()
-    assert "【商品】轻跑鞋" in user and "Write the lines in Chinese." in user
+    assert "【商品】冷泡茶\n【卖点】零糖\n\n【广告台词如下】共3句\n1. 清晨采摘茶叶" in user
+    assert "【品牌】" not in user and "【类目】" not in user and "无" not in user
+    assert "【视频片段素材（含不相关的样本）】共6个\n[0] 画面0（0.5 秒）" in user
+    assert user.endswith("【现在请输出相关的视频片段编号】共3个，互不相同，范围 0 到 5。")
+    assert "请你根据提供的广告台词顺序，将视频片段进行排序" in sort[0]["content"]
+    assert (
+        server.requests[1]
+        .text()
+        .endswith(
+            "【现在请输出按正确顺序排列的视频片段编号序列】全部3个编号，范围 0 到 2，每个一次。"
+        )
+    )
+
+
+def test_an_english_ad_leaves_empty_fields_out_and_untimed_clips_have_no_length(
+    server, fast_options
+):
+    answering(server, "[1, 0]")
+    bare = Product(name="Juice")
+    untimed = [Candidate(clip=c.clip, caption=c.caption, timed=False) for c in clips(2)]
+    backbone(fast_options).sort(bare, Script(sentences=("a", "b")), untimed)
+    user = server.requests[0].text()
+    assert "Product: Juice\n\nAd script (2 lines):" in user
+    assert "Brand:" not in user and "Category:" not in user and ": -" not in user
+    assert "[0] a shoe on a scale\n[1] rain on a shoe\n" in user  # no invented "(1.0 s)"
+
+
+@pytest.mark.parametrize(
+    ("answer", "base", "order", "repairs"),
+    [
+        ("8,6,4,5,1,2,3,7", 1, (7, 5, 3, 4, 0, 1, 2, 6), ()),  # the paper's own answer
+        ("7,5,3,4,0,1,2,6", 0, (7, 5, 3, 4, 0, 1, 2, 6), ()),
+        ("8,6,4,5,1,2,3,7", 0, (7, 5, 3, 4, 0, 1, 2, 6),
+         ("read as numbered from 1 (a permutation of 1..8)",)),
+        ("7，5，3，4，0，1，2，6。", 0, (7, 5, 3, 4, 0, 1, 2, 6), ()),
+        ("[7, 5, 3, 4, 0, 1, 2, 6]", 0, (7, 5, 3, 4, 0, 1, 2, 6), ()),
+        ('{"order": [7, 5, 3, 4, 0, 1, 2, 6]}', 0, (7, 5, 3, 4, 0, 1, 2, 6),
+         ("ignored the text around the list ('{\"order\": }')",)),
+        ("```\n7,5,3,4,0,1,2,6\n```", 0, (7, 5, 3, 4, 0, 1, 2, 6),
+         ("took the answer out of its code fence",)),
+    ],
+)  # fmt: skip
+def test_sort_answers_bare_as_json_or_as_a_list(server, fast_options, answer, base, order, repairs):
+    answering(server, answer)
+    eight = [Candidate(clip=Clip(f"s{i}", 0.0, 1.0), caption=f"clip {i}") for i in range(8)]
+    chosen = backbone(fast_options, index_base=base, reask=False)
+    assert chosen.sort(PRODUCT, SCRIPT, eight).order == order
+    assert chosen.last_repairs == repairs
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("0,0,1", "index 0 appears twice at character 2"),
+        ("0,1,9", "index 9 is out of range 0..2 at character 4"),
+        ("0,1", "2 of the 3 clips ordered"),
+        ("0,1,2 or 2,1,0", "no list [...] found"),
+        ("0,,1,2", "no list [...] found"),
+    ],
+)
+def test_malformed_bare_answers_are_errors_not_guesses(server, fast_options, answer, message):
+    answering(server, answer)
+    with pytest.raises(AutocutError) as caught:
+        backbone(fast_options, reask=False).sort(PRODUCT, SCRIPT, clips(3))
+    assert message in str(caught.value)
+
+
+def test_select_reads_a_bare_answer(server, fast_options):
+    answering(server, "5,1,3")
+    assert backbone(fast_options).select(PRODUCT, SCRIPT, clips(), 3).indices == (1, 3, 5)
 
 
 # --- music -----------------------------------------------------------------------------------
@@ -322,7 +423,9 @@ def test_images_are_middle_frames_as_jpeg(server, fast_options, tiny_video):
 
 
 def test_images_need_the_footage_file(server, fast_options):
-    with pytest.raises(AutocutError, match=r"3 of the 3 clips have no footage file .*e\.g\. clip 0"):
+    with pytest.raises(
+        AutocutError, match=r"3 of the 3 clips have no footage file .*e\.g\. clip 0"
+    ):
         backbone(fast_options, images=True).sort(PRODUCT, SCRIPT, clips(3))
 
 

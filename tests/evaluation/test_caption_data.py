@@ -153,3 +153,35 @@ def test_the_trained_model_is_blind_on_caption_data(tmp_path):
     with pytest.raises(InputError, match=r"backbone 'lm' cannot see(.|\n)*none of the 6 clips "
                        r"has video tokens"):  # fmt: skip
         evaluate(data, lm, tmp_path / "lm", tasks=["select", "sort"], plots=False)
+
+
+def test_openai_on_chinese_caption_data_is_asked_in_chinese_and_malformed_answers_count(
+    cli, tmp_path
+):
+    """A real loopback chat server: the paper's bare answer is read, a repeated index is a
+    malformed answer (an error, scored as invalid), never a guess."""
+    from autocut_core.testing.chat_server import LocalChatServer, Reply
+
+    data = write_ads(tmp_path / "zh.jsonl", ZH_ADS)
+    with LocalChatServer() as server:
+        server.push(Reply.text("0,1,2"), Reply.text("0,0"))
+        code, stdout, stderr = cli(
+            "eval", "--data", str(data), "--backbone", "openai",
+            "--backbone-opt", f"base_url={server.url}", "--backbone-opt", "api_key_env=\"\"",
+            "--backbone-opt", "cache=false", "--backbone-opt", "reask=false",
+            "--backbone-opt", "max_retries=0", "--task", "sort", "-o", str(tmp_path / "e"),
+            "--no-plots", "--json",
+        )  # fmt: skip
+        requests = [request.text() for request in server.requests]
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["run"] == {"scored": 2, "skipped": 0, "errors": 1,
+                              "seconds": summary["run"]["seconds"]}  # fmt: skip
+    (system,) = summary["systems"]
+    assert system["errors"] == {"sort": 1} and system["metrics"]["sort"]["valid"] == 0.5
+    assert all("请你根据提供的广告台词顺序，将视频片段进行排序" in text for text in requests)
+    assert "【商品】冷泡茶\n【品牌】山岚\n【卖点】零糖；冷泡" in requests[0]
+    assert "【商品】东北大米\n\n【广告台词如下】" in requests[1]  # no 【品牌】无
+    assert "秒）" not in requests[0] and "（2.0 秒）" in requests[1]  # times only where known
+    results = [json.loads(line) for line in (tmp_path / "e" / "results.jsonl").open()]
+    assert "index 0 appears twice" in results[1]["error"]
