@@ -63,7 +63,7 @@ class OpenAISettings(ChatSettings):
         False, description="Ask for token log-probabilities and report them as scores"
     )
     language: Literal["auto", "en", "zh"] = Field(
-        "auto", description="Labels of the product facts and the language of written lines"
+        "auto", description="Language of the prompts (auto: the ad's, from its name and script)"
     )
 
 
