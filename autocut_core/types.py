@@ -129,7 +129,8 @@ class Candidate:
     source_path: str = ""
     #: Who wrote ``caption``: ``sidecar`` (a file a person put beside the video),
     #: ``captioner:<name>:<model>:v<version>`` (`autocut caption`), ``file name`` (its words);
-    #: empty when the caller did not say (a test, an evaluation record).
+    #: ``caption data`` (a caption ad's file, read by `autocut eval`); empty when the caller
+    #: did not say (a test, an SFT evaluation record).
     caption_source: str = ""
     #: False when the clip's span is not known (caption data without times): ``clip.start``
     #: and ``clip.end`` are then placeholders that a backbone must not show or read from.

@@ -124,6 +124,7 @@ def candidates_of(sample: EvalSample[SftRecord], clip_text: str = "prompt") -> l
                 tokens=clip.tokens,
                 caption=caption,
                 source_path=clip.source_path,
+                caption_source="caption data" if caption and caption == clip.caption else "",
                 timed=clip.timed,
             )
         )
