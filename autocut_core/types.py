@@ -7,6 +7,7 @@ through :mod:`autocut_core.serde`, which imports pydantic only when it is used.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,9 +17,12 @@ Modality = Literal["image", "audio", "text"]
 Fit = Literal["crop", "pad"]
 Transition = Literal["cut", "crossfade"]
 TrimStrategy = Literal["by-frame", "by-clip"]
+#: What a sentence does in the ad (:mod:`autocut_core.editing.roles`); "" = not known.
+Role = Literal["", "hook", "selling-point", "proof", "cta"]
 
 # Validation of user files rejects unknown fields, so a misspelt key is an error, not a default.
 _FORBID_EXTRA = {"extra": "forbid"}
+_HEX_RGB = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,18 @@ class Script:
 
     sentences: tuple[str, ...]
     language: str | None = None
+    #: One role per sentence (marked in the script or inferred), or empty when unknown.
+    roles: tuple[Role, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.roles and len(self.roles) != len(self.sentences):
+            raise ValueError(
+                f"script has {len(self.sentences)} sentences but {len(self.roles)} roles"
+            )
+
+    def role(self, index: int) -> Role:
+        """The role of sentence ``index`` ("" when the script has none)."""
+        return self.roles[index] if self.roles else ""
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -278,6 +294,8 @@ class Slot:
     edited: bool = False
     #: Why this clip and this sentence (plans of format 2 on; None in older plans).
     evidence: SlotEvidence | None = None
+    #: What the sentence does in the ad: hook, selling-point, proof, cta ("" = unknown).
+    role: Role = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.source_in < self.source_out:
@@ -373,6 +391,33 @@ PLAN_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
+class EndCard:
+    """The closing card after the last slot: product, brand, call to action, logo, colours.
+
+    The renderer draws it in the same filter graph as the slots; its seconds count in the
+    plan's length (:func:`autocut_core.editing.timeline.total_duration`).
+    """
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    title: str
+    brand: str = ""
+    cta: str = ""
+    #: An image file (PNG/JPEG) shown above the text, scaled to a third of the frame width.
+    logo: str | None = None
+    background: str = "#000000"
+    color: str = "#FFFFFF"
+    duration: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not self.duration > 0:
+            raise ValueError(f"end card duration must be > 0, got {self.duration}")
+        for what, value in (("background", self.background), ("color", self.color)):
+            if _HEX_RGB.match(value) is None:
+                raise ValueError(f"end card {what} {value!r}: expected #RRGGBB")
+
+
+@dataclass(frozen=True)
 class EditPlan:
     """The timeline a renderer turns into an MP4; the contract between deciding and rendering."""
 
@@ -384,6 +429,7 @@ class EditPlan:
     product: Product | None = None
     pipeline: str = ""
     format_version: int = PLAN_FORMAT_VERSION
+    end_card: EndCard | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.format_version <= PLAN_FORMAT_VERSION:
@@ -394,4 +440,5 @@ class EditPlan:
 
     @property
     def duration(self) -> float:
-        return sum(slot.duration for slot in self.slots)
+        card = self.end_card.duration if self.end_card is not None else 0.0
+        return sum(slot.duration for slot in self.slots) + card

@@ -124,6 +124,52 @@ def run_command(
             "ad.variants.json with their pairwise diversity).",
         ),
     ] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option("--duration", metavar="SECONDS", help="Make the ad last exactly this long."),
+    ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform",
+            help="A length and format preset: bumper (6 s, 16:9), "
+            "story (15 s, 9:16), reel (30 s, 9:16), feed (60 s, 1:1).",
+        ),
+    ] = None,
+    beat_sync: Annotated[
+        bool,
+        typer.Option("--beat-sync/--no-beat-sync", help="Move cuts onto the music's beats."),
+    ] = False,
+    beat_tolerance: Annotated[
+        float,
+        typer.Option("--beat-tolerance", metavar="SECONDS", help="How far a cut may move."),
+    ] = 0.25,
+    with_end_card: Annotated[
+        bool,
+        typer.Option("--end-card/--no-end-card", help="End on a card: product, brand, CTA."),
+    ] = False,
+    cta: Annotated[
+        str | None, typer.Option("--cta", metavar="TEXT", help="The end card's call to action.")
+    ] = None,
+    logo: Annotated[
+        Path | None, typer.Option("--logo", metavar="IMAGE", help="The end card's logo.")
+    ] = None,
+    brand_colors: Annotated[
+        str | None,
+        typer.Option("--brand-colors", metavar="BG[,TEXT]", help="End card colours, #RRGGBB."),
+    ] = None,
+    end_card_seconds: Annotated[
+        float, typer.Option("--end-card-seconds", metavar="SECONDS", help="End card length.")
+    ] = 2.0,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            metavar="RULE",
+            help="hook-within=SECONDS, selling-points-once "
+            "or cta-last (repeatable); a broken rule is an error.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Make an ad: index the footage, let the backbone decide, voice, render.
@@ -131,10 +177,14 @@ def run_command(
     script-driven: --script is required; the backbone selects one clip per sentence.
     footage-driven: each --footage file is one clip; the backbone writes the script.
     """
+    from autocut_core.cli import craft_flags
     from autocut_core.cli.display import StageProgress
     from autocut_core.inputs import load_product, load_script
+    from autocut_core.pipelines.craft import AdCraft
     from autocut_core.pipelines.request import EditRequest, music_inputs
 
+    target = craft_flags.target_seconds(duration, platform)
+    size = size if size is not None else craft_flags.platform_format(platform)
     render = _render_overrides(
         settings.render, format=size, fit=fit, fps=fps, crossfade=crossfade, trim=trim,
         crf=crf, preset=preset, subtitles=subtitles,
@@ -144,13 +194,25 @@ def run_command(
         raise InputError(f"unknown --grounding {grounding!r}: choose index or tokens")
     if variants is not None and keep_order:
         raise InputError("--variants changes the order of the ad; it cannot --keep-order")
+    facts = load_product(product)
+    craft = AdCraft(
+        duration=target,
+        beat_sync=beat_sync,
+        beat_tolerance=beat_tolerance,
+        end_card=craft_flags.end_card(
+            facts, with_end_card, cta, logo, brand_colors, end_card_seconds
+        ),
+        rules=craft_flags.rules(rule),
+    )
     progress = StageProgress.for_command(as_json)
     request = EditRequest(
-        product=load_product(product),
+        product=facts,
         footage=tuple(footage),
         output=output,
         settings=settings,
-        script=load_script(script) if script is not None else None,
+        script=craft_flags.script_with_roles(load_script(script), facts, script)
+        if script is not None
+        else None,
         music=library,
         music_file=pinned,
         db=db,
@@ -159,6 +221,7 @@ def run_command(
         voice=voice_over,
         dry_run=dry_run,
         grounding=GROUNDING_MODES[grounding] if grounding is not None else None,
+        craft=craft,
         progress=progress,
     )
     pipeline = settings.create("pipeline")
@@ -249,13 +312,16 @@ def _report(result: EditResult, as_json: bool) -> None:
             f"{placed.start:6.2f}-{placed.end:6.2f}",
             Path(slot.source_path).name,
             f"{slot.source_in:.2f}-{slot.source_out:.2f}{held}",
-            slot.sentence,
+            f"[{slot.role}] {slot.sentence}" if slot.role else slot.sentence,
             score_label(slot),
         )
     console = display.console()
     console.print(table)
     music = Path(plan.music.path).name if plan.music else "none"
     console.print(f"music: {music}   length: {total_duration(plan):.2f} s")
+    if plan.end_card is not None:
+        card = plan.end_card
+        console.print(display.plain(f"end card: {card.duration:.2f} s, {card.cta or card.title}"))
     if result.grounding:
         kept = sum(not found.changed for found in result.grounding)
         console.print(

@@ -63,10 +63,35 @@ def place(plan: EditPlan) -> list[Placement]:
     return placements
 
 
-def total_duration(plan: EditPlan) -> float:
-    """Length of the rendered ad in seconds."""
+def slots_end(plan: EditPlan) -> float:
+    """Where the last slot ends on the output: the end card (if any) starts here."""
     placements = place(plan)
     return placements[-1].end if placements else 0.0
+
+
+def total_duration(plan: EditPlan) -> float:
+    """Length of the rendered ad in seconds: the slots, then the end card."""
+    card = plan.end_card.duration if plan.end_card is not None else 0.0
+    return slots_end(plan) + card
+
+
+def with_length(slot: Slot, length: float, source_duration: float | None) -> Slot:
+    """``slot`` lasting ``length`` output seconds, footage first, then a held last frame.
+
+    Longer footage is trimmed from its end. Shorter footage runs on to the end of its shot
+    (``slot.shot_end``; without one, the end of its source, ``source_duration``, when known)
+    and the last frame is held for whatever is still missing: running on past a cut would
+    show the next shot under this sentence. Fitting to a voice line, to a target length and
+    to a beat all change a slot's length this one way.
+    """
+    footage = slot.source_out - slot.source_in
+    if footage >= length:
+        return replace(slot, source_out=slot.source_in + length, hold=0.0)
+    limit = slot.shot_end if slot.shot_end is not None else source_duration
+    available_end = slot.source_out if limit is None else max(slot.source_out, limit)
+    source_out = min(available_end, slot.source_in + length)
+    hold = length - (source_out - slot.source_in)
+    return replace(slot, source_out=source_out, hold=round(max(0.0, hold), 6))
 
 
 def fit_slot_to_voice(
@@ -75,23 +100,17 @@ def fit_slot_to_voice(
     """Make ``slot`` last exactly as long as its voice line needs, never cutting the voice.
 
     The slot must cover the voice, the tail of silence and the part the next slot's
-    crossfade hides. Longer footage is trimmed from its end. Shorter footage runs on to the
-    end of its shot (``slot.shot_end``; for a slot without one, the end of its source,
-    ``source_duration``, when known) and the last frame is held for whatever is still
-    missing: running on past a cut would show the next shot under this sentence. Slots
-    without a voice line are left as they are.
+    crossfade hides (:func:`with_length` says how footage and a held frame make it up).
+    Slots without a voice line are left as they are.
     """
     if slot.voice_duration is None:
         return slot
-    needed = max(MIN_SLOT, slot.voice_duration + tail + overlap)
-    footage = slot.source_out - slot.source_in
-    if footage >= needed:
-        return replace(slot, source_out=slot.source_in + needed, hold=0.0)
-    limit = slot.shot_end if slot.shot_end is not None else source_duration
-    available_end = slot.source_out if limit is None else max(slot.source_out, limit)
-    source_out = min(available_end, slot.source_in + needed)
-    hold = needed - (source_out - slot.source_in)
-    return replace(slot, source_out=source_out, hold=round(max(0.0, hold), 6))
+    return with_length(slot, voice_length(slot, overlap, tail), source_duration)
+
+
+def voice_length(slot: Slot, overlap: float = 0.0, tail: float = VOICE_TAIL) -> float:
+    """The shortest a voiced slot may last: its line, the tail and the crossfade's share."""
+    return max(MIN_SLOT, (slot.voice_duration or 0.0) + tail + overlap)
 
 
 def fit_plan_to_voice(

@@ -45,6 +45,7 @@ class FootageDrivenPipeline(Pipeline):
                     # Written lines describe their own clip: they move with it.
                     lines = tuple(script.sentences[i] for i in ordering.order)
                     script = Script(sentences=lines, language=script.language)
+            script = steps.with_roles(request, script)
             return steps.conclude(
                 request,
                 material,

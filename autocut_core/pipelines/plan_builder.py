@@ -24,6 +24,7 @@ from autocut_core.types import (
     MusicCue,
     Product,
     RenderSettings,
+    Role,
     Slot,
     Track,
 )
@@ -62,6 +63,7 @@ def build_slots(
     render: RenderSettings,
     source_durations: Mapping[str, float],
     scores: Sequence[float | None] = (),
+    roles: Sequence[Role] = (),
 ) -> tuple[Slot, ...]:
     """One slot per (clip, sentence) pair, in playing order; each knows where its shot ends.
 
@@ -83,6 +85,7 @@ def build_slots(
                 sentence=sentence,
                 score=scores[index] if index < len(scores) else None,
                 shot_end=end,
+                role=roles[index] if index < len(roles) else "",
             )
         )
     return tuple(slots)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from autocut_core.pipelines.craft import AdCraft
 from autocut_core.progress import SILENT, Reporter
 from autocut_core.types import EditPlan, Product, RenderSettings, Script
 
@@ -78,6 +79,8 @@ class EditRequest:
     voice: bool = True
     dry_run: bool = False
     grounding: Grounding | None = None
+    #: Target length, end card, beat sync and ad rules (:mod:`autocut_core.pipelines.craft`).
+    craft: AdCraft = field(default_factory=AdCraft)
     progress: Reporter = field(default=SILENT, compare=False)
     #: A backbone already built from ``settings`` to use instead of a new one: the studio
     #: keeps one per project, so its models load once, not per run and again for ranking.

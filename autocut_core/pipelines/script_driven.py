@@ -23,6 +23,7 @@ class ScriptDrivenPipeline(Pipeline):
         script = request.script
         if script is None:
             raise InputError("the script-driven pipeline needs a script: --script FILE")
+        script = steps.with_roles(request, script)
         backbone = steps.make_backbone(request, {"select"})
         with steps.offered(request, backbone, gather.shot_candidates) as (
             material, shots, tracks,

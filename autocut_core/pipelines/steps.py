@@ -58,6 +58,16 @@ def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
     return backbone
 
 
+def with_roles(request: EditRequest, script: Script) -> Script:
+    """``script`` with a role per sentence (:mod:`autocut_core.editing.roles`)."""
+    from autocut_core.editing.roles import with_roles as assign
+
+    try:
+        return assign(script, request.product)
+    except ValueError as error:
+        raise InputError(f"the script: {error}") from None
+
+
 def make_voice(request: EditRequest) -> Voice | None:
     return request.settings.create("voice") if request.voice else None
 
@@ -166,8 +176,9 @@ def conclude(
     (:mod:`~autocut_core.pipelines.variants`), grounding (under ``--grounding tokens``,
     among the ``pool`` the backbone was offered), music, evidence (runner-ups from
     ``pool_scores``, one row of pool scores per clip; ``bases``, per clip, what its choice
-    rested on), voice, fit, render."""
+    rested on), voice, fit, render, ad craft (:mod:`autocut_core.pipelines.craft`)."""
     from autocut_core.pipelines import plan_builder, trace, variants
+    from autocut_core.pipelines.craft import apply_craft
     from autocut_core.pipelines.grounding import ground
 
     if len(bases) == len(clips):
@@ -183,7 +194,7 @@ def conclude(
     )
     durations = material.durations()
     slots = plan_builder.build_slots(
-        clips, script.sentences, request.render, durations, slot_scores
+        clips, script.sentences, request.render, durations, slot_scores, script.roles
     )
     evidence = trace.slot_evidence(clips, script.sentences, slot_scores, pool or clips,
                                    pool_scores, request.product, f"backbone {backbone.name}",
@@ -192,7 +203,9 @@ def conclude(
     slots = speak(slots, make_voice(request), request.assets, request.progress)
     cue = trace.with_music_evidence(plan_builder.music_cue(track), music_evidence)
     plan = plan_builder.assemble(slots, cue, request.render, request.product, pipeline, durations)
-    result = finish(request, plan, material.notes + grounding_notes + notes, warnings)
+    crafted = apply_craft(request.craft, plan, durations, request.assets, request.progress)
+    notes = [*material.notes, *grounding_notes, *notes, *crafted.notes]
+    result = finish(request, crafted.plan, notes, [*warnings, *crafted.warnings])
     return replace(result, grounding=tuple(grounded), evidence=tuple(bases))
 
 

@@ -42,6 +42,8 @@ class FrameLayout:
     #: overlaps[i]: frames slot i and slot i+1 share (a crossfade); 0 is a cut.
     overlaps: tuple[int, ...]
     total_frames: int
+    #: Frames of the end card after the last slot (0: none).
+    card_frames: int = 0
 
     def seconds(self, frames: int) -> float:
         return float(frames / self.fps)
@@ -91,4 +93,11 @@ def frame_layout(plan: EditPlan) -> FrameLayout:
         max(0, slots[i].start + slots[i].frames - slots[i + 1].start) for i in range(len(slots) - 1)
     )
     total = slots[-1].start + slots[-1].frames if slots else 0
-    return FrameLayout(fps, tuple(slots), overlaps, total)
+    card = 0
+    if plan.end_card is not None and placements:
+        card = frame_at(placements[-1].end + plan.end_card.duration) - total
+        if card < 1:
+            raise InputError(
+                f"the end card lasts {plan.end_card.duration:.3f} s, less than one frame"
+            )
+    return FrameLayout(fps, tuple(slots), overlaps, total + card, card)

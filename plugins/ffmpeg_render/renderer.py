@@ -4,7 +4,8 @@ Order of work, each step failing early with an error that names what is wrong:
 
 1. check the render settings and every file the plan names (:mod:`sources`);
 2. round the timeline to frames (:mod:`layout`) and pick the encoder (:mod:`encoders`);
-3. write the ASS subtitles into a private working folder;
+3. write the ASS subtitles (and the end card's text, :mod:`.end_card`) into a private
+   working folder;
 4. measure the loudness of the sound mix, encode it and check its true peak (quick
    audio-only ffmpeg runs, :mod:`.loudness`);
 5. render picture and subtitles in one ffmpeg run with one filter graph, the sound copied
@@ -29,6 +30,7 @@ from autocut_plugins.ffmpeg_render.encoders import (
     describe_auto,
     select_encoder,
 )
+from autocut_plugins.ffmpeg_render.end_card import END_CARD_FILE, card_ass, check_end_card
 from autocut_plugins.ffmpeg_render.ffmpeg import RenderError, listed, run_ffmpeg
 from autocut_plugins.ffmpeg_render.graph import Graph, InputList, rate
 from autocut_plugins.ffmpeg_render.layout import FrameLayout, frame_layout
@@ -51,7 +53,7 @@ log = logging.getLogger(__name__)
 #: Filters the graph uses that a minimal ffmpeg build may lack.
 REQUIRED_FILTERS = (
     "ass", "subtitles", "xfade", "sidechaincompress", "loudnorm", "tpad", "amix", "adelay",
-    "anullsrc", "afade", "apad", "atrim", "concat", "asplit",
+    "anullsrc", "afade", "apad", "atrim", "concat", "asplit", "color", "overlay",
 )  # fmt: skip
 REQUIRED_ENCODERS = ("libx264", "aac")
 OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
@@ -78,6 +80,8 @@ class FfmpegRenderer(Renderer[FfmpegRendererSettings]):
         settings = self.settings
         output = Path(os.path.abspath(output))
         check_render_settings(plan.render)
+        if plan.end_card is not None:
+            check_end_card(plan.end_card)
         _check_output(plan, output)
         layout = frame_layout(plan)
         checked = check_inputs(plan, layout)
@@ -88,11 +92,14 @@ class FfmpegRenderer(Renderer[FfmpegRendererSettings]):
             work = Path(folder)
             if burn:
                 (work / SUBTITLE_FILE).write_text(ass_text(cues, plan.render), encoding="utf-8")
+            if plan.end_card is not None:
+                card_text = card_ass(plan.end_card, plan.render, layout.seconds(layout.card_frames))
+                (work / END_CARD_FILE).write_text(card_text, encoding="utf-8")
             sound = encode_sound(plan, layout, checked, work, settings.timeout,
                                  settings.audio_bitrate)  # fmt: skip
             graph, inputs = Graph(), InputList()
             video = video_graph(graph, inputs, layout, plan.render, burn, encoder.upload,
-                                checked.footage)  # fmt: skip
+                                checked.footage, plan.end_card)  # fmt: skip
             audio = inputs.add(str(sound))
             (work / "graph.txt").write_text(graph.text(), encoding="utf-8")
             with atomic_path(output) as partial:

@@ -33,7 +33,7 @@ from autocut_plugins.ffmpeg_render.graph import Graph, InputList, number, rate
 from autocut_plugins.ffmpeg_render.layout import FrameLayout, SlotFrames
 
 from autocut_core.media import ProbeResult
-from autocut_core.types import RenderSettings
+from autocut_core.types import EndCard, RenderSettings
 
 #: The subtitle file's name inside the render's working folder (ffmpeg runs there).
 SUBTITLE_FILE = "subtitles.ass"
@@ -159,13 +159,15 @@ def video_graph(
     burn_subtitles: bool,
     upload: str = "",
     footage: Mapping[str, ProbeResult] | None = None,
+    end_card: EndCard | None = None,
 ) -> str:
     """Add the picture's chains; returns the label of the finished picture.
 
     ``footage`` holds the sources' probes (the renderer's :func:`check_inputs` made them): a
     slot's end guard is half a frame of its source. A source without one is taken to run at
     ``_FALLBACK_SOURCE_FPS``, a guard small enough never to drop a real frame and exact for
-    sources with fine ticks (MP4), not for AVI's one tick per frame.
+    sources with fine ticks (MP4), not for AVI's one tick per frame. An ``end_card`` is
+    joined after the last slot (:mod:`.end_card`), before the subtitles are burned in.
     """
     probes = footage or {}
     sources = add_slot_inputs(inputs, layout)
@@ -175,6 +177,11 @@ def video_graph(
         for source, slot_frames, source_fps in zip(sources, layout.slots, rates, strict=True)
     ]
     joined = join_slots(graph, labels, layout)
+    if end_card is not None:
+        from autocut_plugins.ffmpeg_render.end_card import card_chain
+
+        card = card_chain(graph, inputs, end_card, layout, render)
+        joined = graph.add([joined, card], ["concat=n=2:v=1:a=0"], "vcarded")
     finishing = []
     if burn_subtitles:
         finishing.append(f"ass=filename={SUBTITLE_FILE}")
