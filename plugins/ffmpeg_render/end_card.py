@@ -23,7 +23,7 @@ from autocut_plugins.ffmpeg_render.graph import Graph, InputList, number, rate
 from autocut_plugins.ffmpeg_render.layout import FrameLayout
 
 from autocut_core.errors import InputError
-from autocut_core.media import MediaError, probe
+from autocut_core.media import MediaError, frame_jpeg
 from autocut_core.output.subtitles import ass_color, escape_ass_text, fit_lines, font_for_text
 from autocut_core.types import EndCard, RenderSettings
 
@@ -35,17 +35,16 @@ _ROWS = {True: (0.52, 0.60, 0.72), False: (0.40, 0.50, 0.64)}
 
 def check_end_card(card: EndCard) -> None:
     """Refuse a logo that is not a readable image (colours are checked by :class:`EndCard`)."""
-    if card.logo is not None:
-        if not os.path.isfile(card.logo):
-            raise InputError(f"{card.logo}: end card logo not found")
-        try:
-            found = probe(card.logo)
-        except MediaError as error:
-            raise InputError(
-                f"{card.logo}: end card logo is not a readable image ({error.reason})"
-            ) from None
-        if not found.has_video:
-            raise InputError(f"{card.logo}: end card logo has no picture")
+    if card.logo is None:
+        return
+    if not os.path.isfile(card.logo):
+        raise InputError(f"{card.logo}: end card logo not found")
+    try:
+        frame_jpeg(card.logo, max_side=16)  # ffmpeg decodes it, as the render will
+    except MediaError as error:
+        raise InputError(
+            f"{card.logo}: end card logo is not a readable image ({error.reason})"
+        ) from None
 
 
 def card_ass(card: EndCard, render: RenderSettings, seconds: float) -> str:
