@@ -1,4 +1,5 @@
-"""A contact sheet of a plan: one thumbnail per slot with its number, output time and sentence.
+"""A contact sheet of a plan: one thumbnail per slot with its number, output time, role and
+sentence, and a tile for the end card (its colours and text) when the plan has one.
 
 A reviewer sees the whole ad on one page before watching it, and can check at a glance
 that each sentence sits on a fitting shot. Each frame is grabbed by ffmpeg from the source
@@ -34,7 +35,7 @@ from autocut_core.media.probe import find_tool, input_arguments, quote_ffmpeg, s
 from autocut_core.output.evidence_text import current_evidence, is_stale, runner_up_label
 from autocut_core.output.labels import one_line
 from autocut_core.text import detect_language
-from autocut_core.types import EditPlan
+from autocut_core.types import EditPlan, EndCard
 
 if TYPE_CHECKING:
     from PIL import ImageFont
@@ -251,8 +252,9 @@ def write_contact_sheet(plan: EditPlan, path: Path, title: str = "") -> ContactS
     evidence_lines = EVIDENCE_LINES if any(p.slot.evidence for p in placements) else 0
     caption_height = (1 + SENTENCE_LINES + evidence_lines) * line_height + MARGIN // 2
     title_height = round(TITLE_SIZE * 1.5) + MARGIN
-    columns = min(len(placements), MAX_COLUMNS, max(1, math.ceil(math.sqrt(2 * len(placements)))))
-    rows = math.ceil(len(placements) / columns)
+    count = len(placements) + (plan.end_card is not None)
+    columns = min(count, MAX_COLUMNS, max(1, math.ceil(math.sqrt(2 * count))))
+    rows = math.ceil(count / columns)
     cell = (thumb[0] + MARGIN, thumb[1] + caption_height + MARGIN)
     size = (MARGIN + columns * cell[0], title_height + rows * cell[1] + MARGIN // 2)
 
@@ -279,16 +281,49 @@ def write_contact_sheet(plan: EditPlan, path: Path, title: str = "") -> ContactS
             y += line_height
         box = (left, top, left + thumb[0], top + thumb[1])
         tiles.append(Tile(placement.index, box, caption, evidence))
+    if plan.end_card is not None:
+        row, column = divmod(len(placements), columns)
+        left, top = MARGIN + column * cell[0], title_height + row * cell[1]
+        card = plan.end_card
+        sheet.paste(card_tile(card, thumb, font), (left, top))
+        start = placements[-1].end
+        header = f"end card  {clock(start)}–{clock(start + card.duration)}"
+        draw.text((left, top + thumb[1] + MARGIN // 3), header, font=font, fill=DIM)
 
     with atomic_path(Path(path)) as temporary:
         sheet.save(temporary, format="PNG")
     return ContactSheet(Path(path), size, tuple(tiles), font_file)
 
 
+def card_tile(card: EndCard, size: tuple[int, int], font: Any) -> Any:
+    """The end card as a thumbnail: its background with the title and CTA text (the logo is
+    left out; the render draws it)."""
+    from PIL import Image, ImageDraw
+
+    tile = Image.new("RGB", size, _rgb(card.background))
+    draw = ImageDraw.Draw(tile)
+    lines = [
+        *wrap(one_line(card.title), font, size[0] - 8, 2),
+        *wrap(one_line(card.cta), font, size[0] - 8, 2),
+    ]
+    y = size[1] // 2 - len(lines) * FONT_SIZE * 7 // 10
+    for line in lines:
+        width = draw.textlength(line, font=font)
+        draw.text(((size[0] - width) / 2, y), line, font=font, fill=_rgb(card.color))
+        y += round(FONT_SIZE * 1.4)
+    return tile
+
+
+def _rgb(value: str) -> tuple[int, int, int]:
+    return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
+
+
 def _header(placement: Placement) -> str:
-    """``#3  0:04.2–0:07.9  score 0.81``: the slot's number, output time and score (``edited``
+    """``#3  0:04.2–0:07.9  hook  score 0.81``: the slot's number, output time, role and score (``edited``
     for a slot changed by hand, whose score no longer applies)."""
     header = f"#{placement.index + 1}  {clock(placement.start)}–{clock(placement.end)}"
+    if placement.slot.role:
+        header += f"  {placement.slot.role}"
     label = score_label(placement.slot, digits=2)
     if label:
         header += "  edited" if placement.slot.edited else f"  score {label}"

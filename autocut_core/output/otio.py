@@ -227,6 +227,7 @@ def slot_metadata(placement: Placement) -> dict[str, Any]:
         "output_start": round(placement.start, 6),
         "output_end": round(placement.end, 6),
         "voice_path": clean_text(slot.voice_path) if slot.voice_path else None,
+        "role": slot.role,
     }
 
 
@@ -303,9 +304,22 @@ def build_timeline(
                 )
             )
         video.append(clip)
+    end = to_frames(placements[-1].end, rate)
+    if plan.end_card is not None:
+        # The card is drawn by the renderer: an editor sees a named gap with its text.
+        card = plan.end_card
+        frames = to_frames(placements[-1].end + card.duration, rate) - end
+        video.append(otio.schema.Gap(
+            name="end card", source_range=span(0, frames),
+            metadata={METADATA_KEY: {"end_card": {
+                "title": clean_text(card.title), "brand": clean_text(card.brand),
+                "cta": clean_text(card.cta), "background": card.background, "color": card.color,
+                "logo": clean_text(card.logo) if card.logo else None}}},
+        ))  # fmt: skip
+        end += frames
 
     tracks = [video, *_voice_tracks(otio, plan, placements, durations, rate)]
-    music = _music_track(otio, plan, durations, rate, to_frames(placements[-1].end, rate))
+    music = _music_track(otio, plan, durations, rate, end)
     if music is not None:
         tracks.append(music)
     return otio.schema.Timeline(

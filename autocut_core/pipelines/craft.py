@@ -9,14 +9,14 @@ are checked (:mod:`autocut_core.editing.ad_rules`) on the plan as it will be ren
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autocut_core.editing.ad_rules import AdRules
 from autocut_core.editing.beat_snap import DEFAULT_TOLERANCE
 from autocut_core.progress import Reporter
-from autocut_core.types import EditPlan, EndCard, Slot
+from autocut_core.types import EditPlan, EndCard, Product, Slot
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,40 @@ def _on_the_beat(
         note += (f"; {snapped.missed} left where they were (no beat within "
                  f"{craft.beat_tolerance:g} s that keeps the voice whole)")  # fmt: skip
     return snapped.plan, [note]
+
+
+def lines_for_length(
+    craft: AdCraft, sentences: Sequence[str], product: Product
+) -> list[int] | None:
+    """Which written lines (by index) an ad of ``craft.duration`` has time for, or None for all.
+
+    The footage-driven pipeline asks the backbone again for this many lines, over the kept
+    clips, rather than dropping spoken lines afterwards: the selling points are then shared
+    out over the clips that stay. Each line is estimated at its reading time
+    (:func:`~autocut_core.pipelines.plan_builder.speaking_time`) spoken at the fastest voice
+    rate, plus the tail; the first and last lines are kept, and lines that say no selling
+    point go first, later ones before earlier ones.
+    """
+    from autocut_core.editing.roles import mentions
+    from autocut_core.editing.target import MAX_VOICE_RATE
+    from autocut_core.editing.timeline import VOICE_TAIL
+    from autocut_core.pipelines.plan_builder import speaking_time
+
+    if craft.duration is None or len(sentences) <= 2:
+        return None
+    card = craft.end_card.duration if craft.end_card is not None else 0.0
+    cost = {
+        i: speaking_time(text) / MAX_VOICE_RATE + VOICE_TAIL for i, text in enumerate(sentences)
+    }
+    kept = list(range(len(sentences)))
+
+    def says_a_point(index: int) -> bool:
+        return any(mentions(sentences[index], point) for point in product.selling_points)
+
+    order = sorted(kept[1:-1], key=lambda i: (says_a_point(i), -i))
+    while order and card + sum(cost[i] for i in kept) > craft.duration:
+        kept.remove(order.pop(0))
+    return kept if len(kept) < len(sentences) else None
 
 
 def retime(slot: Slot, rate: float, folder: Path) -> Slot:

@@ -19,15 +19,25 @@ class FootageDrivenPipeline(Pipeline):
     def run(self, request: EditRequest) -> EditResult:
         # Imported here: registering the pipeline must not load the database layer.
         from autocut_core.pipelines import gather, steps
+        from autocut_core.pipelines.craft import lines_for_length
         from autocut_core.pipelines.evidence import evidence_warnings
 
         backbone = steps.make_backbone(request, set() if request.script else {"write_script"})
         with steps.offered(request, backbone, gather.file_candidates) as (material, given, tracks):
             clips = list(given)
+            notes: list[str] = []
             script = request.script
             if not script:  # as make_backbone decided: no (or an empty) script is written
                 with steps.asking(request, backbone, "write the script"):
                     script = backbone.write_script(request.product, clips)
+                kept = lines_for_length(request.craft, script.sentences, request.product)
+                if kept is not None:  # --duration has time for fewer lines: ask for them
+                    dropped = len(clips) - len(kept)
+                    clips = [clips[i] for i in kept]
+                    with steps.asking(request, backbone, f"write {len(clips)} lines"):
+                        script = backbone.write_script(request.product, clips)
+                    notes.append(f"--duration {request.craft.duration:g}: {len(clips)} lines "
+                                 f"asked for, {dropped} clip(s) left out")  # fmt: skip
             if len(script) != len(clips):
                 raise InputError(
                     f"the script has {len(script)} sentences but there are {len(clips)} "
@@ -57,4 +67,5 @@ class FootageDrivenPipeline(Pipeline):
                 (),
                 warnings,
                 pool=given,
+                said=notes,
             )

@@ -171,12 +171,14 @@ def conclude(
     pool: Sequence[Candidate] = (),
     pool_scores: Sequence[Sequence[float]] = (),
     bases: Sequence[str] = (),
+    said: Sequence[str] = (),
 ) -> EditResult:
     """From ordered clips and their sentences to the finished ad: the variant's opening
     (:mod:`~autocut_core.pipelines.variants`), grounding (under ``--grounding tokens``,
     among the ``pool`` the backbone was offered), music, evidence (runner-ups from
     ``pool_scores``, one row of pool scores per clip; ``bases``, per clip, what its choice
-    rested on), voice, fit, render, ad craft (:mod:`autocut_core.pipelines.craft`)."""
+    rested on), voice, fit, render, ad craft (:mod:`autocut_core.pipelines.craft`).
+    ``said``: the pipeline's own notes."""
     from autocut_core.pipelines import plan_builder, trace, variants
     from autocut_core.pipelines.craft import apply_craft
     from autocut_core.pipelines.grounding import ground
@@ -204,7 +206,7 @@ def conclude(
     cue = trace.with_music_evidence(plan_builder.music_cue(track), music_evidence)
     plan = plan_builder.assemble(slots, cue, request.render, request.product, pipeline, durations)
     crafted = apply_craft(request.craft, plan, durations, request.assets, request.progress)
-    notes = [*material.notes, *grounding_notes, *notes, *crafted.notes]
+    notes = [*material.notes, *said, *grounding_notes, *notes, *crafted.notes]
     result = finish(request, crafted.plan, notes, [*warnings, *crafted.warnings])
     return replace(result, grounding=tuple(grounded), evidence=tuple(bases))
 

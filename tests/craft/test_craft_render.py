@@ -16,7 +16,7 @@ from autocut_core.media import probe
 from autocut_core.pipelines.craft import AdCraft, apply_craft, retime
 from autocut_core.pipelines.plan_builder import add_voice, assemble
 from autocut_core.progress import SILENT
-from autocut_core.types import EndCard, MusicCue, Product, RenderSettings, Slot
+from autocut_core.types import EditPlan, EndCard, MusicCue, Product, RenderSettings, Slot
 
 from .conftest import click_times
 
@@ -105,3 +105,28 @@ def test_a_long_plan_drops_the_least_relevant_then_speaks_faster(footage, clicks
     )
     assert short.dropped == (SENTENCES[1][0],)
     assert [slot.sentence for slot in short.plan.slots] == hook_cta
+
+
+def test_end_card_text_and_logo_path_never_reach_the_graph(logo, tmp_path):
+    import shutil
+
+    from autocut_plugins.ffmpeg_render.end_card import card_ass, card_chain
+    from autocut_plugins.ffmpeg_render.graph import Graph, InputList
+    from autocut_plugins.ffmpeg_render.layout import frame_layout
+
+    awkward = tmp_path / "lo go'; $(id):[x].png"
+    shutil.copy(logo, awkward)
+    hostile = EndCard(title="{\\b1}X\\N", cta="'; rm -rf ~ %{pts}", logo=str(awkward))
+    plan = replace(
+        EditPlan(slots=(Slot(clip_id="c", source_path="x.mp4", source_in=0, source_out=1),),
+                 render=RENDER),
+        end_card=hostile,
+    )  # fmt: skip
+    graph, inputs = Graph(), InputList()
+    card_chain(graph, inputs, hostile, frame_layout(plan), RENDER)
+    text = graph.text()  # raises on any character outside the graph's alphabet
+    assert "end_card.ass" in text and "lo go" not in text and "pts}" not in text
+    assert str(awkward) in " ".join(inputs.arguments)
+    script = card_ass(hostile, RENDER, 2.0)
+    assert "\\{\\b1\\}X\\\u2060N" in script  # braces literal, the backslash-N no line break
+    assert "%\\{pts\\}" in script

@@ -24,13 +24,22 @@ def test_quick_benchmark_prints_one_row_per_method(tmp_path: Path) -> None:
     assert labels == [
         "bare x264 encode (baseline)",
         "AutoCut ffmpeg renderer",
+        "AutoCut ffmpeg renderer, ad craft",
         "MoviePy (MoneyPrinterTurbo recipe)",
         "AutoCut side outputs",
     ]
     baseline = [cell.strip() for cell in rows[1].split("|")]
     assert baseline[-3:-1] == ["1.00", "1.00"]
-    for row in rows[1:4]:
+    for row in rows[1:5]:
         output_seconds = float(row.split("|")[7])
         assert output_seconds == pytest.approx(4.5, abs=0.1)
-    for name in ("autocut.mp4", "moviepy.mp4", "bare.mp4", "autocut.otio", "autocut.contact.png"):
+    assert "Ad craft (end card + beat tracking and snapping" in result.stdout
+    for name in (
+        "autocut.mp4",
+        "autocut-craft.mp4",
+        "moviepy.mp4",
+        "bare.mp4",
+        "autocut.otio",
+        "autocut.contact.png",
+    ):
         assert (tmp_path / name).is_file(), name
