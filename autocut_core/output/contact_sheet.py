@@ -269,7 +269,9 @@ def write_contact_sheet(plan: EditPlan, path: Path, title: str = "") -> ContactS
         top = title_height + row * cell[1]
         with Image.open(io.BytesIO(frame)) as image:
             sheet.paste(image.convert("RGB").resize(thumb), (left, top))
-        caption = (_header(placement), *wrap(sentence, font, thumb[0], SENTENCE_LINES))
+        role = placement.slot.role
+        said = f"[{role}] {sentence}" if role else sentence
+        caption = (_header(placement), *wrap(said, font, thumb[0], SENTENCE_LINES))
         y = top + thumb[1] + MARGIN // 3
         for number, line in enumerate(caption):
             draw.text((left, y), line, font=font, fill=TEXT if number else DIM)
@@ -319,11 +321,9 @@ def _rgb(value: str) -> tuple[int, int, int]:
 
 
 def _header(placement: Placement) -> str:
-    """``#3  0:04.2–0:07.9  hook  score 0.81``: the slot's number, output time, role and score (``edited``
+    """``#3  0:04.2–0:07.9  score 0.81``: the slot's number, output time and score (``edited``
     for a slot changed by hand, whose score no longer applies)."""
     header = f"#{placement.index + 1}  {clock(placement.start)}–{clock(placement.end)}"
-    if placement.slot.role:
-        header += f"  {placement.slot.role}"
     label = score_label(placement.slot, digits=2)
     if label:
         header += "  edited" if placement.slot.edited else f"  score {label}"
