@@ -285,16 +285,21 @@ def write_contact_sheet(plan: EditPlan, path: Path, title: str = "") -> ContactS
         tiles.append(Tile(placement.index, box, caption, evidence))
     if plan.end_card is not None:
         row, column = divmod(len(placements), columns)
-        left, top = MARGIN + column * cell[0], title_height + row * cell[1]
-        card = plan.end_card
-        sheet.paste(card_tile(card, thumb, font), (left, top))
-        start = placements[-1].end
-        header = f"end card  {clock(start)}–{clock(start + card.duration)}"
-        draw.text((left, top + thumb[1] + MARGIN // 3), header, font=font, fill=DIM)
+        corner = (MARGIN + column * cell[0], title_height + row * cell[1])
+        _draw_end_card(sheet, draw, plan.end_card, placements[-1].end, corner, thumb, font)
 
     with atomic_path(Path(path)) as temporary:
         sheet.save(temporary, format="PNG")
     return ContactSheet(Path(path), size, tuple(tiles), font_file)
+
+
+def _draw_end_card(sheet: Any, draw: Any, card: EndCard, start: float,
+                   corner: tuple[int, int], thumb: tuple[int, int], font: Any) -> None:  # fmt: skip
+    """The end card's tile at ``corner`` and its header (when it plays) under it."""
+    left, top = corner
+    sheet.paste(card_tile(card, thumb, font), (left, top))
+    header = f"end card  {clock(start)}–{clock(start + card.duration)}"
+    draw.text((left, top + thumb[1] + MARGIN // 3), header, font=font, fill=DIM)
 
 
 def card_tile(card: EndCard, size: tuple[int, int], font: Any) -> Any:

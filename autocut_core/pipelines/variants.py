@@ -99,12 +99,14 @@ def reordered(
     scores: Sequence[float],
     pool_scores: Sequence[Sequence[float]],
 ) -> tuple[list[Candidate], Script, list[float], list[Sequence[float]]]:
-    """Clips, sentences and their scores in the variant's playing order (pairs move together)."""
+    """Clips, sentences (with their roles) and their scores in the variant's playing order
+    (pairs move together)."""
     order = opening_order(variant, len(clips))
     lines = tuple(script.sentences[i] for i in order)
+    roles = tuple(script.roles[i] for i in order) if script.roles else ()
     return (
         [clips[i] for i in order],
-        Script(sentences=lines, language=script.language),
+        Script(sentences=lines, language=script.language, roles=roles),
         [scores[i] for i in order] if len(scores) == len(order) else list(scores),
         [pool_scores[i] for i in order] if len(pool_scores) == len(order) else list(pool_scores),
     )
