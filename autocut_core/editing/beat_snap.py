@@ -3,7 +3,7 @@
 A cut (the start of slot k+1, or of the end card) moves to the nearest beat within
 ``tolerance`` seconds, by giving time from one side of the cut to the other, so the ad's
 length does not change. A move is taken only when both sides keep their voice line whole
-with :data:`~autocut_core.editing.target.MIN_TAIL` of silence after it (and the end card
+with :data:`~autocut_core.editing.timeline.MIN_TAIL` of silence after it (and the end card
 keeps :data:`MIN_CARD` seconds): a beat never cuts a sentence's voice. Cuts are settled left
 to right; one with no such beat stays where it was and is counted as missed.
 
@@ -18,8 +18,7 @@ import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from autocut_core.editing.target import minimum_length
-from autocut_core.editing.timeline import place, transition_overlap, with_length
+from autocut_core.editing.timeline import minimum_length, place, transition_overlap, with_length
 from autocut_core.types import EditPlan
 
 #: The end card is never made shorter than this by a beat.

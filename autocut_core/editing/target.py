@@ -29,9 +29,9 @@ from autocut_core.editing.roles import covering
 from autocut_core.editing.timeline import (
     MIN_SLOT,
     fit_plan_to_voice,
+    minimum_length,
     total_duration,
     transition_overlap,
-    voice_length,
     with_length,
 )
 from autocut_core.errors import InputError
@@ -45,8 +45,6 @@ COMFORT_HOLD = 1.5
 PROTECTED = frozenset({"hook", "cta"})
 #: Drop order among unscored slots: proof first, a selling point last.
 _DROP_RANK = {"proof": 0, "": 1, "selling-point": 2}
-#: Silence kept after a voice line when a slot gives up time (below VOICE_TAIL).
-MIN_TAIL = 0.1
 _EPS = 1e-4
 
 #: ``retime(slot, rate)``: the slot with its voice spoken ``rate`` times as fast.
@@ -173,13 +171,6 @@ def _shorten(plan: EditPlan, excess: float, durations: Mapping[str, float]) -> t
         with_length(slot, slot.duration - spare[i] * cut, durations.get(slot.source_path))
         for i, slot in enumerate(slots)
     )
-
-
-def minimum_length(slot: Slot, overlap: float = 0.0) -> float:
-    """The shortest ``slot`` may be made: its voice and :data:`MIN_TAIL` (or :data:`MIN_SLOT`)."""
-    if slot.voice_duration is None:
-        return MIN_SLOT
-    return voice_length(slot, overlap, MIN_TAIL)
 
 
 def _footage_room(slot: Slot, durations: Mapping[str, float]) -> float:

@@ -10,7 +10,7 @@ place where the timeline's length is decided; a slot never runs on past the end 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from autocut_core.types import EditPlan, RenderSettings, Slot
@@ -19,6 +19,9 @@ from autocut_core.types import EditPlan, RenderSettings, Slot
 VOICE_TAIL = 0.25
 #: The shortest slot worth showing; shorter ones flash by unreadably.
 MIN_SLOT = 0.5
+#: Silence kept after a voice line when a slot gives up time to a target length or a beat
+#: (below :data:`VOICE_TAIL`, the silence a slot is fitted with).
+MIN_TAIL = 0.1
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,25 @@ def voice_length(slot: Slot, overlap: float = 0.0, tail: float = VOICE_TAIL) -> 
     return max(MIN_SLOT, (slot.voice_duration or 0.0) + tail + overlap)
 
 
+def minimum_length(slot: Slot, overlap: float = 0.0) -> float:
+    """The shortest ``slot`` may be made: its voice and :data:`MIN_TAIL` (or :data:`MIN_SLOT`)."""
+    if slot.voice_duration is None:
+        return MIN_SLOT
+    return voice_length(slot, overlap, MIN_TAIL)
+
+
 def fit_plan_to_voice(
-    plan: EditPlan, source_durations: Mapping[str, float], tail: float = VOICE_TAIL
+    plan: EditPlan,
+    source_durations: Mapping[str, float],
+    tail: float = VOICE_TAIL,
+    keep: Collection[int] = (),
 ) -> EditPlan:
     """Fit every voiced slot of ``plan``; ``source_durations`` maps source paths to seconds.
+
+    Slots whose index is in ``keep`` keep their length when it already covers their voice
+    line: a re-render leaves alone what was not edited, so a plan fitted to a target length
+    or to the beats (:mod:`autocut_core.editing.target`, :mod:`~autocut_core.editing.beat_snap`)
+    keeps its timing; one that would now cut its voice is fitted all the same.
 
     The crossfade overlap is decided from the fitted lengths, which depend on the overlap;
     one more pass with the final overlap settles it (the clamp only ever shrinks it).
@@ -125,8 +143,10 @@ def fit_plan_to_voice(
     slots = plan.slots
     for _ in range(2):
         slots = tuple(
-            fit_slot_to_voice(slot, source_durations.get(slot.source_path), overlap, tail)
-            for slot in plan.slots
+            slot
+            if index in keep and slot.duration >= minimum_length(slot, overlap) - 1e-6
+            else fit_slot_to_voice(slot, source_durations.get(slot.source_path), overlap, tail)
+            for index, slot in enumerate(plan.slots)
         )
         overlap = transition_overlap(plan.render, slots)
     return replace(plan, slots=slots)

@@ -1,13 +1,16 @@
 """Render an edited plan again: what ``autocut render PLAN.json`` does and AutoCut Studio reuses.
 
 A plan edited by hand (a swapped clip, a rewritten sentence, another track) keeps its voice
-lines where they still speak the slot's sentence and speaks the others again; every slot is
-refitted to its voice line, and a slot changed since the backbone scored it loses its score.
+lines where they still speak the slot's sentence and speaks the others again; a slot edited
+or spoken again is refitted to its voice line, the others keep their timing (a plan made to a
+target length or to the beats stays so) unless it would now cut their voice, and a slot
+changed since the backbone scored it loses its score.
 One function, so the command line and the studio cannot render an edit differently.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,7 +32,7 @@ def render_edited(
     from autocut_core.pipelines.finish import render_plan
 
     plan, edited = mark_edited(plan)
-    plan = seal(revoiced(plan, settings, output, revoice, progress))
+    plan = seal(revoiced(plan, settings, output, revoice, progress, edited))
     files = render_plan(plan, output, settings, progress)
     video = files.pop("video")
     notes = [f"slot {index + 1} was edited: its score no longer applies" for index in edited]
@@ -42,8 +45,10 @@ def revoiced(
     output: Path,
     everything: bool,
     progress: Reporter = SILENT,
+    edited: Sequence[int] = (),
 ) -> EditPlan:
-    """The plan with missing (or all) voice lines spoken again and every slot refitted."""
+    """The plan with missing (or all) voice lines spoken again; those slots and the
+    ``edited`` ones are refitted, the others keep their timing while it covers their voice."""
     from autocut_core.editing.timeline import fit_plan_to_voice
     from autocut_core.media import probe
     from autocut_core.pipelines.steps import speak
@@ -64,7 +69,9 @@ def revoiced(
     for slot in slots:
         if slot.source_path not in durations:
             durations[slot.source_path] = probe(slot.source_path).duration
-    return fit_plan_to_voice(replace(plan, slots=tuple(slots)), durations)
+    changed = set(stale) | set(edited)
+    keep = [index for index in range(len(slots)) if index not in changed]
+    return fit_plan_to_voice(replace(plan, slots=tuple(slots)), durations, keep=keep)
 
 
 def _stale(voice_path: str, slot: Slot) -> bool:

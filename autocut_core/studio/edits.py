@@ -133,7 +133,11 @@ def apply(
     else:
         plan = replace(plan, render=render_settings(plan.render, edit.render))
         note = f"look: {edit.render.aspect}, subtitles {edit.render.subtitle_position if edit.render.subtitles else 'off'}"
-    fitted = fit_plan_to_voice(replace(plan, slots=tuple(slots)), durations)
+    # Only the slot the edit changed is fitted again: the others keep their timing (a plan
+    # made to a target length or to the beats stays so).
+    changed = edit.slot if isinstance(edit, Swap | Reword) else None
+    keep = [index for index in range(len(slots)) if index != changed]
+    fitted = fit_plan_to_voice(replace(plan, slots=tuple(slots)), durations, keep=keep)
     if isinstance(edit, Swap):  # the backbone scored exactly this pairing: seal it
         swapped = fitted.slots[edit.slot]
         sealed = replace(swapped, edited=False, scored_for=fingerprint(swapped)

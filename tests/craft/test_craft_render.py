@@ -130,3 +130,25 @@ def test_end_card_text_and_logo_path_never_reach_the_graph(logo, tmp_path):
     script = card_ass(hostile, RENDER, 2.0)
     assert "\\{\\b1\\}X\\\u2060N" in script  # braces literal, the backslash-N no line break
     assert "%\\{pts\\}" in script
+
+
+def test_a_re_render_keeps_the_crafted_timing_of_slots_not_edited(footage, clicks, tmp_path):
+    """`autocut render PLAN.json` (and a studio edit) refits only what changed: a plan made to
+    a target length and to the beats comes back with the same cuts, and an edited slot is
+    fitted to its voice line again."""
+    from autocut_core.pipelines.rerender import revoiced
+    from autocut_core.settings import load_settings
+
+    plan, durations = _plan(footage, clicks, tmp_path)
+    made = apply_craft(AdCraft(duration=9.0, beat_sync=True), plan, durations, tmp_path,
+                       SILENT).plan  # fmt: skip
+    again = revoiced(made, load_settings(), tmp_path / "again.mp4", everything=False)
+    assert again.slots == made.slots
+    assert cut_times(again) == cut_times(made)
+
+    refitted = revoiced(made, load_settings(), tmp_path / "again.mp4", everything=False,
+                        edited=[1])  # fmt: skip
+    assert refitted.slots[0] == made.slots[0] and refitted.slots[2] == made.slots[2]
+    voice = refitted.slots[1].voice_duration
+    assert made.slots[1].duration > voice + 0.25 + 0.05  # the target had lengthened it
+    assert refitted.slots[1].duration == pytest.approx(voice + 0.25, abs=1e-6)  # VOICE_TAIL
