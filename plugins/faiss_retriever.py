@@ -18,10 +18,16 @@ scored exactly from the stored vectors; a large one is searched with a Faiss
 ``IDSelectorBitmap`` (``SearchParameters``, ``SearchParametersHNSW`` or ``SearchParametersIVF``
 with ``sel=``; Faiss >= 1.8 supports all three), which scans or walks the index as usual but
 skips rows outside the pool. Queries that an approximate search leaves short of ``k`` hits are redone exactly.
+
+At scale (``shards > 1``) the rows are split into contiguous ranges, one index each, built by
+adding ``add_batch`` rows at a time; IVF-PQ is trained once on a sample and every shard starts
+from that trained index. A search asks every shard and merges their top-k (``merge_top_k``),
+so a shard can live in its own process or node and an index never has to fit one allocation.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -85,6 +91,12 @@ class FaissSettings(ComponentSettings):
     nprobe: int = Field(16, ge=1, description="IVF-PQ: lists scanned per query")
     train_size: int = Field(
         0, ge=0, description="IVF-PQ: training sample; 0 = max(64 * nlist, 16384), capped at n"
+    )
+    shards: int = Field(
+        1, ge=1, description="Split the index into this many row ranges, top-k merged across them"
+    )
+    add_batch: int = Field(
+        65536, ge=1, description="Vectors handed to Faiss per add() call (bounds its buffers)"
     )
     threads: int = Field(0, ge=0, description="OpenMP threads for Faiss; 0 = Faiss's default")
     gpu: bool = Field(True, description="Search flat / IVF-PQ on the GPU(s) when Faiss sees one")
@@ -184,17 +196,58 @@ def _largest_divisor_at_most(value: int, limit: int) -> int:
     return max(d for d in range(1, max(1, min(value, limit)) + 1) if value % d == 0)
 
 
+#: The first bytes of a saved multi-shard index; a one-shard index is a plain Faiss file.
+SHARDS_MAGIC = b"AUTOCUT-FAISS-SHARDS\n"
+
+
+def merge_top_k(
+    parts: list[tuple[np.ndarray, np.ndarray]], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best ``k`` of several shards' ``(scores, rows)``, rows already global, best first.
+
+    Missing places stay ``-1`` with score ``-inf`` (they sort last). A stable sort on the
+    concatenation, so equal scores keep shard order: the merged answer of a flat index split
+    into shards equals the unsplit one's.
+    """
+    import numpy as np
+
+    scores = np.concatenate([part[0] for part in parts], axis=1)
+    rows = np.concatenate([part[1] for part in parts], axis=1)
+    scores = np.where(rows < 0, -np.inf, scores).astype(np.float32)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, order, axis=1), np.take_along_axis(rows, order, axis=1)
+
+
+def shard_bounds(count: int, shards: int) -> list[tuple[int, int]]:
+    """``shards`` contiguous row ranges of near-equal size covering ``count`` rows (none empty)."""
+    shards = max(1, min(shards, count))
+    edges = [round(i * count / shards) for i in range(shards + 1)]
+    return list(itertools.pairwise(edges))
+
+
+class _Shard:
+    """One Faiss index over the rows ``offset .. offset + ntotal`` of the retriever."""
+
+    def __init__(self, index: Any, offset: int):
+        self.index = index
+        self.offset = offset
+        self.gpu: Any = None  # a GPU clone for unrestricted flat / IVF-PQ search
+
+    @property
+    def size(self) -> int:
+        return int(self.index.ntotal)
+
+
 class FaissRetriever(Retriever[FaissSettings]):
     """Faiss indexes behind the Retriever interface; see the module docstring for the choice."""
 
     name = "faiss"
-    description = "Faiss cosine search: exact flat (default), HNSW or IVF-PQ; GPU if available"
+    description = "Faiss cosine search: exact flat (default), HNSW or IVF-PQ, sharded; GPU if any"
     capabilities = frozenset({"candidate_restriction"})
 
     def __init__(self, settings: FaissSettings | None = None):
         super().__init__(settings)
-        self._index: Any = None  # the CPU index: saved, and used for exact/filtered search
-        self._gpu_index: Any = None  # a GPU clone for unrestricted flat / IVF-PQ search
+        self._shards: list[_Shard] = []
         self._kind = "flat"
         #: What build actually used, after clamping IVF-PQ sizes to the data (for reports).
         self.effective: dict[str, Any] = {}
@@ -211,35 +264,61 @@ class FaissRetriever(Retriever[FaissSettings]):
         return faiss
 
     def build_index(self, vectors: np.ndarray) -> None:
+        """Build ``shards`` indexes over contiguous row ranges, adding ``add_batch`` rows a call.
+
+        IVF-PQ is trained once, on a sample of all rows, and every shard starts from a copy of
+        that trained, empty index: shards share one coarse quantizer and one codebook, so
+        their scores are comparable and merging their top-k is sound. HNSW and flat shards
+        need no training. Adding in batches keeps Faiss's per-call buffers (IVF assignment,
+        PQ codes) at ``add_batch`` rows, and reports progress to the current stage.
+        """
+        import numpy as np
+
+        from autocut_core.progress import current_stage
+
         faiss = self._faiss()
         settings = self.settings
-        dim = vectors.shape[1]
+        count, dim = vectors.shape
         self._kind = settings.index_type
-        if self._kind == "flat":
-            index = faiss.IndexFlatIP(dim)
-            index.add(vectors)
-            self.effective = {"index_type": "flat"}
+        if self._kind == "ivfpq" and count < 2:  # k-means needs two points
+            self._kind = "flat"
+            self.effective = {"index_type": "flat (1 vector)"}
+            empty: Any = faiss.IndexFlatIP(dim)
+        elif self._kind == "ivfpq":
+            empty = self._train_ivfpq(faiss, vectors)
         elif self._kind == "hnsw":
-            index = faiss.IndexHNSWFlat(dim, settings.M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = settings.ef_construction
-            index.add(vectors)
+            empty = None
             self.effective = {"index_type": "hnsw", "M": settings.M,
                               "ef_construction": settings.ef_construction}  # fmt: skip
-        elif len(vectors) < 2:  # k-means needs two points; one vector needs no index
-            index = faiss.IndexFlatIP(dim)
-            index.add(vectors)
-            self._kind, self.effective = "flat", {"index_type": "flat (1 vector)"}
         else:
-            index = self._build_ivfpq(faiss, vectors)
-        self._index = index
+            empty = faiss.IndexFlatIP(dim)
+            self.effective = {"index_type": "flat"}
+        bounds = shard_bounds(count, settings.shards)
+        self.effective["shards"] = len(bounds)
+        stage = current_stage()
+        self._shards = []
+        for start, stop in bounds:
+            if empty is None:
+                index = faiss.IndexHNSWFlat(dim, settings.M, faiss.METRIC_INNER_PRODUCT)
+                index.hnsw.efConstruction = settings.ef_construction
+            else:
+                index = faiss.clone_index(empty) if len(bounds) > 1 else empty
+            for first in range(start, stop, settings.add_batch):
+                last = min(stop, first + settings.add_batch)
+                index.add(np.ascontiguousarray(vectors[first:last], dtype=np.float32))
+                stage.update(last, count, f"faiss {self._kind}: shard {len(self._shards) + 1}")
+            if self._kind == "ivfpq":
+                index.make_direct_map()  # reconstruct() for exact scoring of small pools
+            self._shards.append(_Shard(index, start))
         self._to_gpu()
 
-    def _build_ivfpq(self, faiss: Any, vectors: np.ndarray) -> Any:
-        """IVF-PQ with its sizes clamped so that small collections (even 64 vectors) train.
+    def _train_ivfpq(self, faiss: Any, vectors: np.ndarray) -> Any:
+        """A trained, empty IVF-PQ with its sizes clamped so that small collections train.
 
         ``nlist`` is cut to ``n / 39`` and ``nbits`` to ``log2(n)`` because k-means needs more
         points than centroids; an explicit ``pq_m`` must divide the dimension (Faiss splits the
         vector into ``pq_m`` equal parts), the automatic one is the largest divisor <= dim / 2.
+        Only the training sample is copied, so memory beyond the vectors is the sample's.
         """
         import numpy as np
 
@@ -255,10 +334,11 @@ class FaissRetriever(Retriever[FaissSettings]):
         nbits = max(1, min(settings.nbits, int(math.log2(count)) if count > 1 else 1))
         train = settings.train_size or max(64 * nlist, 16384)
         train = min(count, train)
-        sample = vectors
         if train < count:
             chosen = np.random.default_rng(settings.seed).choice(count, train, replace=False)
-            sample = vectors[np.sort(chosen)]
+            sample = np.ascontiguousarray(vectors[np.sort(chosen)], dtype=np.float32)
+        else:
+            sample = np.ascontiguousarray(vectors, dtype=np.float32)
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFPQ(quantizer, dim, nlist, pq_m, nbits, faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = settings.seed
@@ -270,32 +350,35 @@ class FaissRetriever(Retriever[FaissSettings]):
         # recall@10 (0.765 vs 0.765, nprobe=16; docs/retrieval.md).
         index.pq.cp.max_points_per_centroid = max(1, PQ_TRAIN_POINTS >> nbits)
         index.pq.cp.niter = PQ_NITER
-        index.train(np.ascontiguousarray(sample))
-        index.add(vectors)
-        index.make_direct_map()  # reconstruct() for exact scoring of small candidate pools
+        index.train(sample)
         self.effective = {"index_type": "ivfpq", "nlist": nlist, "pq_m": pq_m, "nbits": nbits,
                           "train_size": train}  # fmt: skip
         return index
 
     def _to_gpu(self) -> None:
-        """Clone flat / IVF-PQ to every visible GPU; HNSW has no GPU version in Faiss.
+        """Clone flat / IVF-PQ shards to every visible GPU; HNSW has no GPU version in Faiss.
 
-        The CPU index is kept: saving and candidate-restricted searches use it, because GPU
-        indexes take no ``IDSelector`` and cannot be written directly. That costs host memory
-        equal to the index, the price of never copying back from the GPU.
+        Only when Faiss sees a GPU (a ``faiss-gpu`` build and a CUDA device): otherwise this
+        is a no-op. The CPU index is kept: saving and candidate-restricted searches use it,
+        because GPU indexes take no ``IDSelector`` and cannot be written directly. That costs
+        host memory equal to the index, the price of never copying back from the GPU.
         """
-        self._gpu_index = None
         self.gpu_problem = ""
+        for shard in self._shards:
+            shard.gpu = None
         faiss = self._faiss()
         if not self.settings.gpu or self._kind == "hnsw":
             return
         if not hasattr(faiss, "get_num_gpus") or faiss.get_num_gpus() <= 0:
             return
+        clones = []
         try:
-            index = faiss.index_cpu_to_all_gpus(self._index)
-            if self._kind == "ivfpq":
-                space = faiss.GpuParameterSpace()
-                space.set_index_parameter(index, "nprobe", self.settings.nprobe)
+            for shard in self._shards:
+                index = faiss.index_cpu_to_all_gpus(shard.index)
+                if self._kind == "ivfpq":
+                    space = faiss.GpuParameterSpace()
+                    space.set_index_parameter(index, "nprobe", self.settings.nprobe)
+                clones.append(index)
         except RuntimeError as error:
             # e.g. GPU IVF-PQ supports only some pq_m values and may lack shared memory for
             # large ones: searching on the CPU is slower, not wrong.
@@ -305,14 +388,15 @@ class FaissRetriever(Retriever[FaissSettings]):
             warnings.warn(f"faiss: staying on the CPU ({self.gpu_problem})", RuntimeWarning,
                           stacklevel=2)  # fmt: skip
             return
-        self._gpu_index = index
+        for shard, clone in zip(self._shards, clones, strict=True):
+            shard.gpu = clone
 
     # -- searching --------------------------------------------------------------------------
 
-    def _stored(self) -> Callable[[Any], np.ndarray]:
-        """A function from rows to the vectors the index holds (zero-copy for flat and HNSW)."""
+    def _stored(self, shard: _Shard) -> Callable[[Any], np.ndarray]:
+        """A function from a shard's rows to the vectors it holds (zero-copy: flat, HNSW)."""
         faiss = self._faiss()
-        index = self._index
+        index = shard.index
         if self._kind in ("flat", "hnsw"):
             flat = index if self._kind == "flat" else faiss.downcast_index(index.storage)
             stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d)
@@ -341,18 +425,40 @@ class FaissRetriever(Retriever[FaissSettings]):
     def search_rows(
         self, queries: np.ndarray, k: int, rows: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Each shard answers for its own rows; their top-k lists are merged (merge_top_k)."""
+        import numpy as np
+
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if len(self._shards) == 1:
+            return self._search_shard(self._shards[0], queries, k, rows)
+        parts = []
+        for shard in self._shards:
+            local = None
+            if rows is not None:
+                inside = (rows >= shard.offset) & (rows < shard.offset + shard.size)
+                local = rows[inside] - shard.offset
+                if len(local) == 0:
+                    continue
+            pool = shard.size if local is None else len(local)
+            scores, found = self._search_shard(shard, queries, min(k, pool), local)
+            parts.append((scores, np.where(found >= 0, found + shard.offset, -1)))
+        return merge_top_k(parts, k)
+
+    def _search_shard(
+        self, shard: _Shard, queries: np.ndarray, k: int, rows: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` of one shard, in its own row numbers; ``rows`` has >= ``k`` rows if given."""
         import numpy as np
 
         faiss = self._faiss()
-        queries = np.ascontiguousarray(queries, dtype=np.float32)
-        size = self.size
+        size = shard.size
         pool = size if rows is None else len(rows)
         if rows is not None and prefer_exact(pool, len(queries), size, self._kind):
-            return exact_top_k(queries, k, rows, size, self._stored())
-        if rows is None and self._gpu_index is not None:
-            scores, found = self._gpu_index.search(queries, k)
+            return exact_top_k(queries, k, rows, size, self._stored(shard))
+        if rows is None and shard.gpu is not None:
+            scores, found = shard.gpu.search(queries, k)
         elif rows is None:
-            scores, found = self._index.search(queries, k, params=self._params(faiss))
+            scores, found = shard.index.search(queries, k, params=self._params(faiss))
         else:
             # A bitmap, not IDSelectorBatch: for 500k of 1M rows it builds in 1 ms instead of
             # 39 ms (a hash set), which is the whole cost of a single HNSW query. ``bitmap``
@@ -361,56 +467,144 @@ class FaissRetriever(Retriever[FaissSettings]):
             mask[rows] = True
             bitmap = np.packbits(mask, bitorder="little")
             selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
-            scores, found = self._index.search(queries, k, params=self._params(faiss, selector))
+            params = self._params(faiss, selector)
+            scores, found = shard.index.search(queries, k, params=params)
         short = (found < 0).any(axis=1)
         if short.any():
             # An approximate search can come back short (IVF lists or an HNSW beam that hold
-            # fewer than k rows); the pool has >= k rows (the base class checked), so the
-            # short queries are redone exactly rather than returning fewer than k hits.
-            redo_scores, redo_rows = exact_top_k(queries[short], k, rows, size, self._stored())
+            # fewer than k rows); the pool has >= k rows (checked by the base class, or by
+            # search_rows per shard), so short queries are redone exactly rather than
+            # returning fewer than k hits.
+            redo = exact_top_k(queries[short], k, rows, size, self._stored(shard))
             scores, found = scores.copy(), found.copy()
-            scores[short], found[short] = redo_scores, redo_rows
+            scores[short], found[short] = redo
         return scores, found
 
     # -- persistence ------------------------------------------------------------------------
 
     def save_index(self, path: Path) -> None:
+        """One shard: a plain Faiss file. Several: a header line, then each shard's Faiss bytes.
+
+        The header (``SHARDS_MAGIC`` and a JSON line of each shard's row offset and byte
+        length) lets a reader check the file is whole before Faiss reads a byte. Shards are
+        streamed through ``PyCallbackIOWriter`` into a temporary file each and copied in, so
+        saving needs no in-memory copy of the index.
+        """
+        import json
+        import shutil
+        import tempfile
+
         faiss = self._faiss()
-        faiss.write_index(self._index, str(path))
+        if len(self._shards) == 1:
+            faiss.write_index(self._shards[0].index, str(path))
+            return
+        with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+            parts = []
+            for number, shard in enumerate(self._shards):
+                part = Path(scratch) / f"shard{number}.faiss"
+                faiss.write_index(shard.index, str(part))
+                parts.append(part)
+            header = {
+                "offsets": [shard.offset for shard in self._shards],
+                "lengths": [part.stat().st_size for part in parts],
+            }
+            with open(path, "wb") as out:
+                out.write(SHARDS_MAGIC + json.dumps(header).encode() + b"\n")
+                for part in parts:
+                    with open(part, "rb") as source:
+                        shutil.copyfileobj(source, out, 1 << 20)
 
     def load_index(self, path: Path) -> None:
-        """Read a Faiss index file; a truncated or foreign file raises, it never crashes.
+        """Read a Faiss index file (or a sharded one); a truncated or foreign file raises.
 
         Faiss checks every read against the file's length and throws, so truncation is a
-        ``RuntimeError`` here (turned into ``InputError`` by the base class). The index type
-        comes from the file, the search knobs (``ef_search``, ``nprobe``) from the settings.
+        ``RuntimeError`` here (turned into ``InputError`` by the base class); a sharded file's
+        length must also equal what its header promises. The index type comes from the file,
+        the search knobs (``ef_search``, ``nprobe``) from the settings.
         """
-        faiss = self._faiss()
         meta = read_meta(path)
+        with open(path, "rb") as source:
+            sharded = source.read(len(SHARDS_MAGIC)) == SHARDS_MAGIC
+        shards = self._read_shards(path) if sharded else [_Shard(self._read_one(str(path)), 0)]
+        kinds = {self._kind_of(shard.index, meta["dim"]) for shard in shards}
+        if len(kinds) != 1:
+            raise ValueError(f"the shards mix index types ({', '.join(sorted(kinds))})")
+        expected = 0
+        for shard in shards:
+            if shard.offset != expected:
+                raise ValueError(f"shard at row {shard.offset} should start at row {expected}")
+            expected += shard.size
+        if expected != meta["count"]:
+            raise ValueError(f"the index holds {expected} vectors, the ids file {meta['count']}")
+        self._shards, self._kind = shards, kinds.pop()
+        self.effective = {"index_type": self._kind, "shards": len(shards)}
+        self._to_gpu()
+
+    def _read_one(self, source: Any) -> Any:
+        faiss = self._faiss()
         try:
-            index = faiss.read_index(str(path))
+            return faiss.read_index(source)
         except RuntimeError as error:
             detail = str(error).strip().splitlines()[-1] if str(error).strip() else "read error"
             raise ValueError(f"not a complete Faiss index ({detail[-160:]})") from None
-        if index.d != meta["dim"]:
-            raise ValueError(f"the index has dimension {index.d}, the ids file says {meta['dim']}")
-        if isinstance(index, faiss.IndexHNSW):
-            kind = "hnsw"
-        elif isinstance(index, faiss.IndexIVF):
-            kind = "ivfpq"
-        elif isinstance(index, faiss.IndexFlat):
-            kind = "flat"
-        else:
-            raise ValueError(f"unsupported Faiss index type {type(index).__name__}")
+
+    def _read_shards(self, path: Path) -> list[_Shard]:
+        import json
+
+        faiss = self._faiss()
+        with open(path, "rb") as source:
+            source.read(len(SHARDS_MAGIC))
+            line = source.readline(1 << 20)
+            try:
+                header = json.loads(line)
+                offsets = [int(o) for o in header["offsets"]]
+                lengths = [int(n) for n in header["lengths"]]
+            except (ValueError, KeyError, TypeError):
+                raise ValueError("a damaged shard header") from None
+            start = source.tell()
+            promised = start + sum(lengths)
+            actual = path.stat().st_size
+            if actual != promised or len(offsets) != len(lengths):
+                raise ValueError(
+                    f"not a complete sharded index ({actual} bytes, its header says {promised})"
+                )
+            shards = []
+            for offset, length in zip(offsets, lengths, strict=True):
+                remaining = [length]
+
+                def read(size: int, remaining: list[int] = remaining) -> bytes:
+                    chunk = source.read(min(size, remaining[0]))
+                    remaining[0] -= len(chunk)
+                    return chunk
+
+                index = self._read_one(faiss.PyCallbackIOReader(read))
+                if remaining[0]:
+                    raise ValueError(f"shard at row {offset} did not use all its bytes")
+                shards.append(_Shard(index, offset))
+        return shards
+
+    def _kind_of(self, index: Any, dim: int) -> str:
+        faiss = self._faiss()
+        if index.d != dim:
+            raise ValueError(f"the index has dimension {index.d}, the ids file says {dim}")
         if index.metric_type != faiss.METRIC_INNER_PRODUCT:
             raise ValueError("the index does not use inner product (cosine) scores")
-        self._index, self._kind = index, kind
-        self.effective = {"index_type": kind}
-        self._to_gpu()
+        if isinstance(index, faiss.IndexHNSW):
+            return "hnsw"
+        if isinstance(index, faiss.IndexIVF):
+            return "ivfpq"
+        if isinstance(index, faiss.IndexFlat):
+            return "flat"
+        raise ValueError(f"unsupported Faiss index type {type(index).__name__}")
 
     @property
     def size(self) -> int:
-        return 0 if self._index is None else int(self._index.ntotal)
+        return sum(shard.size for shard in self._shards)
+
+    @property
+    def shard_count(self) -> int:
+        """How many shards the index in use has (after :meth:`load`, the file's)."""
+        return len(self._shards)
 
     @property
     def index_type(self) -> str:

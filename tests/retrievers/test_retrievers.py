@@ -185,7 +185,7 @@ def test_k_equal_to_the_pool_returns_every_row_even_when_ivf_probes_too_few_list
         "retriever", "faiss", {"index_type": "ivfpq", "nlist": 64, "nprobe": 1}
     )
     retriever.build(ids_for(4000), vectors)
-    _, raw = retriever._index.search(queries[:5], 200)  # what Faiss alone returns
+    _, raw = retriever._shards[0].index.search(queries[:5], 200)  # what Faiss alone returns
     assert (raw < 0).any()
     hits = retriever.search(queries[:5], 200)
     assert all(len(row) == 200 and len({h.id for h in row}) == 200 for row in hits)
