@@ -344,6 +344,11 @@ def analyse_track(job: TrackJob) -> TrackResult:
 Progress = Callable[[str, int, int, int], None]
 """``progress(path, files_done, files_total, decoded_frames)`` after each file."""
 
+Runner = Callable[[list[tuple[Any, "_Pending"]], Path], Iterator[tuple[Any, "_Pending"]]]
+"""Where the jobs run: ``runner(jobs, db_folder)`` yields ``(result, pending)`` as each file
+finishes, in any order. The default runs them here or in a process pool (``jobs``); the Ray
+engine (``materials.ray_engine``) on a cluster. Either way this process alone commits."""
+
 
 def _source(
     result: Any, stat: PathStat, content_hash: str, kind: Literal["video", "audio"]
@@ -359,14 +364,24 @@ def _source(
     )  # fmt: skip
 
 
+def encoder_specs(jobs: Sequence[Any], options: IndexOptions) -> list[ComponentSpec]:
+    """The encoders these jobs will load (each once), so a worker can load them up front."""
+    specs: list[ComponentSpec] = []
+    if any(isinstance(job, VideoJob) for job in jobs):
+        specs += [options.cut_encoder, options.encoder]
+    if options.audio_encoder is not None and any(isinstance(job, TrackJob) for job in jobs):
+        specs.append(options.audio_encoder)
+    return list(dict.fromkeys(specs))
+
+
+def load_encoder(spec: ComponentSpec) -> Encoder:
+    """The encoder of ``spec``, built once per process and kept (models load once)."""
+    return _encoder(spec)
+
+
 def _encoders_needed(jobs: list[tuple[Any, _Pending]], options: IndexOptions) -> list[Encoder]:
     """The encoders this run's jobs will load: checked once, before any file is decoded."""
-    specs: list[ComponentSpec] = []
-    if any(isinstance(job, VideoJob) for job, _ in jobs):
-        specs += [options.cut_encoder, options.encoder]
-    if options.audio_encoder is not None and any(isinstance(job, TrackJob) for job, _ in jobs):
-        specs.append(options.audio_encoder)
-    return [_encoder(spec) for spec in dict.fromkeys(specs)]
+    return [_encoder(spec) for spec in encoder_specs([job for job, _ in jobs], options)]
 
 
 def _encoder_version(spec: ComponentSpec) -> str:
@@ -396,8 +411,13 @@ def index(
     folder: Path,
     options: IndexOptions,
     progress: Progress | None = None,
+    runner: Runner | None = None,
 ) -> IndexReport:
-    """Index ``footage`` (videos) and ``music`` (tracks) into the database at ``folder``."""
+    """Index ``footage`` (videos) and ``music`` (tracks) into the database at ``folder``.
+
+    ``runner`` decides where files are analysed (default: here, or ``options.jobs`` worker
+    processes); what is committed, and how, does not depend on it.
+    """
     started = time.perf_counter()
     report = IndexReport()
     videos, video_problems = discover(footage, VIDEO_EXTENSIONS)
@@ -415,7 +435,8 @@ def index(
         jobs, copies = _plan(db, report, files, options)
         require_ready(_encoders_needed(jobs, options))
         done = len(files) - len(jobs)
-        for result, pending in _run(jobs, options.jobs):
+        results = _run(jobs, options.jobs) if runner is None else runner(jobs, Path(folder))
+        for result, pending in results:
             done += 1
             try:
                 _store(db, report, result, pending, options, versions)
@@ -552,16 +573,17 @@ def _run(jobs: list[tuple[Any, _Pending]], workers: int) -> Iterator[tuple[Any, 
     """Results in completion order; in-process for one worker, else a spawn process pool."""
     if workers <= 1 or len(jobs) <= 1:
         for job, pending in jobs:
-            yield _analyse(job), pending
+            yield analyse_job(job), pending
         return
     context = multiprocessing.get_context("spawn")  # no fork: torch and threads do not fork well
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_analyse, job): pending for job, pending in jobs}
+        futures = {pool.submit(analyse_job, job): pending for job, pending in jobs}
         for future in concurrent.futures.as_completed(futures):
             yield future.result(), futures[future]
 
 
-def _analyse(job: Any) -> Any:
+def analyse_job(job: Any) -> Any:
+    """A video or track job's result; never raises (failures come back as ``error``)."""
     return analyse_track(job) if isinstance(job, TrackJob) else analyse_video(job)
 
 
