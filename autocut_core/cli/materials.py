@@ -35,6 +35,26 @@ def index_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Parallel files; 0 = automatic.")
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="Where files are analysed: local (this machine) or ray (a cluster)."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help="Ray: 'auto' (this machine's cluster) or ray://HOST:PORT; default a private "
+            "local Ray for this run.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="Ray: encoder actors; 0 = one per CPU.")
+    ] = 0,
+    gpus_per_worker: Annotated[
+        float, typer.Option("--gpus-per-worker", min=0.0, help="Ray: GPUs each actor asks for.")
+    ] = 0.0,
     as_json: JsonOption = False,
 ) -> None:
     """Decode, cut and embed footage (and music) into the material database.
@@ -43,18 +63,52 @@ def index_command(
     """
     from autocut_core.materials.indexing import index, options_from_settings
 
+    runner = _engine(engine, address, workers, gpus_per_worker)
     options = options_from_settings(settings, jobs)
     folder = db or settings.db
     with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
-        report = index(footage, music or [], folder, options, progress)
+        report = index(footage, music or [], folder, options, progress, runner=runner)
+    engine_facts: dict[str, Any] = {"engine": engine}
+    if runner is not None:
+        engine_facts.update(workers=runner.workers, from_shards=runner.from_shards)
     if as_json:
         typer.echo(
-            json.dumps({"db": str(folder), **report.to_dict()}, ensure_ascii=False, indent=2)
+            json.dumps(
+                {"db": str(folder), **engine_facts, **report.to_dict()},
+                ensure_ascii=False,
+                indent=2,
+            )
         )
     else:
         _print_report(folder, report)
+        if runner is not None:
+            typer.echo(
+                f"  engine ray: {runner.workers} worker(s), {runner.from_shards} file(s) merged "
+                "from an earlier run's shards"
+            )
     if report.failed:
         raise typer.Exit(1)
+
+
+def _engine(engine: str, address: str | None, workers: int, gpus: float) -> Any:
+    """The Ray runner for ``--engine ray`` (None for local); Ray options need it."""
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter(f"unknown engine {engine!r} (local or ray)", param_hint="--engine")
+    if engine == "local":
+        given = [name for name, value in (("--address", address), ("--workers", workers),
+                 ("--gpus-per-worker", gpus)) if value]  # fmt: skip
+        if given:
+            raise typer.BadParameter(f"{', '.join(given)} need --engine ray", param_hint="--engine")
+        return None
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise typer.BadParameter(
+            "Ray is not installed: pip install 'autocut[ray]'", param_hint="--engine"
+        ) from None
+    from autocut_core.materials.ray_engine import RayOptions, RayRunner
+
+    return RayRunner(RayOptions(address=address, workers=workers, gpus_per_worker=gpus))
 
 
 class _progress:
