@@ -13,13 +13,14 @@ each cut found is then moved to its native frame (a short decode around it, ``cu
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import errno
 import json
 import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -344,7 +345,9 @@ def analyse_track(job: TrackJob) -> TrackResult:
 Progress = Callable[[str, int, int, int], None]
 """``progress(path, files_done, files_total, decoded_frames)`` after each file."""
 
-Runner = Callable[[list[tuple[Any, "_Pending"]], Path], Iterator[tuple[Any, "_Pending"]]]
+Runner = Callable[
+    [list[tuple[Any, "_Pending"]], Path], Generator[tuple[Any, "_Pending"], None, None]
+]
 """Where the jobs run: ``runner(jobs, db_folder)`` yields ``(result, pending)`` as each file
 finishes, in any order. The default runs them here or in a process pool (``jobs``); the Ray
 engine (``materials.ray_engine``) on a cluster. Either way this process alone commits."""
@@ -436,17 +439,22 @@ def index(
         require_ready(_encoders_needed(jobs, options))
         done = len(files) - len(jobs)
         results = _run(jobs, options.jobs) if runner is None else runner(jobs, Path(folder))
-        for result, pending in results:
-            done += 1
-            try:
-                _store(db, report, result, pending, options, versions)
-            except Exception as error:  # one file's bad luck must not stop the others
-                detail = traceback.format_exception_only(type(error), error)[-1].strip()
-                _fail(
-                    db, report, display_path(result.path), f"internal error while storing: {detail}"
-                )
-            if progress is not None:
-                progress(display_path(result.path), done, len(files), report.decoded_frames)
+        # Closed on the way out, even when interrupted, so a runner stops its workers now.
+        with contextlib.closing(results):
+            for result, pending in results:
+                done += 1
+                try:
+                    _store(db, report, result, pending, options, versions)
+                except Exception as error:  # one file's bad luck must not stop the others
+                    detail = traceback.format_exception_only(type(error), error)[-1].strip()
+                    _fail(
+                        db,
+                        report,
+                        display_path(result.path),
+                        f"internal error while storing: {detail}",
+                    )
+                if progress is not None:
+                    progress(display_path(result.path), done, len(files), report.decoded_frames)
         _store_copies(db, report, copies)
     report.elapsed = time.perf_counter() - started
     return report
@@ -569,7 +577,9 @@ def _store(
     report.media_seconds += source.duration
 
 
-def _run(jobs: list[tuple[Any, _Pending]], workers: int) -> Iterator[tuple[Any, _Pending]]:
+def _run(
+    jobs: list[tuple[Any, _Pending]], workers: int
+) -> Generator[tuple[Any, _Pending], None, None]:
     """Results in completion order; in-process for one worker, else a spawn process pool."""
     if workers <= 1 or len(jobs) <= 1:
         for job, pending in jobs:

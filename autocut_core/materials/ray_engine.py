@@ -34,7 +34,7 @@ import os
 import pickle
 import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,7 +132,9 @@ class RayRunner:
         #: Files whose call failed even after retries (recorded as failures).
         self.lost = 0
 
-    def __call__(self, jobs: list[tuple[Any, Any]], folder: Path) -> Iterator[tuple[Any, Any]]:
+    def __call__(
+        self, jobs: list[tuple[Any, Any]], folder: Path
+    ) -> Generator[tuple[Any, Any], None, None]:
         import ray
 
         staging = folder / SHARDS_FOLDER
