@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import ray  # the ray extra, which the test extra installs
 
 from autocut_core import ids
 from autocut_core.materials.database import MaterialDB
@@ -27,8 +28,6 @@ from autocut_core.materials.ray_engine import (
     shard_name,
 )
 from autocut_core.testing.samples import make_corrupt_files, make_scene_video, scenes_for
-
-ray = pytest.importorskip("ray", reason="the ray extra: pip install 'autocut[ray]'")
 
 pytestmark = pytest.mark.slow
 
