@@ -12,8 +12,8 @@ recall@10 against the exact (flat) answer of the same run.
 engine with 1 and 2 workers on a local cluster; files/s, the ratio to 1 Ray worker, and
 whether the databases are identical to the local engine's (``autocut_core.materials.compare``).
 
-    .venv/bin/python bench/bench_scale.py                         # faiss at 200k + ray (~5 min)
-    .venv/bin/python bench/bench_scale.py --part faiss --size 1000000   # the 1M rows (~12 min)
+    .venv/bin/python bench/bench_scale.py                 # faiss at 200k + ray, 8 videos (minutes)
+    .venv/bin/python bench/bench_scale.py --part faiss --size 1000000   # 1M: ~25 min, 2 cores
     .venv/bin/python bench/bench_scale.py --part ray --videos 12
 """
 
