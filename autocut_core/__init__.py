@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # the names of _EXPORTS, for type checkers
         Retriever,
         Tokenizer,
         TrainableTokenizer,
+        Transcriber,
+        TranscriberSettings,
         Voice,
     )
     from autocut_core.contracts import check_component
@@ -49,6 +51,7 @@ if TYPE_CHECKING:  # the names of _EXPORTS, for type checkers
         CaptionError,
         InputError,
         MissingWeightsError,
+        TranscriptionError,
     )
     from autocut_core.fsutil import atomic_path, atomic_write_bytes, atomic_write_text
     from autocut_core.plugins import get_registry
@@ -68,6 +71,9 @@ if TYPE_CHECKING:  # the names of _EXPORTS, for type checkers
         SpeechLine,
         SubtitleStyle,
         Track,
+        Transcript,
+        TranscriptSegment,
+        Word,
     )
 
 __version__ = "0.1.0"
@@ -130,6 +136,8 @@ _EXPORTS: dict[str, str] = {
             "Voice",
             "Captioner",
             "CaptionerSettings",
+            "Transcriber",
+            "TranscriberSettings",
             "Pipeline",
         ),
         "autocut_core.components",
@@ -151,6 +159,9 @@ _EXPORTS: dict[str, str] = {
             "SpeechLine",
             "SubtitleStyle",
             "Track",
+            "Transcript",
+            "TranscriptSegment",
+            "Word",
         ),
         "autocut_core.types",
     ),
@@ -162,6 +173,7 @@ _EXPORTS: dict[str, str] = {
             "CapabilityError",
             "InputError",
             "MissingWeightsError",
+            "TranscriptionError",
         ),
         "autocut_core.errors",
     ),
@@ -212,7 +224,13 @@ __all__ = [
     "Tokenizer",
     "Track",
     "TrainableTokenizer",
+    "Transcriber",
+    "TranscriberSettings",
+    "Transcript",
+    "TranscriptSegment",
+    "TranscriptionError",
     "Voice",
+    "Word",
     "__version__",
     "atomic_path",
     "atomic_write_bytes",

@@ -34,6 +34,7 @@ from autocut_core.errors import (
     CaptionError,
     ComponentNotReadyError,
     ComponentSettingsError,
+    TranscriptionError,
 )
 from autocut_core.types import (
     Candidate,
@@ -46,6 +47,7 @@ from autocut_core.types import (
     Script,
     Selection,
     SpeechLine,
+    Transcript,
 )
 
 if TYPE_CHECKING:
@@ -856,6 +858,120 @@ class Captioner(Component[CaptionerSettingsT]):
         """The caption of one clip from its JPEG ``frames``, asked ``self.settings.prompt``."""
 
 
+class TranscriberSettings(ComponentSettings):
+    """Options every transcriber has: the language, or None to detect it per track."""
+
+    language: str | None = Field(
+        None,
+        min_length=2,
+        description="Language code of the speech (en, zh, ...); default: detected per track",
+    )
+    word_timestamps: bool = Field(True, description="Time every word, not only each segment")
+
+
+TranscriberSettingsT = TypeVar(
+    "TranscriberSettingsT", bound=TranscriberSettings, default=TranscriberSettings
+)
+
+#: Recognisers round times; a segment may end this far past the audio, or a word this far
+#: outside its segment, before the transcript is refused (seconds).
+TIME_TOLERANCE = 0.5
+
+
+class Transcriber(Component[TranscriberSettingsT]):
+    """Speech to timed text: mono float32 audio at ``sample_rate`` in, a :class:`Transcript` out.
+
+    `autocut transcribe` stores the transcripts in the material database, the dataset
+    builder cuts ads into sentences by their times when an ad has no transcript sidecar, and
+    subtitles are timed from the voice-over's own words. A plugin implements
+    :meth:`_transcribe`; :meth:`transcribe` checks the audio going in and the times coming
+    out, so no consumer has to guard against a segment out of order or a word outside it.
+    """
+
+    kind = "transcriber"
+    #: The rate the audio given to :meth:`transcribe` must have (Whisper's is 16 kHz).
+    sample_rate: ClassVar[int] = 16_000
+    #: Same ignore as ``Component``.
+    Settings: type[TranscriberSettingsT] = TranscriberSettings  # type: ignore[assignment]
+
+    @classmethod
+    def class_problems(cls) -> list[str]:
+        problems = super().class_problems()
+        if isinstance(cls.Settings, type) and not issubclass(cls.Settings, TranscriberSettings):
+            problems.append("Settings must subclass autocut_core.components.TranscriberSettings")
+        if not (isinstance(cls.sample_rate, int) and cls.sample_rate > 0):
+            problems.append("sample_rate must be a positive int")
+        return problems
+
+    @property
+    def model(self) -> str:
+        """The model that transcribes (card name, hub id, folder): stored transcripts are
+        keyed by it, so changing the model transcribes again."""
+        return self.name
+
+    @property
+    def cache_key(self) -> str:
+        """``name:model:version``: what a stored transcript was written by."""
+        return f"{self.name}:{self.model}:v{self.version}"
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """The transcript of ``audio`` (mono float32 at ``sample_rate``), times checked."""
+        import numpy as np
+
+        samples = np.asarray(audio)
+        if samples.ndim != 1 or samples.dtype != np.float32:
+            raise TranscriptionError(
+                f"transcriber '{self.name}': audio must be mono float32 samples, got "
+                f"{samples.dtype} of shape {samples.shape}"
+            )
+        if samples.size == 0:
+            raise TranscriptionError(f"transcriber '{self.name}': no audio to transcribe")
+        duration = samples.size / self.sample_rate
+        transcript = self._transcribe(samples)
+        if not isinstance(transcript, Transcript):
+            raise TranscriptionError(
+                f"transcriber '{self.name}' returned {type(transcript).__name__}, not a Transcript"
+            )
+        self._check_times(transcript, duration)
+        return Transcript(
+            language=transcript.language,
+            segments=transcript.segments,
+            duration=duration,
+            model=self.cache_key,
+            language_probability=transcript.language_probability,
+        )
+
+    def _check_times(self, transcript: Transcript, duration: float) -> None:
+        where = f"transcriber '{self.name}' ({self.model})"
+        if not transcript.language:
+            raise TranscriptionError(f"{where} named no language")
+        previous = 0.0
+        for number, segment in enumerate(transcript.segments, start=1):
+            said = f"{where}: segment {number} ({segment.text[:30]!r})"
+            if not 0 <= segment.start <= segment.end <= duration + TIME_TOLERANCE:
+                raise TranscriptionError(
+                    f"{said} spans {segment.start:g}-{segment.end:g} s of {duration:g} s of audio"
+                )
+            if segment.start < previous - TIME_TOLERANCE:
+                raise TranscriptionError(f"{said} starts before the previous segment ends")
+            previous = segment.end
+            for word in segment.words:
+                if not (
+                    segment.start - TIME_TOLERANCE
+                    <= word.start
+                    <= word.end
+                    <= segment.end + TIME_TOLERANCE
+                ):
+                    raise TranscriptionError(
+                        f"{said}: word {word.text!r} at {word.start:g}-{word.end:g} s lies "
+                        "outside its segment"
+                    )
+
+    @abstractmethod
+    def _transcribe(self, audio: np.ndarray) -> Transcript:
+        """The transcript of ``audio``; ``duration`` and ``model`` are filled in by the caller."""
+
+
 class Pipeline(Component[SettingsT]):
     """Composes stages into a finished ad; pipelines choose components, they compute nothing."""
 
@@ -870,6 +986,7 @@ class Pipeline(Component[SettingsT]):
 COMPONENT_KINDS: dict[str, type[Component[Any]]] = {
     cls.kind: cls
     for cls in (
-        Encoder, Tokenizer, Backbone, Retriever, Renderer, Evaluator, Voice, Captioner, Pipeline,
+        Encoder, Tokenizer, Backbone, Retriever, Renderer, Evaluator, Voice, Captioner, Transcriber,
+        Pipeline,
     )
 }  # fmt: skip

@@ -12,7 +12,7 @@ import tempfile
 import wave
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autocut_core.components import (
     Backbone,
@@ -24,9 +24,10 @@ from autocut_core.components import (
     Renderer,
     Retriever,
     Tokenizer,
+    Transcriber,
     Voice,
 )
-from autocut_core.errors import CapabilityError, CaptionError
+from autocut_core.errors import CapabilityError, CaptionError, TranscriptionError
 from autocut_core.registry import Registration
 from autocut_core.types import (
     Candidate,
@@ -38,6 +39,9 @@ from autocut_core.types import (
     Slot,
     Track,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class ContractError(AssertionError):
@@ -274,6 +278,41 @@ def check_captioner(captioner: Captioner) -> None:
         _expect(False, captioner, "described a clip without frames")
 
 
+def check_transcriber(transcriber: Transcriber) -> None:
+    """Two bursts of sound between silences: a checked transcript (times inside the audio,
+    a language), the same one when asked again (transcripts are stored by model, so one
+    that changes run to run would make the cache a lottery), and no transcript of nothing."""
+    import numpy as np
+
+    audio = sample_speechlike(transcriber.sample_rate)
+    first = transcriber.transcribe(audio)
+    _expect(first.duration == audio.size / transcriber.sample_rate, transcriber,
+            f"reported {first.duration} s for {audio.size / transcriber.sample_rate} s")  # fmt: skip
+    _expect(transcriber.transcribe(audio) == first, transcriber, "is not deterministic")
+    _expect(":" in transcriber.cache_key and transcriber.model != "", transcriber,
+            f"has no model to key its transcripts by ({transcriber.cache_key!r})")  # fmt: skip
+    try:
+        transcriber.transcribe(np.zeros(0, dtype=np.float32))
+    except TranscriptionError:
+        pass
+    else:
+        _expect(False, transcriber, "transcribed empty audio")
+
+
+def sample_speechlike(sample_rate: int, seconds: float = 3.0) -> np.ndarray:
+    """``seconds`` of float32 audio: silence, two 0.6 s bursts of a voiced-like harmonic
+    tone (120 Hz and its overtones, amplitude-modulated at syllable rate), silence."""
+    import numpy as np
+
+    times = np.arange(int(seconds * sample_rate)) / sample_rate
+    tone = sum(np.sin(2 * np.pi * 120 * k * times) / k for k in range(1, 8))
+    envelope = np.zeros_like(times)
+    for start in (0.5, 1.7):
+        inside = (times >= start) & (times < start + 0.6)
+        envelope[inside] = 0.5 + 0.5 * np.sin(2 * np.pi * 4 * (times[inside] - start))
+    return (0.2 * tone * envelope).astype(np.float32)
+
+
 def check_evaluator(evaluator: Evaluator) -> None:
     import math
 
@@ -356,6 +395,7 @@ CHECKS: dict[type[Component], Callable[[Any], None]] = {
     Retriever: check_retriever,
     Voice: check_voice,
     Captioner: check_captioner,
+    Transcriber: check_transcriber,
     Evaluator: check_evaluator,
     Renderer: check_renderer,
     Pipeline: check_pipeline,

@@ -92,6 +92,11 @@ class CaptionError(AutocutError):
     `autocut caption` reports it as one line for that clip and goes on with the others."""
 
 
+class TranscriptionError(AutocutError):
+    """A transcriber could not transcribe an audio track, or returned times that cannot be
+    (a word outside its segment, segments out of order): named, never stored."""
+
+
 class InputError(AutocutError):
     """A user file (product, script, plan, media) is missing or malformed."""
 

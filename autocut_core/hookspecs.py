@@ -122,6 +122,16 @@ def register_captioners(register: Register) -> None:
 
 
 @hookspec
+def register_transcribers(register: Register) -> None:
+    """Register :class:`~autocut_core.components.Transcriber` subclasses (speech -> timed words).
+
+    :param register: call ``register(TranscriberClass)`` per transcriber.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
 def register_pipelines(register: Register) -> None:
     """Register :class:`~autocut_core.components.Pipeline` subclasses (``autocut run --pipeline``).
 
@@ -154,6 +164,7 @@ REGISTRATION_HOOKS: dict[str, str] = {
     "register_evaluators": "evaluator",
     "register_voices": "voice",
     "register_captioners": "captioner",
+    "register_transcribers": "transcriber",
     "register_pipelines": "pipeline",
 }
 

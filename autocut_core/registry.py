@@ -23,6 +23,7 @@ from autocut_core.components import (
     Renderer,
     Retriever,
     Tokenizer,
+    Transcriber,
     Voice,
 )
 from autocut_core.errors import (
@@ -175,6 +176,10 @@ class Registry:
     def create(
         self, kind: Literal["captioner"], name: str, options: Mapping[str, Any] | None = None
     ) -> Captioner: ...
+    @overload
+    def create(
+        self, kind: Literal["transcriber"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Transcriber: ...
     @overload
     def create(
         self, kind: Literal["pipeline"], name: str, options: Mapping[str, Any] | None = None

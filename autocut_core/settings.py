@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         Renderer,
         Retriever,
         Tokenizer,
+        Transcriber,
         Voice,
     )
 
@@ -62,6 +63,7 @@ COMPONENT_CHOICES: dict[str, tuple[str, str]] = {
     "renderer": ("renderer", "renderers"),
     "voice": ("voice", "voices"),
     "captioner": ("captioner", "captioners"),
+    "transcriber": ("transcriber", "transcribers"),
     "pipeline": ("pipeline", "pipelines"),
 }
 OPTION_TABLES = {kind: table for kind, table in COMPONENT_CHOICES.values()} | {
@@ -120,6 +122,9 @@ class AutocutSettings(BaseSettings):
     voice: str = "espeak"
     #: Who writes clip captions (`autocut caption`): a local VLM by default.
     captioner: str = "transformers"
+    #: Who turns speech into timed words (`autocut transcribe`, `dataset build` without a
+    #: transcript sidecar, subtitles timed from the voice-over): faster-whisper by default.
+    transcriber: str = "faster-whisper"
     pipeline: str | None = "script-driven"
 
     db: Path = Path("autocut-db")
@@ -138,6 +143,7 @@ class AutocutSettings(BaseSettings):
     evaluators: Options = {}
     voices: Options = {}
     captioners: Options = {}
+    transcribers: Options = {}
     pipelines: Options = {}
 
     # Where this configuration came from (set by load_settings, shown by `config show`).
@@ -186,6 +192,8 @@ class AutocutSettings(BaseSettings):
     def create(self, choice: Literal["voice"], name: str | None = None) -> Voice: ...
     @overload
     def create(self, choice: Literal["captioner"], name: str | None = None) -> Captioner: ...
+    @overload
+    def create(self, choice: Literal["transcriber"], name: str | None = None) -> Transcriber: ...
     @overload
     def create(self, choice: Literal["pipeline"], name: str | None = None) -> Pipeline: ...
     @overload

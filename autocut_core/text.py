@@ -73,14 +73,40 @@ def count_units(text: str, unit: str = "auto") -> int:
         return len(_WORD.findall(text))
     if unit == "characters":
         return sum(1 for match in _WORD.finditer(text) for char in match.group() if char.isalnum())
-    total = 0
+    return len(units(text))
+
+
+def units(text: str) -> list[str]:
+    """The units :func:`count_units` counts (``auto``), lower-cased: each Chinese or Japanese
+    character alone, and the words between them; punctuation dropped."""
+    found: list[str] = []
     for match in _WORD.finditer(text):
-        in_word = False
+        word = ""
         for char in match.group():
             if cjk_language(char) in CHARACTER_LANGUAGES:
-                total += 1
-                in_word = False
-            elif char.isalnum() and not in_word:
-                total += 1
-                in_word = True
-    return total
+                if word:
+                    found.append(word)
+                found.append(char)
+                word = ""
+            elif char.isalnum() or word:
+                word += char.lower()
+        if word:
+            found.append(word)
+    return found
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """(substitutions + deletions + insertions) / reference units, over :func:`units`: the
+    word error rate of English, the character error rate of Chinese, without case or
+    punctuation (recognisers differ in both, the words are what is measured)."""
+    wanted, heard = units(reference), units(hypothesis)
+    if not wanted:
+        raise ValueError("word error rate: the reference has no words")
+    previous = list(range(len(heard) + 1))
+    for row, unit in enumerate(wanted, start=1):
+        current = [row]
+        for column, other in enumerate(heard, start=1):
+            current.append(min(previous[column] + 1, current[column - 1] + 1,
+                               previous[column - 1] + (unit != other)))  # fmt: skip
+        previous = current
+    return previous[-1] / len(wanted)

@@ -205,6 +205,59 @@ class SpeechLine:
     duration: float
 
 
+@dataclass(frozen=True)
+class Word:
+    """One recognised word and when it is spoken (seconds from the start of the audio).
+
+    ``text`` is as the recogniser wrote it, leading space included (Whisper marks word
+    starts that way; Chinese words come without), so joining a segment's words gives its text.
+    """
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    text: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class TranscriptSegment:
+    """One stretch of speech as the recogniser decoded it, with its words when it timed them."""
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    text: str
+    start: float
+    end: float
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a :class:`~autocut_core.components.Transcriber` heard in one audio track.
+
+    ``model`` is the transcriber's cache key (``name:model:v<version>``): stored transcripts
+    are keyed by it, as captions are by their captioner's.
+    """
+
+    __pydantic_config__ = _FORBID_EXTRA
+
+    language: str
+    segments: tuple[TranscriptSegment, ...]
+    duration: float
+    model: str = ""
+    language_probability: float = 1.0
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(segment.text.split()) for segment in self.segments).strip()
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(word for segment in self.segments for word in segment.words)
+
+
 FactKind = Literal["selling_point", "description", "name"]
 
 

@@ -25,6 +25,7 @@ from autocut_core.testing import (
     FakePipeline,
     FakeRenderer,
     FakeTokenizer,
+    FakeTranscriber,
     FakeVoice,
 )
 
@@ -78,6 +79,10 @@ def test_hook_register_voices():
 
 def test_hook_register_captioners():
     _check_hook("register_captioners", "captioner", FakeCaptioner)
+
+
+def test_hook_register_transcribers():
+    _check_hook("register_transcribers", "transcriber", FakeTranscriber)
 
 
 def test_hook_register_pipelines():

@@ -170,6 +170,9 @@ def build_app() -> typer.Typer:
     from autocut_core.cli import caption as cli_caption
 
     cli_caption.register(app)
+    from autocut_core.cli import transcribe as cli_transcribe
+
+    cli_transcribe.register(app)
     from autocut_core.cli import tokenizer as cli_tokens
 
     cli_tokens.register(app, _typer)

@@ -170,6 +170,16 @@ def read_timed_sidecar(path: Path) -> tuple[TimedCaption, ...]:
     return _read_timed_cached(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+def srt_time(seconds: float) -> str:
+    """``HH:MM:SS,mmm``, SubRip's time (read by :func:`read_timed_sidecar`, written here for
+    the render's subtitles and the transcripts alike)."""
+    millis = max(0, round(seconds * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d},{millis:03d}"
+
+
 def read_text_sidecar(path: Path) -> str:
     """The description of a ``.txt`` sidecar: its lines joined, blank lines dropped."""
     return " ".join(_read_text(path).split())

@@ -34,11 +34,11 @@ import numpy as np
 from autocut_core import ids
 from autocut_core.errors import AutocutError, InputError
 from autocut_core.materials.vectorstore import VectorFile
-from autocut_core.types import Clip, Source, Track
+from autocut_core.types import Clip, Source, Track, Transcript
 
 DB_FILE = "materials.sqlite"
 LOCK_FILE = ".lock"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LEVELS = ("frame", "clip", "track")
 
 #: Captions a captioner wrote (`autocut caption`): one per clip, model and prompt (the cache key).
@@ -50,6 +50,19 @@ _CAPTIONS_TABLE = """CREATE TABLE IF NOT EXISTS captions (
     text TEXT NOT NULL,
     written_at REAL NOT NULL,
     PRIMARY KEY (clip_id, model, prompt)
+)"""
+
+#: Transcripts a transcriber wrote (`autocut transcribe`): one per content and model. Keyed by
+#: the file's content hash, not a source row: a video is transcribed without being indexed
+#: (no frames decoded), and a renamed or moved file keeps its transcript.
+_TRANSCRIPTS_TABLE = """CREATE TABLE IF NOT EXISTS transcripts (
+    content_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    path TEXT NOT NULL,
+    language TEXT NOT NULL,
+    transcript TEXT NOT NULL,
+    written_at REAL NOT NULL,
+    PRIMARY KEY (content_hash, model)
 )"""
 
 _SCHEMA = """
@@ -123,6 +136,8 @@ CREATE TABLE IF NOT EXISTS codes (
 """
 _SCHEMA += (
     _CAPTIONS_TABLE
+    + ";\n"
+    + _TRANSCRIPTS_TABLE
     + """;
 CREATE INDEX IF NOT EXISTS frames_by_source ON frames(source_id, second);
 CREATE INDEX IF NOT EXISTS clips_by_source ON clips(source_id, start);
@@ -155,6 +170,8 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         _CAPTIONS_TABLE,
         "CREATE INDEX IF NOT EXISTS captions_by_source ON captions(source_id, written_at)",
     ),
+    # 4: transcripts written by a transcriber (`autocut transcribe`), one per content and model.
+    3: (_TRANSCRIPTS_TABLE,),
 }
 
 # ``sources.path`` is the first path a content was indexed from. When that path now holds
@@ -707,6 +724,37 @@ class MaterialDB:
             )
         return latest
 
+    # -- transcripts ------------------------------------------------------------------------
+
+    def store_transcript(self, content_hash: str, path: str, transcript: Transcript) -> None:
+        """Save what ``transcript.model`` (a transcriber's ``cache_key``) heard in the file of
+        ``content_hash``, replacing an earlier transcript by the same model."""
+        from autocut_core.serde import dumps
+
+        with self._transaction():
+            self.connection.execute(
+                "INSERT INTO transcripts VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(content_hash, model) DO UPDATE SET path = excluded.path, "
+                "language = excluded.language, transcript = excluded.transcript, "
+                "written_at = excluded.written_at",
+                (content_hash, transcript.model, path, transcript.language, dumps(transcript),
+                 time.time()),
+            )  # fmt: skip
+
+    def stored_transcript(self, content_hash: str, model: str) -> Transcript | None:
+        """The transcript ``model`` wrote of the file of ``content_hash`` (None: not yet)."""
+        from autocut_core.serde import loads
+
+        row = self.connection.execute(
+            "SELECT transcript FROM transcripts WHERE content_hash = ? AND model = ?",
+            (content_hash, model),
+        ).fetchone()
+        if row is None:
+            return None
+        return loads(
+            Transcript, row["transcript"], f"{self.folder} transcripts[{content_hash[:12]}]"
+        )
+
     def record_failure(self, path: str, reason: str) -> None:
         with self._transaction():
             self.connection.execute(
@@ -821,6 +869,7 @@ class MaterialDB:
             "paths_missing": states["missing"], "sources_with_several_paths": several,
             "failures": count("SELECT COUNT(*) FROM failures").fetchone()[0],
             "captioned_clips": count("SELECT COUNT(DISTINCT clip_id) FROM captions").fetchone()[0],
+            "transcripts": count("SELECT COUNT(*) FROM transcripts").fetchone()[0],
             "vector_sets": vector_sets,
             "disk_bytes": disk,
         }  # fmt: skip

@@ -47,6 +47,7 @@ from pathlib import Path
 from autocut_core.editing.timeline import place
 from autocut_core.errors import InputError
 from autocut_core.fsutil import atomic_write_text
+from autocut_core.materials.captions import srt_time
 from autocut_core.text import cjk_language
 from autocut_core.types import EditPlan, RenderSettings, SubtitleStyle
 
@@ -111,7 +112,7 @@ def srt_text(cues: Sequence[Cue]) -> str:
     blocks = []
     for number, cue in enumerate(cues, start=1):
         lines = _plain_lines(cue.text)
-        timing = f"{_srt_time(cue.start)} --> {_srt_time(max(cue.end, cue.start + 0.001))}"
+        timing = f"{srt_time(cue.start)} --> {srt_time(max(cue.end, cue.start + 0.001))}"
         blocks.append("\n".join([str(number), timing, *lines]))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
@@ -123,14 +124,6 @@ def write_srt(plan: EditPlan, path: Path) -> Path | None:
         return None
     atomic_write_text(Path(path), srt_text(cues))
     return Path(path)
-
-
-def _srt_time(seconds: float) -> str:
-    millis = max(0, round(seconds * 1000))
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d},{millis:03d}"
 
 
 def _plain_lines(text: str) -> list[str]:

@@ -31,6 +31,7 @@ __all__ = [
     "FakeRenderer",
     "FakeTextEncoder",
     "FakeTokenizer",
+    "FakeTranscriber",
     "FakeVoice",
     "LocalChatServer",
     "hash_vector",

@@ -30,6 +30,7 @@ from autocut_core.components import (
     Renderer,
     RenderResult,
     Tokenizer,
+    Transcriber,
     Voice,
 )
 from autocut_core.hookspecs import hookimpl
@@ -232,6 +233,50 @@ class FakeCaptioner(Captioner):
         return f"a mostly {colour} shot, {light}"
 
 
+class FakeTranscriber(Transcriber):
+    """Hears sound, not words: every stretch of audio louder than -40 dBFS (20 ms frames,
+    stretches split at 0.2 s of quiet) is one segment ``sound N.`` with the words ``sound``
+    and ``N.`` in its halves. Instant and deterministic, and its times are the audio's own,
+    as a test of what consumes a transcript's times needs."""
+
+    name = "fake"
+    description = "Test double: each loud stretch of the audio is a segment 'sound N.'"
+
+    def _transcribe(self, audio: Any) -> Any:
+        import numpy as np
+
+        from autocut_core.types import Transcript, TranscriptSegment, Word
+
+        hop = self.sample_rate // 50
+        frames = audio[: audio.size // hop * hop].reshape(-1, hop)
+        loud = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1)) > 10 ** (-40 / 20)
+        segments: list[TranscriptSegment] = []
+        start: int | None = None
+        quiet = 0
+        for index, is_loud in enumerate([*loud.tolist(), False] + [False] * 10):
+            if is_loud:
+                start = index if start is None else start
+                quiet = 0
+            elif start is not None:
+                quiet += 1
+                if quiet == 10 or index >= loud.size:
+                    begin, end = (
+                        start * hop / self.sample_rate,
+                        (index - quiet + 1) * hop / self.sample_rate,
+                    )
+                    middle = round((begin + end) / 2, 3)
+                    number = len(segments) + 1
+                    segments.append(
+                        TranscriptSegment(
+                            f"sound {number}.", round(begin, 3), round(end, 3),
+                            (Word("sound", round(begin, 3), middle),
+                             Word(f" {number}.", middle, round(end, 3))),
+                        )
+                    )  # fmt: skip
+                    start, quiet = None, 0
+        return Transcript(language="en", segments=tuple(segments), duration=0.0)
+
+
 class FakePipeline(Pipeline):
     name = "fake"
     description = "Test double: returns its request"
@@ -278,6 +323,11 @@ class FakePlugin:
     @hookimpl
     def register_captioners(register):
         register(FakeCaptioner)
+
+    @staticmethod
+    @hookimpl
+    def register_transcribers(register):
+        register(FakeTranscriber)
 
     @staticmethod
     @hookimpl
