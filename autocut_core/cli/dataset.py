@@ -16,7 +16,7 @@ from autocut_core.errors import SettingsError
 from autocut_core.settings import AutocutSettings
 
 
-@uses_settings("encoder", "audio_encoder", "tokenizer", "audio_tokenizer")
+@uses_settings("encoder", "audio_encoder", "tokenizer", "audio_tokenizer", "transcriber")
 def build_command(
     settings: AutocutSettings,
     ads_dir: Annotated[Path, typer.Argument(metavar="ADS_DIR", help="Folder of finished ads.")],
@@ -74,6 +74,14 @@ def build_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Indexing processes; 0 = automatic.")
     ] = None,
+    transcribe: Annotated[
+        bool,
+        typer.Option(
+            "--transcribe/--no-transcribe",
+            help="Transcribe ads without a transcript sidecar with the transcriber (when one "
+            "is installed and ready); --no-transcribe skips them.",
+        ),
+    ] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Index, tokenize and cut finished ads into the alignment and SFT corpora.
@@ -85,6 +93,7 @@ def build_command(
     from autocut_core.dataset.build import BuildOptions, build_dataset
     from autocut_core.dataset.filters import FilterSettings
     from autocut_core.dataset.tasks import TaskOptions
+    from autocut_core.materials.transcription import ready_transcriber
 
     try:
         task_options = TaskOptions(
@@ -97,9 +106,15 @@ def build_command(
         )  # fmt: skip
     except ValueError as error:
         raise SettingsError(str(error)) from None
+    transcriber, note = (
+        ready_transcriber(settings)
+        if transcribe
+        else (None, "transcription turned off (--no-transcribe)")
+    )
     options = BuildOptions(
         db=db, seed=seed, val_share=val_share, filters=filters, tasks=task_options,
-        max_frames_per_clip=max_frames_per_clip, jobs=jobs,
+        max_frames_per_clip=max_frames_per_clip, jobs=jobs, transcriber=transcriber,
+        transcriber_note=note,
     )  # fmt: skip
     show = not as_json and sys.stderr.isatty()
     summary = build_dataset(
@@ -131,6 +146,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
             if result["removed"] > len(result["examples"]):
                 more = result["ads"][len(result["examples"]) :]
                 typer.echo(f"    and {len(more)} more: {', '.join(more)}")
+    timing = summary["sentence_timing"]
+    for how, ids in timing["ads"].items():
+        typer.echo(f"  sentences from {how}: {len(ids)} ad(s) ({', '.join(ids)})")
+    if timing["note"]:
+        typer.echo(f"  no transcriber: {timing['note']}")
     for skipped in summary["skipped"]:
         typer.echo(f"  skipped {skipped['ad_id']}: {skipped['reason']}")
     for orphan in summary["orphans"]:

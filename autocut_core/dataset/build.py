@@ -3,7 +3,9 @@
 The run, in order (each step documented in its module):
 
 1. discover the ads (:mod:`.discovery`) and read each one's product facts and transcript;
-   an ad with a missing or broken sidecar is skipped with the reason;
+   an ad without a transcript sidecar is transcribed by the transcriber when one is given
+   (its word times time the sentences; stored in the material database, so a re-run asks
+   the model nothing), and an ad with a missing or broken sidecar is skipped with the reason;
 2. index the videos and background music into the material database (re-runs do no work);
 3. cut each ad into sentence clips (:mod:`.clips`) and run the filters (:mod:`.filters`);
 4. split by ad, 95/5 with a fixed seed (:mod:`.split`);
@@ -26,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autocut_core.components import Transcriber
 from autocut_core.dataset.alignment import alignment_record
 from autocut_core.dataset.clips import cut_at_sentences
 from autocut_core.dataset.discovery import discover_ads
@@ -51,7 +54,7 @@ from autocut_core.dataset.llamafactory import dataset_info, llamafactory_files
 from autocut_core.dataset.records import Ad, AdClip
 from autocut_core.dataset.split import group_ads, split_ads
 from autocut_core.dataset.tasks import Pool, TaskOptions, assign_tasks, languages, sft_records
-from autocut_core.dataset.transcripts import load_sentences
+from autocut_core.dataset.transcripts import Sentence, load_sentences, sentences_from_transcript
 from autocut_core.editing.prompts import prompt_language
 from autocut_core.editing.records import dump_record
 from autocut_core.errors import AutocutError, InputError
@@ -78,6 +81,10 @@ class BuildOptions:
     max_frames_per_clip: int = 0
     #: Indexing worker processes (None: the ``jobs`` setting).
     jobs: int | None = None
+    #: Transcribes the ads that have no transcript sidecar (None: they are skipped).
+    transcriber: Transcriber | None = None
+    #: Why there is no transcriber, for the summary ("" when there is one).
+    transcriber_note: str = ""
 
 
 def build_dataset(
@@ -102,6 +109,7 @@ def build_dataset(
     ads = [Ad(files=files) for files in discovery.ads]
     for ad in ads:
         _read_sidecars(ad)
+    _transcribe_missing(ads, db_folder, options.transcriber, say)
     readable = [ad for ad in ads if not ad.reason]
     say(f"indexing {len(readable)} ad(s) into {db_folder}")
     index_report = index_ads(readable, db_folder, settings, options.jobs) if readable else {}
@@ -138,22 +146,61 @@ def _read_sidecars(ad: Ad) -> None:
     except AutocutError as error:
         ad.skip(str(error))
         return
+    _take_sentences(ad, sentences, "sidecar")
+
+
+def _take_sentences(ad: Ad, sentences: Sequence[Sentence], timing: str) -> None:
     ad.sentences = tuple(sentence.text for sentence in sentences)
     ad.language = prompt_language(ad.sentences) if ad.sentences else "en"
     ad.clips = [AdClip(s.text, s.start, s.end) for s in sentences]  # speech spans until cut
+    ad.timing = timing
+
+
+def _transcribe_missing(
+    ads: Sequence[Ad], db_folder: Path, transcriber: Transcriber | None, say: Progress
+) -> None:
+    """The ads skipped only for want of a transcript sidecar, transcribed by ``transcriber``
+    (from the database when it transcribed the same video before); a file it cannot
+    transcribe is skipped with the reason, as a broken sidecar is."""
+    from autocut_core.materials.transcription import transcript_of
+
+    waiting = [
+        ad for ad in ads
+        if ad.files.missing_transcript and ad.files.problems == (ad.files.missing_transcript,)
+    ]  # fmt: skip
+    if transcriber is None or not waiting:
+        return
+    with MaterialDB(db_folder) as db:
+        for number, ad in enumerate(waiting, start=1):
+            say(f"transcribing {ad.ad_id} ({number}/{len(waiting)}) with {transcriber.cache_key}")
+            ad.status, ad.reason = "skipped", ""
+            try:
+                assert ad.files.product is not None
+                ad.product = load_product(ad.files.product)
+                transcript, _ = transcript_of(db, transcriber, ad.files.video)
+            except (AutocutError, OSError) as error:
+                ad.skip(f"no transcript sidecar, and transcribing failed: {error}")
+                continue
+            sentences, how = sentences_from_transcript(transcript)
+            if not sentences:
+                ad.skip(f"no transcript sidecar, and {transcriber.cache_key} heard no speech")
+                continue
+            _take_sentences(ad, sentences, f"transcriber {transcriber.cache_key} ({how})")
 
 
 def _cut_and_filter(ads: Sequence[Ad], settings: FilterSettings) -> FilterReport:
     """Clip spans from sentences; each ad's status and the ads each filter removed (why)."""
-    from autocut_core.dataset.transcripts import Sentence
-
     removed = FilterReport()
     duplicates = DuplicateFilter()
     for ad in ads:
-        assert ad.product is not None and ad.files.transcript is not None
+        assert ad.product is not None
         sentences = [Sentence(clip.text, clip.start, clip.end) for clip in ad.clips]
+        where = (
+            display_path(ad.files.transcript) if ad.files.transcript is not None
+            else f"{display_path(ad.files.video)} ({ad.timing})"
+        )  # fmt: skip
         try:
-            spans = cut_at_sentences(sentences, ad.duration, display_path(ad.files.transcript))
+            spans = cut_at_sentences(sentences, ad.duration, where)
         except InputError as error:
             ad.clips = []
             ad.skip(str(error))
@@ -302,6 +349,21 @@ def _write(
     atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
 
 
+def _timing_summary(ads: Sequence[Ad], options: BuildOptions) -> dict[str, Any]:
+    """Which ads were timed by which source (``sidecar``, a transcriber and how), and the
+    transcriber, or why there was none."""
+    by: dict[str, list[str]] = {}
+    for ad in ads:
+        if ad.timing:
+            by.setdefault(ad.timing, []).append(ad.ad_id)
+    transcriber = options.transcriber
+    return {
+        "transcriber": None if transcriber is None else transcriber.cache_key,
+        "note": options.transcriber_note,
+        "ads": {timing: sorted(ids) for timing, ids in sorted(by.items())},
+    }
+
+
 def _summary(
     ads_dir: Path,
     out: Path,
@@ -344,6 +406,7 @@ def _summary(
             if ad.status == "skipped" and not ad.filter
         ],
         "orphans": orphans,
+        "sentence_timing": _timing_summary(ads, options),
         "filters": filters,
         "split": {
             split: sorted(ad.ad_id for ad in ads if ad.split == split and ad.status != "skipped")

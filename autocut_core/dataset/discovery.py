@@ -5,7 +5,8 @@ without the suffix (the *stem*)::
 
     ads/
       ad01.mp4              the finished ad (any video format ffmpeg reads)
-      ad01.srt              its transcript: .srt, .vtt or .json (exactly one)
+      ad01.srt              its transcript: .srt, .vtt or .json (exactly one; without one,
+                            a transcriber transcribes the ad when one is installed)
       ad01.product.toml     its product facts: .product.toml or .product.json
       ad01.bgm.ogg          optional: its background music alone (any audio format)
       summer/ad02.mov       sub-folders are fine; the ad id is then "summer/ad02"
@@ -45,6 +46,9 @@ class AdFiles:
     product: Path | None = None
     bgm: Path | None = None
     problems: tuple[str, ...] = ()
+    #: The problem of a missing transcript sidecar (also in ``problems``; "" when there is
+    #: one): the build clears it when a transcriber transcribes the ad instead.
+    missing_transcript: str = ""
 
 
 @dataclass
@@ -161,6 +165,7 @@ def _ad_files(
         f"{stem}.product.toml or {stem}.product.json (or a product.toml in its folder)",
     )
     bgm = one([p for p in paths if _is_bgm(p, stem)], "background music", None)
+    missing = next((problem for problem in problems if problem.startswith("no transcript")), "")
     return AdFiles(
         ad_id=_ad_id(root, folder, stem),
         video=video or videos[0],
@@ -168,4 +173,5 @@ def _ad_files(
         product=product,
         bgm=bgm,
         problems=tuple(problems),
+        missing_transcript=missing,
     )

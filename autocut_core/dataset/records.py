@@ -43,6 +43,9 @@ class Ad:
     #: The background music's audio tokens ``<a_0_1>...`` (no markers); "" without music.
     bgm_tokens: str = ""
     clips: list[AdClip] = field(default_factory=list)
+    #: Where the sentences and their times came from: ``sidecar``, or ``transcriber
+    #: <cache key> (word times)`` / ``(segment times shared by characters)``.
+    timing: str = ""
     status: Status = "skipped"
     reason: str = ""
     filter: str = ""
@@ -72,6 +75,7 @@ class Ad:
             "language": self.language,
             "video": _absolute(files.video),
             "transcript": _absolute(files.transcript),
+            "sentence_timing": self.timing or None,
             "product_file": _absolute(files.product),
             "bgm": _absolute(files.bgm),
             "source_id": self.source_id or None,

@@ -23,6 +23,7 @@ from autocut_core.inputs import _CJK_ENDS, _CLOSERS, _LATIN_ENDS, split_sentence
 from autocut_core.materials.captions import TimedCaption, read_timed_sidecar
 from autocut_core.media.errors import display_path
 from autocut_core.text import is_cjk
+from autocut_core.types import Transcript
 
 #: Transcript sidecar suffixes, in the order they are looked for.
 TRANSCRIPT_SUFFIXES: tuple[str, ...] = (".srt", ".vtt", ".json")
@@ -96,6 +97,48 @@ def sentences_from_cues(
             sentences.append(Sentence(text, round(start, 3), round(piece_end, 3)))
             text = ""
     return sentences
+
+
+#: How an ad's sentences got their times, as the build summary names them.
+WORD_TIMES = "word times"
+CHARACTER_TIMES = "segment times shared by characters"
+
+
+def sentences_from_transcript(transcript: Transcript) -> tuple[list[Sentence], str]:
+    """A transcriber's transcript -> sentences, and how they were timed.
+
+    With word times a sentence runs from its first word's start to its last word's end, and
+    ends at a word with sentence-final punctuation; a transcript without any such punctuation
+    (Whisper often writes Chinese so) ends one at each segment instead. Without word times,
+    the segments are cut as a sidecar's cues are, their times shared by characters: the
+    paper's timing, the fallback.
+    """
+    cues = [TimedCaption(s.start, s.end, s.text) for s in transcript.segments if s.text.strip()]
+    if not all(segment.words for segment in transcript.segments if segment.text.strip()):
+        return sentences_from_cues(cues), CHARACTER_TIMES
+    punctuated = any(ends_sentence(word.text) for word in transcript.words)
+    sentences: list[Sentence] = []
+    pending: list[tuple[str, float, float]] = []
+    for segment in transcript.segments:
+        for word in segment.words:
+            if word.text.strip():
+                pending.append((word.text, word.start, word.end))
+            if pending and punctuated and ends_sentence(word.text):
+                sentences.append(_sentence(pending))
+                pending = []
+        if pending and not punctuated:
+            sentences.append(_sentence(pending))
+            pending = []
+    if pending:  # the last sentence ends with the speech, punctuated or not
+        sentences.append(_sentence(pending))
+    return sentences, WORD_TIMES
+
+
+def _sentence(words: Sequence[tuple[str, float, float]]) -> Sentence:
+    """One sentence of timed words: Whisper's words carry their leading space (none in
+    Chinese), so they are joined as written."""
+    text = " ".join("".join(word for word, _, _ in words).split())
+    return Sentence(text, round(words[0][1], 3), round(words[-1][2], 3))
 
 
 def ends_sentence(text: str) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autocut_core import ids
 from autocut_core.components import Transcriber
@@ -32,6 +33,9 @@ from autocut_core.media.errors import MediaError, display_path
 from autocut_core.progress import SILENT, Reporter
 from autocut_core.serde import dumps
 from autocut_core.types import Transcript
+
+if TYPE_CHECKING:
+    from autocut_core.settings import AutocutSettings
 
 #: Where the JSON and SRT files of the transcripts go, inside the database folder.
 TRANSCRIPTS_FOLDER = "transcripts"
@@ -91,6 +95,27 @@ def transcribe_files(
             f"{len(report.files)} files; the first failed with: {first.error}"
         )
     return report
+
+
+def ready_transcriber(settings: AutocutSettings) -> tuple[Transcriber | None, str]:
+    """The configured transcriber when it is installed and its checks pass, else None and
+    why: what `dataset build` and the subtitles use without being asked to, so a missing
+    model means the fallback and a note, never an error after minutes of work."""
+    from autocut_core.errors import UnknownComponentError
+
+    try:
+        transcriber = settings.create("transcriber")
+    except UnknownComponentError:
+        return None, (
+            f"no transcriber '{settings.transcriber}' is installed (pip install 'autocut[asr]' "
+            "for faster-whisper)"
+        )
+    failing = [check for check in transcriber.diagnose() if check.status == "fail"]
+    if failing:
+        check = failing[0]
+        fix = f"; fix: {check.fix}" if check.fix else ""
+        return None, f"transcriber '{transcriber.name}' is not ready: {check.detail}{fix}"
+    return transcriber, ""
 
 
 def transcript_of(

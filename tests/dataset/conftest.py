@@ -91,6 +91,7 @@ def built(
     config.write_text("[index]\ndense_fps = 2\n", encoding="utf-8")
     output = autocut(
         "dataset", "build", str(synthetic.folder), "-o", str(root / "data"),
-        "--config", str(config), "--jobs", "1", *VIDEO_TOKENIZER, *AUDIO_TOKENIZER, "--json",
+        "--config", str(config), "--jobs", "1", *VIDEO_TOKENIZER, *AUDIO_TOKENIZER,
+        "--no-transcribe", "--json",
     )  # fmt: skip
     return Built(synthetic, root / "data", config, json.loads(output))
