@@ -41,7 +41,9 @@ def test_a_video_is_transcribed_once_into_the_database(cli, autocut_fakes, spoke
         assert opened.stats()["transcripts"] == 1
 
 
-def test_sidecar_on_request_never_over_one_that_is_there(cli, autocut_fakes, spoken_video, tmp_path):
+def test_sidecar_on_request_never_over_one_that_is_there(
+    cli, autocut_fakes, spoken_video, tmp_path
+):
     folder = tmp_path / "ads"
     folder.mkdir()
     (folder / "a.mp4").write_bytes(spoken_video.read_bytes())

@@ -143,6 +143,5 @@ def test_the_srt_has_one_cue_per_segment():
                                    TranscriptSegment(" ", 1.3, 1.4),
                                    TranscriptSegment("Bye.", 61.0, 62.5)), 63.0)  # fmt: skip
     assert transcript_srt(transcript) == (
-        "1\n00:00:00,500 --> 00:00:01,250\nHello there.\n\n"
-        "2\n00:01:01,000 --> 00:01:02,500\nBye.\n"
+        "1\n00:00:00,500 --> 00:00:01,250\nHello there.\n\n2\n00:01:01,000 --> 00:01:02,500\nBye.\n"
     )
