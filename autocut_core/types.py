@@ -334,6 +334,10 @@ class Slot:
     #: The text the voice line speaks; `autocut render` speaks a slot again when its sentence
     #: was edited away from it.
     voice_text: str | None = None
+    #: When each word of the voice line is spoken (seconds into the line), as a transcriber
+    #: heard it: the subtitles split a long sentence where its words are spoken. Empty: not
+    #: timed (no transcriber, no voice, a plan by hand or an older autocut).
+    voice_words: tuple[Word, ...] = ()
     #: Where this slot's shot ends in the source (the next frame is another shot): fitting to
     #: a longer voice line runs the footage on to here at most, then holds. None (plans made
     #: by hand or by an older autocut): the source's end.

@@ -48,8 +48,9 @@ from autocut_core.editing.timeline import place
 from autocut_core.errors import InputError
 from autocut_core.fsutil import atomic_write_text
 from autocut_core.materials.captions import srt_time
-from autocut_core.text import cjk_language
-from autocut_core.types import EditPlan, RenderSettings, SubtitleStyle
+from autocut_core.output.word_timing import align, split_points
+from autocut_core.text import cjk_language, is_cjk
+from autocut_core.types import EditPlan, RenderSettings, SubtitleStyle, Word
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +93,51 @@ class Cue:
 
 
 def cues_for(plan: EditPlan) -> list[Cue]:
-    """One cue per slot with a sentence, timed by :func:`timeline.place`."""
+    """One cue per slot with a sentence, timed by :func:`timeline.place`; a long sentence
+    whose voice line's words were timed (``Slot.voice_words``) is several cues, each shown
+    from when its first word is spoken (:mod:`autocut_core.output.word_timing`)."""
     placements = place(plan)
-    cues = []
+    cues: list[Cue] = []
     for position, placement in enumerate(placements):
         if not placement.slot.sentence.strip():
             continue
         following = placements[position + 1] if position + 1 < len(placements) else None
         end = following.start if following is not None else placement.end
-        cues.append(Cue(placement.index, placement.start, end, placement.slot.sentence))
+        cue = Cue(placement.index, placement.start, end, placement.slot.sentence)
+        cues.extend(_split_by_words(cue, placement.slot.voice_words))
     return cues
+
+
+#: The shortest a piece of a split sentence is shown (seconds): shorter, it is not split there.
+MIN_PIECE = 0.5
+
+
+def _split_by_words(cue: Cue, words: Sequence[Word]) -> list[Cue]:
+    if not words:
+        return [cue]
+    tokens = align(cue.text, words)
+    pieces: list[tuple[float, list[str]]] = [(cue.start, [])]
+    points = set(split_points(tokens))
+    for index, token in enumerate(tokens):
+        start = cue.start + token.start
+        if index in points and start - pieces[-1][0] >= MIN_PIECE and cue.end - start >= MIN_PIECE:
+            pieces.append((start, []))
+        pieces[-1][1].append(token.text)
+    ends = [start for start, _ in pieces[1:]] + [cue.end]
+    return [
+        Cue(cue.index, start, end, _joined(texts))
+        for (start, texts), end in zip(pieces, ends, strict=True)
+    ]
+
+
+def _joined(tokens: Sequence[str]) -> str:
+    """Tokens back into text: a space between words, none next to a CJK character."""
+    text = ""
+    for token in tokens:
+        if text and not (is_cjk(text[-1]) or is_cjk(token[0])):
+            text += " "
+        text += token
+    return text
 
 
 # --- SRT --------------------------------------------------------------------------------------

@@ -123,7 +123,9 @@ def add_voice(slots: Sequence[Slot], voice: Voice | None, folder: Path) -> tuple
     """Speak each sentence into ``folder`` (or, without a voice, time it for reading)."""
     if voice is None:
         return tuple(
-            replace(slot, voice_path=None, voice_duration=speaking_time(slot.sentence))
+            replace(
+                slot, voice_path=None, voice_duration=speaking_time(slot.sentence), voice_words=()
+            )
             for slot in slots
         )
     lines = voice.synthesize_batch([slot.sentence for slot in slots], folder)
@@ -133,6 +135,7 @@ def add_voice(slots: Sequence[Slot], voice: Voice | None, folder: Path) -> tuple
             voice_path=str(Path(line.path).resolve()),
             voice_duration=line.duration,
             voice_text=slot.sentence,
+            voice_words=(),  # the words of an earlier line are not this line's
         )
         for slot, line in zip(slots, lines, strict=True)
     )

@@ -51,7 +51,7 @@ def revoiced(
     ``edited`` ones are refitted, the others keep their timing while it covers their voice."""
     from autocut_core.editing.timeline import fit_plan_to_voice
     from autocut_core.media import probe
-    from autocut_core.pipelines.steps import speak
+    from autocut_core.pipelines.steps import speak, word_timer
 
     stale = [
         i
@@ -62,7 +62,8 @@ def revoiced(
     if stale:
         voice = settings.create("voice")
         folder = output.with_name(output.stem + ".assets")
-        spoken = speak([slots[i] for i in stale], voice, folder, progress)
+        spoken = speak([slots[i] for i in stale], voice, folder, progress,
+                       word_timer(settings))  # fmt: skip
         for i, slot in zip(stale, spoken, strict=True):
             slots[i] = slot
     durations: dict[str, float] = {}

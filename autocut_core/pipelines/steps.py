@@ -12,8 +12,9 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from autocut_core.components import Backbone, Tokenizer, Voice, require_ready
+from autocut_core.components import Backbone, Tokenizer, Transcriber, Voice, require_ready
 from autocut_core.errors import InputError
 from autocut_core.pipelines.gather import Material, add_tokens, gather, music_candidates
 from autocut_core.pipelines.grounding import check_grounding
@@ -28,7 +29,11 @@ from autocut_core.types import (
     Script,
     Slot,
     Track,
+    Word,
 )
+
+if TYPE_CHECKING:
+    from autocut_core.settings import AutocutSettings
 
 
 def make_backbone(request: EditRequest, needed: set[str]) -> Backbone:
@@ -66,6 +71,16 @@ def with_roles(request: EditRequest, script: Script) -> Script:
         return assign(script, request.product)
     except ValueError as error:
         raise InputError(f"the script: {error}") from None
+
+
+def word_timer(settings: AutocutSettings) -> Transcriber | None:
+    """The transcriber that times the voice lines' words for the subtitles, when one is
+    installed and ready, and the ad has subtitles; None leaves one cue a line."""
+    from autocut_core.materials.transcription import ready_transcriber
+
+    if not settings.render.subtitles:
+        return None
+    return ready_transcriber(settings)[0]
 
 
 def make_voice(request: EditRequest) -> Voice | None:
@@ -202,7 +217,8 @@ def conclude(
                                    pool_scores, request.product, f"backbone {backbone.name}",
                                    bases)  # fmt: skip
     slots = trace.with_evidence(slots, evidence)
-    slots = speak(slots, make_voice(request), request.assets, request.progress)
+    slots = speak(slots, make_voice(request), request.assets, request.progress,
+                  word_timer(request.settings) if request.voice else None)  # fmt: skip
     cue = trace.with_music_evidence(plan_builder.music_cue(track), music_evidence)
     plan = plan_builder.assemble(slots, cue, request.render, request.product, pipeline, durations)
     crafted = apply_craft(request.craft, plan, durations, request.assets, request.progress)
@@ -212,9 +228,15 @@ def conclude(
 
 
 def speak(
-    slots: Sequence[Slot], voice: Voice | None, folder: Path, progress: Reporter
+    slots: Sequence[Slot],
+    voice: Voice | None,
+    folder: Path,
+    progress: Reporter,
+    transcriber: Transcriber | None = None,
 ) -> tuple[Slot, ...]:
-    """Voice lines for ``slots`` (or reading times without a voice), as one progress stage."""
+    """Voice lines for ``slots`` (or reading times without a voice), as one progress stage;
+    with a ``transcriber``, each line's words timed as a second (forced alignment of the
+    subtitles, :mod:`autocut_core.output.word_timing`)."""
     from autocut_core.pipelines.plan_builder import add_voice
 
     if voice is None:
@@ -222,7 +244,34 @@ def speak(
     with progress.stage("voice", total=len(slots)) as stage, reporting_to(stage):
         spoken = add_voice(slots, voice, folder)
         stage.update(len(slots))
-    return spoken
+    if transcriber is None:
+        return spoken
+    return time_words(spoken, transcriber, progress)
+
+
+def time_words(
+    slots: Sequence[Slot], transcriber: Transcriber, progress: Reporter
+) -> tuple[Slot, ...]:
+    """Each voice line transcribed for its word times; a line the transcriber cannot take
+    keeps none (its subtitle is then one cue, as without a transcriber)."""
+    from autocut_core.errors import AutocutError
+    from autocut_core.media.decode import decode_audio
+    from autocut_core.media.errors import MediaError
+
+    timed = []
+    with progress.stage(f"time words ({transcriber.name})", total=len(slots)) as stage:
+        for done, slot in enumerate(slots):
+            stage.update(done, len(slots))
+            words: tuple[Word, ...] = ()
+            if slot.voice_path is not None:
+                try:
+                    audio = decode_audio(slot.voice_path, transcriber.sample_rate)
+                    words = transcriber.transcribe(audio).words
+                except (AutocutError, MediaError, OSError, ValueError, RuntimeError):
+                    words = ()
+            timed.append(replace(slot, voice_words=words))
+        stage.update(len(slots), len(slots))
+    return tuple(timed)
 
 
 def finish(
