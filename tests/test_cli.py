@@ -28,7 +28,7 @@ def test_plugins_json_lists_builtins_by_kind_and_provider(cli_json):
     assert report["failures"] == []
     assert set(report["components"]) == {
         "encoder", "tokenizer", "backbone", "retriever", "renderer", "evaluator", "voice",
-        "captioner", "pipeline",
+        "captioner", "transcriber", "pipeline",
     }  # fmt: skip
 
 
@@ -119,6 +119,14 @@ def test_doctor_reports_every_check(cli_json, cli, in_tmp):
     ):
         assert checks[name]["status"] == "ok", checks[name]
     assert checks["plugins"]["detail"].endswith("components")
+
+
+def test_doctor_warns_only_for_a_missing_optional_transcriber(cli, in_tmp):
+    (in_tmp / "autocut.toml").write_text('transcriber = "nobody"\n', encoding="utf-8")
+    _, out, _ = cli("doctor")
+    assert "WARN  transcriber 'nobody': Unknown transcriber 'nobody'" in out
+    assert "optional: without it, ads without a transcript are skipped" in out
+    assert "FAIL  transcriber" not in out
 
 
 def test_doctor_fails_for_a_configured_component_that_does_not_exist(cli, in_tmp):

@@ -131,24 +131,41 @@ def check_plugins() -> list[Check]:
     return checks
 
 
+#: Choices whose component is optional: without it the work falls back (ads without a
+#: transcript are skipped, subtitles are one cue a line), so its problems are warnings.
+OPTIONAL_CHOICES = {"transcriber": "optional: without it, ads without a transcript are skipped "
+                    "and subtitles are one cue per line"}  # fmt: skip
+
+
 def check_configured_components(settings: AutocutSettings) -> list[Check]:
     """Every component the settings choose exists, accepts its options and finds its files."""
-    from autocut_core.errors import AutocutError
-
     checks = []
     for choice in COMPONENT_CHOICES:
-        name = getattr(settings, choice)
-        if name is None:
-            continue
-        label = f"{choice.replace('_', ' ')} '{name}'"
-        try:
-            component = settings.create(choice)
-        except AutocutError as error:
-            checks.append(Check(label, "fail", str(error), "see `autocut plugins`"))
-            continue
-        diagnosed = component.diagnose()
-        checks.extend(diagnosed or [Check(label, "ok", component.description)])
+        found = _component_checks(settings, choice)
+        if choice in OPTIONAL_CHOICES:
+            found = [
+                Check(c.name, "warn", f"{c.detail} ({OPTIONAL_CHOICES[choice]})", c.fix)
+                if c.status == "fail" else c
+                for c in found
+            ]  # fmt: skip
+        checks.extend(found)
     return checks
+
+
+def _component_checks(settings: AutocutSettings, choice: str) -> list[Check]:
+    from autocut_core.errors import AutocutError
+
+    checks: list[Check] = []
+    name = getattr(settings, choice)
+    if name is None:
+        return checks
+    label = f"{choice.replace('_', ' ')} '{name}'"
+    try:
+        component = settings.create(choice)
+    except AutocutError as error:
+        return [Check(label, "fail", str(error), "see `autocut plugins`")]
+    diagnosed = component.diagnose()
+    return diagnosed or [Check(label, "ok", component.description)]
 
 
 def run_checks(settings: AutocutSettings) -> list[Check]:

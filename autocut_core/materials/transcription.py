@@ -97,10 +97,14 @@ def transcribe_files(
     return report
 
 
-def ready_transcriber(settings: AutocutSettings) -> tuple[Transcriber | None, str]:
+def ready_transcriber(
+    settings: AutocutSettings, fetch: bool = True
+) -> tuple[Transcriber | None, str]:
     """The configured transcriber when it is installed and its checks pass, else None and
     why: what `dataset build` and the subtitles use without being asked to, so a missing
-    model means the fallback and a note, never an error after minutes of work."""
+    model means the fallback and a note, never an error after minutes of work. Without
+    ``fetch`` its model must be on this machine already (a check that warns, such as "not
+    downloaded yet", is not ready): the subtitles never start a download."""
     from autocut_core.errors import UnknownComponentError
 
     try:
@@ -110,7 +114,8 @@ def ready_transcriber(settings: AutocutSettings) -> tuple[Transcriber | None, st
             f"no transcriber '{settings.transcriber}' is installed (pip install 'autocut[asr]' "
             "for faster-whisper)"
         )
-    failing = [check for check in transcriber.diagnose() if check.status == "fail"]
+    bad = ("fail",) if fetch else ("fail", "warn")
+    failing = [check for check in transcriber.diagnose() if check.status in bad]
     if failing:
         check = failing[0]
         fix = f"; fix: {check.fix}" if check.fix else ""

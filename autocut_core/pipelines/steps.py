@@ -75,12 +75,13 @@ def with_roles(request: EditRequest, script: Script) -> Script:
 
 def word_timer(settings: AutocutSettings) -> Transcriber | None:
     """The transcriber that times the voice lines' words for the subtitles, when one is
-    installed and ready, and the ad has subtitles; None leaves one cue a line."""
+    installed with its model on this machine (no download for this), and the ad has
+    subtitles; None leaves one cue a line."""
     from autocut_core.materials.transcription import ready_transcriber
 
     if not settings.render.subtitles:
         return None
-    return ready_transcriber(settings)[0]
+    return ready_transcriber(settings, fetch=False)[0]
 
 
 def make_voice(request: EditRequest) -> Voice | None:

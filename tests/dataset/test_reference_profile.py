@@ -167,7 +167,8 @@ def reference(built, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
         "dataset", "build", str(built.corpus.folder), "-o", str(out), "--db",
         str(built.folder / "db"), "--config", str(built.config), "--profile", "reference",
         "--tokenizer-opt", f"checkpoint={built.folder / 'tokenizers' / 'video'}",
-        "--audio-tokenizer-opt", f"checkpoint={built.folder / 'tokenizers' / 'audio'}", "--json",
+        "--audio-tokenizer-opt", f"checkpoint={built.folder / 'tokenizers' / 'audio'}",
+        "--no-transcribe", "--json",
     ))  # fmt: skip
     return out, summary
 
