@@ -139,4 +139,7 @@ def retime(slot: Slot, rate: float, folder: Path) -> Slot:
     source = Path(slot.voice_path)
     target = folder / f"{source.stem}.x{rate:.3f}.wav"
     seconds = retime_wav(source, rate, target)
-    return replace(slot, voice_path=str(target.resolve()), voice_duration=seconds)
+    # The words are spoken ``rate`` times as fast too (a tempo change keeps their order).
+    words = tuple(replace(w, start=w.start / rate, end=w.end / rate) for w in slot.voice_words)
+    return replace(slot, voice_path=str(target.resolve()), voice_duration=seconds,
+                   voice_words=words)  # fmt: skip

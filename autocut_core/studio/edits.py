@@ -116,7 +116,8 @@ def apply(
         scores = [] if pick.score is None or ranked_for != old.sentence else [pick.score]
         (new,) = build_slots([candidate], [old.sentence], plan.render, durations, scores)
         slots[edit.slot] = replace(new, voice_path=old.voice_path,
-                                   voice_duration=old.voice_duration, voice_text=old.voice_text)  # fmt: skip
+                                   voice_duration=old.voice_duration, voice_text=old.voice_text,
+                                   voice_words=old.voice_words)  # fmt: skip
         note = f"slot {edit.slot + 1}: {pick.caption or pick.clip_id} (rank {pick.rank})"
     elif isinstance(edit, Move):
         to = min(edit.to, len(slots) - 1)
