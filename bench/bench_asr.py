@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import fmt, machine_line, markdown_table  # noqa: E402
+from _common import fmt, machine_line, markdown_table
 
 
 def main() -> None:
@@ -56,8 +56,12 @@ def main() -> None:
             wer = word_error_rate(" ".join(s.text for s in truth), transcript.text)
             start_error = end_error = None
             if len(heard) == len(truth):
-                start_error = sum(abs(h.start - t.start) for h, t in zip(heard, truth)) / len(truth)
-                end_error = sum(abs(h.end - t.end) for h, t in zip(heard, truth)) / len(truth)
+                start_error = sum(
+                    abs(h.start - t.start) for h, t in zip(heard, truth, strict=True)
+                ) / len(truth)
+                end_error = sum(
+                    abs(h.end - t.end) for h, t in zip(heard, truth, strict=True)
+                ) / len(truth)
             rows.append([
                 ad.plan.ad_id, transcript.language, f"{len(truth)} / {len(heard)}", fmt(wer, 3),
                 fmt(start_error, 3), fmt(end_error, 3), how, fmt(seconds, 1),
