@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from autocut_core.cli.flags import uses_settings
+from autocut_core.cli.flags import JsonOption, uses_settings
 from autocut_core.errors import AutocutError
 from autocut_core.settings import AutocutSettings
 
@@ -35,7 +35,7 @@ def batch_command(
     voice_over: Annotated[
         bool, typer.Option("--voice-over/--no-voice-over", help="Speak the scripts.")
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Make one ad per CSV row into OUTDIR/<id>.mp4; rows done in an earlier run are skipped.
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from autocut_core.cli.flags import uses_settings
+from autocut_core.cli.flags import DbOption, JsonOption, uses_settings
 from autocut_core.settings import AutocutSettings
 
 if TYPE_CHECKING:
@@ -21,9 +21,7 @@ def caption_command(
     footage: Annotated[
         list[Path], typer.Argument(metavar="FOOTAGE...", help="Video files or folders (walked).")
     ],
-    db: Annotated[
-        Path | None, typer.Option("--db", help="Material database folder (default: setting 'db').")
-    ] = None,
+    db: DbOption = None,
     sidecar: Annotated[
         bool,
         typer.Option(
@@ -34,7 +32,7 @@ def caption_command(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Caption again clips already captioned.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Caption every clip of FOOTAGE with a vision-language model, for `autocut run`.
 

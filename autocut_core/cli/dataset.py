@@ -10,8 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from autocut_core.cli.flags import uses_settings
-from autocut_core.cli.materials import JsonOption
+from autocut_core.cli.flags import JsonOption, uses_settings
 from autocut_core.errors import SettingsError
 from autocut_core.settings import AutocutSettings
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from autocut_core.cli.flags import JsonOption
+
 if TYPE_CHECKING:
     from autocut_core.output.explain import Explained
 
@@ -22,7 +24,7 @@ def explain_command(
             help="Also write a self-contained page with thumbnails (embedded as data URLs).",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Why each slot shows its clip: the product fact its line says, the clip's score and
     caption, the runner-up clips and their scores, and the music's score, as recorded when

@@ -27,6 +27,13 @@ from autocut_core.settings import (
 
 CONFIG_HELP = "Config file (default: $AUTOCUT_CONFIG or ./autocut.toml)."
 
+#: ``--json``, the same on every command that can print JSON.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+#: ``--db``, the material database of every command that reads or writes one.
+DbOption = Annotated[
+    Path | None, typer.Option("--db", help="Material database folder (default: setting 'db').")
+]
+
 
 def _flag(choice: str) -> str:
     return choice.replace("_", "-")

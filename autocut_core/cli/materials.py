@@ -9,16 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from autocut_core.cli.flags import uses_settings
+from autocut_core.cli.flags import DbOption, JsonOption, uses_settings
 from autocut_core.settings import AutocutSettings
 
 if TYPE_CHECKING:
     from autocut_core.materials.indexing import IndexReport
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-DbOption = Annotated[
-    Path | None, typer.Option("--db", help="Material database folder (default: setting 'db').")
-]
 
 
 @uses_settings("encoder", "audio_encoder")

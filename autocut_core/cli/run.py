@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from autocut_core.cli.flags import uses_settings
+from autocut_core.cli.flags import JsonOption, uses_settings
 from autocut_core.errors import InputError
 from autocut_core.settings import AutocutSettings
 from autocut_core.types import EditPlan, RenderSettings
@@ -26,8 +26,6 @@ FORMAT_PRESETS: dict[str, tuple[int, int]] = {
 
 #: ``--grounding`` values, typed as the request takes them.
 GROUNDING_MODES: dict[str, Grounding] = {"index": "index", "tokens": "tokens"}
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
 def _render_overrides(base: RenderSettings, **flags: Any) -> RenderSettings:

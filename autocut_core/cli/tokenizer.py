@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from autocut_core.cli.flags import uses_settings
-from autocut_core.cli.materials import DbOption, JsonOption
+from autocut_core.cli.flags import DbOption, JsonOption, uses_settings
 from autocut_core.errors import InputError, SettingsError
 from autocut_core.settings import AutocutSettings
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from autocut_core.cli.flags import uses_settings
+from autocut_core.cli.flags import DbOption, JsonOption, uses_settings
 from autocut_core.settings import AutocutSettings
 
 if TYPE_CHECKING:
@@ -22,9 +22,7 @@ def transcribe_command(
         list[Path],
         typer.Argument(metavar="VIDEO...", help="Video or audio files, or folders (walked)."),
     ],
-    db: Annotated[
-        Path | None, typer.Option("--db", help="Material database folder (default: setting 'db').")
-    ] = None,
+    db: DbOption = None,
     sidecar: Annotated[
         bool,
         typer.Option(
@@ -35,7 +33,7 @@ def transcribe_command(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Transcribe again files already transcribed.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Transcribe the speech of each file with timed words (JSON + SRT in <db>/transcripts/).
 
