@@ -24,12 +24,43 @@ from autocut_core import hookimpl
 from autocut_core.checks import Check
 from autocut_core.components import Captioner, CaptionerSettings
 from autocut_core.errors import CaptionError, MissingWeightsError
+from autocut_core.models import HubFile, HubFiles, ModelCard
 
 if TYPE_CHECKING:
     from PIL import Image
 
 #: A small chat VLM (256 M parameters, Apache-2.0) that runs on a CPU.
 DEFAULT_MODEL = "HuggingFaceTB/SmolVLM-256M-Instruct"
+#: The default model as a card, so `autocut models pull smolvlm-256m-instruct` fetches it into
+#: the hub cache that ``from_pretrained`` reads (and `autocut doctor` can say so).
+SMOLVLM_256M = ModelCard(
+    name="smolvlm-256m-instruct",
+    summary="SmolVLM-256M-Instruct: a small chat vision-language model that captions clips on "
+    "a CPU (English captions)",
+    licence="Apache-2.0",
+    size=513_000_000,
+    size_note="256 M parameters, bfloat16",
+    sources=(
+        HubFiles(
+            DEFAULT_MODEL,
+            (
+                HubFile("config.json"),
+                HubFile("model.safetensors"),
+                HubFile("tokenizer.json"),
+                HubFile("tokenizer_config.json"),
+                HubFile("preprocessor_config.json"),
+                HubFile("processor_config.json", required=False),
+                HubFile("chat_template.json", required=False),
+                HubFile("generation_config.json", required=False),
+                HubFile("special_tokens_map.json", required=False),
+                HubFile("added_tokens.json", required=False),
+                HubFile("vocab.json", required=False),
+                HubFile("merges.txt", required=False),
+            ),
+        ),
+    ),
+    setting="model",
+)
 
 
 class VLMCaptionerSettings(CaptionerSettings):
@@ -40,6 +71,7 @@ class VLMCaptionerSettings(CaptionerSettings):
 
 class VLMCaptioner(Captioner[VLMCaptionerSettings]):
     name = "transformers"
+    model_cards = (SMOLVLM_256M,)
     description = "Captions from a local vision-language model (Qwen2-VL, SmolVLM, BLIP, ...)"
 
     def __init__(self, settings: VLMCaptionerSettings | None = None):

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable
 
 from autocut_core.checks import Check, Status
+from autocut_core.cli.doctor_models import check_model_evidence
 from autocut_core.settings import COMPONENT_CHOICES, AutocutSettings
 
 #: Filters the renderer's filter graph uses (trim, scale, subtitles, mixing, loudness).
@@ -178,6 +179,7 @@ def run_checks(settings: AutocutSettings) -> list[Check]:
         check_python_extras,
         check_plugins,
         lambda: check_configured_components(settings),
+        lambda: check_model_evidence(settings.captioner),
     )
     checks: list[Check] = []
     for group in groups:
