@@ -89,7 +89,7 @@ def samples_for(ads: Sequence[Any], evidence: str, seed: int) -> list[Sample]:
     for ad in ads:
         plan, own = ad.plan, shots[ad.plan.ad_id]
         others = [shot for other, its in shots.items() if other != plan.ad_id for shot in its]
-        shown = own + rng.sample(others, len(own))
+        shown = own + rng.sample(others, min(len(own), len(others)))
         rng.shuffle(shown)
         positives = sorted(shown.index(shot) for shot in own)
         samples.append(Sample("select", plan.ad_id, plan.product, plan.script, tuple(shown),
@@ -126,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         "random towers")  # fmt: skip
     parser.add_argument("--keep", type=Path, default=None, help="write the footage here")
     args = parser.parse_args(argv)
+    if args.ads < 2:
+        parser.error("--ads must be at least 2: a select sample offers other ads' shots")
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     if args.clip_pretrained:
