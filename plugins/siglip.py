@@ -233,6 +233,13 @@ class _SiglipBase(Encoder[SiglipSettings]):
                           "" if ok else HOW_TO_GET)]  # fmt: skip
         return [cache_check(label, chosen)]
 
+    @classmethod
+    def example_options(cls) -> dict[str, Any]:
+        # The contract runs offline: a tiny random SigLIP of the real classes, built once.
+        from autocut_plugins.siglip_tiny import tiny_siglip_folder
+
+        return {"pretrained": str(tiny_siglip_folder())}
+
 
 class SiglipEncoder(_SiglipBase):
     """SigLIP image tower; :meth:`encode_text` embeds sentences into the same space."""

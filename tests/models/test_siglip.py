@@ -1,15 +1,10 @@
-"""``siglip`` loads a tiny random SiglipModel and its SentencePiece tokenizer from a hand-laid
-hub cache, offline, and embeds frames and sentences exactly as transformers does.
-
-No tiny SigLIP tokenizer ships with any installed package, so the test trains one with
-sentencepiece's own trainer from a few sentences (unigram, ~40 pieces, well under a second).
-"""
+"""``siglip`` loads a tiny random SiglipModel and its SentencePiece tokenizer (trained by
+sentencepiece's own trainer, :mod:`autocut_plugins.siglip_tiny`) from a hand-laid hub cache,
+offline, and embeds frames and sentences exactly as transformers does."""
 
 from __future__ import annotations
 
 import contextlib
-import io
-import json
 
 import numpy as np
 import pytest
@@ -34,36 +29,9 @@ def siglip_registered():
 
 
 def _tiny_siglip(folder):
-    """A randomly initialised SiglipModel (32 wide, 2 layers) and a trained SentencePiece
-    tokenizer, saved the way transformers saves them."""
-    import sentencepiece
-    import torch
-    from transformers import SiglipConfig, SiglipModel, SiglipTokenizer
+    from autocut_plugins.siglip_tiny import save_tiny_siglip
 
-    folder.mkdir(parents=True)
-    text = [*SENTENCES, "a cup of hot coffee", "跑步鞋", "the office building at night"]
-    model = io.BytesIO()
-    sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(text * 5), model_writer=model, vocab_size=40,
-        hard_vocab_limit=False, model_type="unigram", character_coverage=1.0, pad_id=0,
-        eos_id=1, unk_id=2, bos_id=-1, minloglevel=2,
-    )  # fmt: skip
-    (folder / "spiece.model").write_bytes(model.getvalue())
-    tokenizer = SiglipTokenizer(str(folder / "spiece.model"))
-    tokenizer.save_pretrained(folder)
-    ids = {"pad_token_id": 1, "bos_token_id": 1, "eos_token_id": 1}
-    config = SiglipConfig(
-        text_config={"vocab_size": len(tokenizer), "hidden_size": 32, "intermediate_size": 64,
-                     "num_hidden_layers": 2, "num_attention_heads": 2,
-                     "max_position_embeddings": 16, **ids},
-        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-                       "num_attention_heads": 2, "image_size": 32, "patch_size": 8},
-    )  # fmt: skip
-    torch.manual_seed(0)
-    SiglipModel(config).save_pretrained(folder)
-    norm = {"image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}
-    (folder / "preprocessor_config.json").write_text(json.dumps(norm), encoding="utf-8")
-    return folder
+    return save_tiny_siglip(folder)
 
 
 def test_siglip_loads_a_cached_hub_model_offline(siglip_registered, empty_caches, tmp_path):
