@@ -60,7 +60,7 @@ class SimilaritySettings(ComponentSettings):
     )
     image_encoder: str | None = Field(
         None,
-        description="Image encoder of a joint text-image space (clip): sentences are also "
+        description="Image encoder of a joint text-image space (clip, siglip): sentences are also "
         "matched to the clips' frames; none = captions only",
     )
     image_encoder_options: dict[str, Any] = Field(
