@@ -3,6 +3,8 @@ what is missing, from the same install state as `autocut models list`."""
 
 from __future__ import annotations
 
+import json
+
 from autocut_core.checks import Check
 from autocut_core.cli.doctor_models import check_model_evidence, evidence_check
 from autocut_core.models import ModelCard
@@ -60,7 +62,10 @@ def test_one_cached_card_of_several_is_enough():
     assert found.status == "ok" and found.detail == "big cached; use it"
 
 
-def test_doctor_command_prints_the_evidence_lines(cli_json, in_tmp, empty_caches):
-    checks = {check["name"]: check for check in cli_json("doctor", "--json")}
+def test_doctor_command_prints_the_evidence_lines(cli, in_tmp, empty_caches):
+    # The exit code is the machine's health (1 when any other line fails, e.g. an offline
+    # configured model); the evidence lines are printed either way.
+    _, out, _ = cli("doctor", "--json")
+    checks = {check["name"]: check for check in json.loads(out)}
     assert checks["image-text evidence"]["fix"].startswith("autocut models pull clip-vit-b-32")
     assert checks["captions"]["fix"].startswith("autocut models pull smolvlm-256m-instruct")
