@@ -18,8 +18,8 @@ pytest.importorskip("vector_quantize_pytorch")
 
 from autocut_plugins.rqvae import RQVAEAudioTokenizer, RQVAETokenizer
 
-#: The shipped demo model's video tokenizer: written before presets were recorded (its
-#: tokenizer.json names none), so it must load as the `autocut` layout it was trained in.
+#: The shipped demo model's video tokenizer, trained in the `autocut` layout (its recipe pins
+#: that preset, and its tokenizer.json records it).
 DEMO_TOKENIZER = "examples/demo/model/tokenizers/video"
 
 SMALL = {
@@ -150,7 +150,7 @@ def test_a_checkpoint_without_a_preset_loads_as_the_autocut_layout(data, tmp_pat
 def test_the_shipped_demo_tokenizer_still_loads_and_encodes(tmp_path):
     folder = tmp_path / "demo"
     shutil.copytree(DEMO_TOKENIZER, folder)
-    assert "preset" not in json.loads((folder / "tokenizer.json").read_text())
+    assert json.loads((folder / "tokenizer.json").read_text())["preset"] == "autocut"
     tokenizer = RQVAETokenizer.from_options({"checkpoint": str(folder)})
     assert tokenizer.trained_on() == ("efficientnet", 1280)
     vectors = np.random.default_rng(0).standard_normal((4, 1280)).astype(np.float32)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from autocut_plugins import faster_whisper
 from autocut_plugins.faster_whisper import FasterWhisperTranscriber
 from autocut_plugins.whisper_tiny import convert_tiny_whisper
 
@@ -64,13 +63,11 @@ def test_an_unknown_language_is_one_line(tiny):
         _transcriber(tiny, language="xx").transcribe(np.zeros(16_000, dtype=np.float32))
 
 
-def test_the_cards_are_listed_and_an_uncached_one_names_its_pull(autocut_plugin, tmp_path,
-                                                                 monkeypatch):  # fmt: skip
+def test_the_cards_are_listed_and_an_uncached_one_names_its_pull(tmp_path, monkeypatch):
     from autocut_core import models
 
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    autocut_plugin(faster_whisper, name="faster-whisper")
     names = {card.name for card in models.all_cards()}
     assert {"whisper-tiny", "whisper-base", "whisper-small", "whisper-base-pypi"} <= names
     assert models.find("whisper-tiny").used_by == ("faster-whisper",)
