@@ -123,3 +123,28 @@ class ComponentNotReadyError(AutocutError):
     """
 
     exit_code = 2
+
+
+#: What one item of a batch (a file to transcribe, a clip to caption) may raise and still let
+#: the others go on: AutoCut's own errors (a file ffmpeg cannot decode, a model's refused
+#: answer), the OS's (a file gone since discovery), and the ValueError / RuntimeError a model
+#: library raises on one odd input. Anything else is a bug and ends the run with a traceback.
+ITEM_ERRORS: tuple[type[Exception], ...] = (AutocutError, OSError, ValueError, RuntimeError)
+
+
+def failure_line(error: BaseException) -> str:
+    """``error`` as one line of a report: AutoCut's own message as it is (it names the file
+    and the problem), another library's prefixed with its type, which says more than
+    ``"list index out of range"`` alone."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if isinstance(error, AutocutError) else f"{type(error).__name__}: {text}"
+
+
+def fail_if_none_succeeded(
+    total: int, errors: list[str], error: type[AutocutError], nothing_done: str
+) -> None:
+    """Raise ``error`` when every one of ``total`` items failed: a batch in which one file
+    fails is a report with one bad line, a batch in which all fail is a broken setup (no
+    model, no network), and saying so beats a report of nothing but failures."""
+    if total and len(errors) == total:
+        raise error(f"{nothing_done}; the first failed with: {errors[0]}")

@@ -47,12 +47,14 @@ METHODS: list[tuple[str, str, dict[str, Any]]] = [
     (BASELINE, "faiss", {"index_type": "flat"}),
     ("exact (numpy)", "exact", {"query_block": 128}),
     ("faiss hnsw", "faiss", {"index_type": "hnsw"}),
+    ("faiss ivfflat", "faiss", {"index_type": "ivfflat"}),
     ("faiss ivfpq", "faiss", {"index_type": "ivfpq"}),
     ("annoy", "annoy", {}),
 ]
 #: Query-time knobs swept after each build (cheap: the index is already built).
 SWEEPS: dict[str, tuple[str, list[int]]] = {
     "faiss hnsw": ("ef_search", [16, 32, 64, 128, 256]),  # default 128
+    "faiss ivfflat": ("nprobe", [1, 2, 4, 8, 16, 32]),  # default 16
     "faiss ivfpq": ("nprobe", [4, 8, 16, 32, 64]),  # default 16
     "annoy": ("search_k", [-1, 0, 5000, 20000]),  # -1 = Annoy's k * n_trees; 0 = 4x that
 }

@@ -43,6 +43,8 @@ FAISS_METHODS: list[tuple[str, dict[str, Any]]] = [
     ("flat (exact)", {"index_type": "flat"}),
     ("hnsw", {"index_type": "hnsw"}),
     ("hnsw, 2 shards", {"index_type": "hnsw", "shards": 2}),
+    ("ivfflat", {"index_type": "ivfflat"}),
+    ("ivfflat, 2 shards", {"index_type": "ivfflat", "shards": 2}),
     ("ivfpq", {"index_type": "ivfpq"}),
     ("ivfpq, 2 shards", {"index_type": "ivfpq", "shards": 2}),
 ]

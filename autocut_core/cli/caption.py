@@ -91,14 +91,8 @@ def _print_report(report: CaptionReport) -> None:
     console.print(
         f"{report.written} written, {report.cached} already stored, {len(report.failed)} failed"
     )
-    for clip in report.failed:
-        display.warn(f"clip {clip.clip.clip_id} ({Path(clip.path).name}): {clip.error}")
-    for line in report.skipped_files:
-        display.warn(f"skipped {line}")
-    for path in report.sidecars:
-        console.print(display.plain(f"wrote {path}"))
-    for path in report.kept_sidecars:
-        console.print(display.plain(f"kept {path} (a sidecar was there; not replaced)"))
+    failures = [f"clip {c.clip.clip_id} ({Path(c.path).name}): {c.error}" for c in report.failed]
+    display.batch_tail(failures, report.skipped_files, report.sidecars, report.kept_sidecars)
 
 
 def register(app: typer.Typer) -> None:

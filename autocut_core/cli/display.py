@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
     from rich.progress import Progress, ProgressColumn
     from rich.table import Table
@@ -92,6 +94,23 @@ def _progress(
 def warn(message: str) -> None:
     """A warning on stderr: ``Warning: ...``, shown literally."""
     console(stderr=True).print(plain(f"Warning: {message}"))
+
+
+def batch_tail(
+    failures: list[str], skipped: list[str], sidecars: list[Path], kept_sidecars: list[Path]
+) -> None:
+    """The end of a per-file report (`autocut caption`, `autocut transcribe`): a warning
+    for each item that failed and each file skipped, then the sidecars written beside the
+    inputs and those left alone because someone had written one on purpose."""
+    for line in failures:
+        warn(line)
+    for line in skipped:
+        warn(f"skipped {line}")
+    out = console()
+    for path in sidecars:
+        out.print(plain(f"wrote {path}"))
+    for path in kept_sidecars:
+        out.print(plain(f"kept {path} (a sidecar was there; not replaced)"))
 
 
 class StageProgress:

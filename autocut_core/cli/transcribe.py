@@ -98,17 +98,11 @@ def _print_report(report: TranscribeReport) -> None:
     cached = sum(1 for item in report.files if item.cached)
     written = len(report.files) - cached - len(report.failed)
     console.print(f"{written} transcribed, {cached} already stored, {len(report.failed)} failed")
-    for item in report.failed:
-        display.warn(f"{item.path.name}: {item.error}")
-    for line in report.skipped:
-        display.warn(f"skipped {line}")
     for item in report.files:
         for path in item.files:
             console.print(display.plain(f"wrote {path}" if not item.cached else f"kept {path}"))
-    for path in report.sidecars:
-        console.print(display.plain(f"wrote {path}"))
-    for path in report.kept_sidecars:
-        console.print(display.plain(f"kept {path} (a sidecar was there; not replaced)"))
+    failures = [f"{item.path.name}: {item.error}" for item in report.failed]
+    display.batch_tail(failures, report.skipped, report.sidecars, report.kept_sidecars)
 
 
 def register(app: typer.Typer) -> None:

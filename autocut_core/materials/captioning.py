@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autocut_core.components import Captioner
-from autocut_core.errors import AutocutError, CaptionError
+from autocut_core.errors import ITEM_ERRORS, CaptionError, fail_if_none_succeeded, failure_line
 from autocut_core.fsutil import atomic_write_text
 from autocut_core.materials.captions import TIMED_SUFFIXES, WHOLE_FILE_SUFFIX, find_sidecar
 from autocut_core.materials.database import MaterialDB
 from autocut_core.materials.indexing import VIDEO_EXTENSIONS, IndexOptions, index
 from autocut_core.materials.locations import current_paths, offered_sources
-from autocut_core.media.errors import MediaError, display_path
+from autocut_core.media.errors import display_path
 from autocut_core.media.frame_grab import frame_jpeg
 from autocut_core.progress import SILENT, Reporter, file_done, reporting_to
 from autocut_core.types import Clip
@@ -113,12 +113,11 @@ def caption_footage(
             stage.update(len(work), len(work))
         if sidecars:
             _write_sidecars(report)
-    if report.clips and not any(clip.text is not None for clip in report.clips):
-        first = report.failed[0]
-        raise CaptionError(
-            f"captioner '{captioner.name}' ({captioner.model}) described none of the "
-            f"{len(report.clips)} clips; the first failed with: {first.error}"
-        )
+    fail_if_none_succeeded(
+        len(report.clips), [clip.error for clip in report.failed], CaptionError,
+        f"captioner '{captioner.name}' ({captioner.model}) described none of the "
+        f"{len(report.clips)} clips",
+    )  # fmt: skip
     return report
 
 
@@ -135,15 +134,10 @@ def _caption_one(
     try:
         frames = clip_frames(path, clip, settings.frames, settings.max_side)
         text = captioner.describe(frames)
-    except (AutocutError, MediaError, OSError, ValueError, RuntimeError) as error:
-        return ClipCaption(clip, path, None, error=_one_line(error))
+    except ITEM_ERRORS as error:
+        return ClipCaption(clip, path, None, error=failure_line(error))
     db.store_caption(clip, captioner.cache_key, prompt, text)
     return ClipCaption(clip, path, text)
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if isinstance(error, AutocutError) else f"{type(error).__name__}: {text}"
 
 
 def _write_sidecars(report: CaptionReport) -> None:

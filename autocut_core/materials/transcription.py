@@ -23,13 +23,18 @@ from typing import TYPE_CHECKING
 
 from autocut_core import ids
 from autocut_core.components import Transcriber
-from autocut_core.errors import AutocutError, TranscriptionError
+from autocut_core.errors import (
+    ITEM_ERRORS,
+    TranscriptionError,
+    fail_if_none_succeeded,
+    failure_line,
+)
 from autocut_core.fsutil import atomic_write_text
 from autocut_core.materials.captions import TIMED_SUFFIXES, find_sidecar, srt_time
 from autocut_core.materials.database import MaterialDB
 from autocut_core.materials.indexing import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS, discover
 from autocut_core.media.decode import decode_audio
-from autocut_core.media.errors import MediaError, display_path
+from autocut_core.media.errors import display_path
 from autocut_core.progress import SILENT, Reporter
 from autocut_core.serde import dumps
 from autocut_core.types import Transcript
@@ -88,12 +93,11 @@ def transcribe_files(
         stage.update(len(files), len(files))
     if sidecars:
         _write_sidecars(report)
-    if report.files and len(report.failed) == len(report.files):
-        first = report.failed[0]
-        raise TranscriptionError(
-            f"transcriber '{transcriber.name}' ({transcriber.model}) transcribed none of the "
-            f"{len(report.files)} files; the first failed with: {first.error}"
-        )
+    fail_if_none_succeeded(
+        len(report.files), [item.error for item in report.failed], TranscriptionError,
+        f"transcriber '{transcriber.name}' ({transcriber.model}) transcribed none of the "
+        f"{len(report.files)} files",
+    )  # fmt: skip
     return report
 
 
@@ -182,11 +186,8 @@ def _one_file(
     try:
         content_hash = ids.content_hash(path)
         transcript, cached = transcript_of(db, transcriber, path, refresh, content_hash)
-    except (AutocutError, MediaError, OSError, ValueError, RuntimeError) as error:
-        text = " ".join(str(error).split()) or type(error).__name__
-        if not isinstance(error, AutocutError | MediaError):
-            text = f"{type(error).__name__}: {text}"
-        return FileTranscript(path, None, error=text)
+    except ITEM_ERRORS as error:
+        return FileTranscript(path, None, error=failure_line(error))
     source_id = ids.source_id_for_hash(content_hash)
     files = transcript_files(db.folder, source_id)
     if not all(file.is_file() for file in files):  # stored by a run that wrote no files

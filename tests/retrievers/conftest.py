@@ -18,6 +18,7 @@ from autocut_core.plugins import get_registry
 INDEXES: dict[str, tuple[str, dict[str, Any]]] = {
     "faiss-flat": ("faiss", {"index_type": "flat"}),
     "faiss-hnsw": ("faiss", {"index_type": "hnsw"}),
+    "faiss-ivfflat": ("faiss", {"index_type": "ivfflat"}),
     "faiss-ivfpq": ("faiss", {"index_type": "ivfpq"}),
     "annoy": ("annoy", {"threads": 1}),
 }
