@@ -259,7 +259,9 @@ class FaissRetriever(Retriever[FaissSettings]):
     """Faiss indexes behind the Retriever interface; see the module docstring for the choice."""
 
     name = "faiss"
-    description = "Faiss cosine search: exact flat (default), HNSW, IVF-Flat or IVF-PQ, sharded; GPU if any"
+    description = (
+        "Faiss cosine search: exact flat (default), HNSW, IVF-Flat or IVF-PQ, sharded; GPU if any"
+    )
     capabilities = frozenset({"candidate_restriction"})
 
     def __init__(self, settings: FaissSettings | None = None):

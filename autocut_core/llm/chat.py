@@ -180,6 +180,18 @@ def user_message(content: str | Sequence[str | dict[str, Any]]) -> Message:
     return {"role": "user", "content": _merge_text(parts)}
 
 
+#: The English re-ask after an unreadable answer: the reader's exact complaint, then what to give.
+REASK = "That answer cannot be used: {reason}. Answer again with only {expected}."
+
+
+def reask_messages(messages: Sequence[Message], answer: str, instruction: str) -> list[Message]:
+    """The conversation asked again: the first answer kept as the model's turn, then
+    ``instruction`` (what was wrong, what to answer), so the model corrects its own words
+    instead of starting over."""
+    return [*messages, {"role": "assistant", "content": answer},
+            {"role": "user", "content": instruction}]  # fmt: skip
+
+
 def _merge_text(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     merged: list[dict[str, Any]] = []
     for part in parts:

@@ -35,7 +35,16 @@ from pathlib import Path
 from typing import Any
 
 from autocut_core.errors import AutocutError
-from autocut_core.llm.chat import ChatClient, ChatResponse, ChatSettings, Message, Usage, image_part
+from autocut_core.llm.chat import (
+    REASK,
+    ChatClient,
+    ChatResponse,
+    ChatSettings,
+    Message,
+    Usage,
+    image_part,
+    reask_messages,
+)
 from autocut_core.types import Product
 
 #: Category -> maximum score, in the order of the rubric.
@@ -254,15 +263,8 @@ class Judge:
         except JudgeError as first:
             if not self.reask:
                 raise self._failure(first) from None
-            again = [
-                *messages,
-                {"role": "assistant", "content": response.text},
-                {
-                    "role": "user",
-                    "content": f"That answer cannot be used: {first.reason}. "
-                    f"Answer again with only {expected}.",
-                },
-            ]
+            instruction = REASK.format(reason=first.reason, expected=expected)
+            again = reask_messages(messages, response.text, instruction)
             response = self.client.complete(again)
             try:
                 return read(response.text)

@@ -19,7 +19,13 @@ from autocut_core.checks import Check
 from autocut_core.components import Backbone
 from autocut_core.editing.prompts import prompt_language
 from autocut_core.errors import AutocutError
-from autocut_core.llm.chat import ChatClient, ChatResponse, ChatSettings, image_part
+from autocut_core.llm.chat import (
+    ChatClient,
+    ChatResponse,
+    ChatSettings,
+    image_part,
+    reask_messages,
+)
 from autocut_core.types import (
     Candidate,
     MusicCandidate,
@@ -225,15 +231,7 @@ class OpenAIBackbone(Backbone[OpenAISettings]):
             if not self.options.reask:
                 raise self._failure(first) from None
             log.info("openai backbone: re-asking after an unreadable answer: %s", first)
-            retry = [
-                *messages,
-                {"role": "assistant", "content": response.text},
-                {
-                    "role": "user",
-                    "content": f"That answer cannot be used: {first.reason}. "
-                    f"Answer again with only {prompt.expected}.",
-                },
-            ]
+            retry = reask_messages(messages, response.text, prompt.reask(first.reason))
             response = self.client.complete(retry, logprobs=self.options.logprobs)
             try:
                 reading = read(response.text)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from autocut_core.editing.prompts import product_facts
+from autocut_core.llm.chat import REASK
 from autocut_core.types import MusicCandidate, Product
 
 Part = str | dict[str, Any]
@@ -130,6 +131,12 @@ _REQUESTS = {
     },
 }
 LANGUAGES = tuple(_REQUESTS)
+#: The re-ask after an unreadable answer. The reason is the answer reader's (English, exact:
+#: "index 9 is out of range 0..5"); in Chinese the task's own request sentence says what to give.
+_REASK = {
+    "en": REASK,
+    "zh": "这个回答无法使用（{reason}）。请重新回答，只输出要求的内容。{request}",
+}
 
 
 def _request_pattern(sentence: str) -> re.Pattern[str]:
@@ -179,14 +186,25 @@ class TaskPrompt:
     base: int
     #: ``select``: how many clips to choose; ``script``: how many lines to write.
     count: int | None
-    #: The answer wanted, in words, for error messages and the re-ask.
+    #: The answer wanted, in words, for error messages and the English re-ask.
     expected: str
+    #: The language the prompt is written in, and its closing request sentence: a re-ask
+    #: repeats that sentence in the same language, so a Chinese ad is not told off in English.
+    lang: str = "en"
+    request: str = ""
 
     @property
     def messages(self) -> list[dict[str, Any]]:
         from autocut_core.llm.chat import user_message
 
         return [{"role": "system", "content": self.system}, user_message(list(self.user))]
+
+    def reask(self, reason: str) -> str:
+        """The message that sends an unusable answer back: what was wrong (the reader's own
+        words) and what to answer instead, in the prompt's language."""
+        if self.lang == "zh" and self.request:
+            return _REASK["zh"].format(reason=reason, request=self.request)
+        return _REASK["en"].format(reason=reason, expected=self.expected)
 
 
 def system_prompt(task: str, images: bool, base: int, lang: str = "en") -> str:
@@ -207,11 +225,13 @@ def select_prompt(
     lo, hi = base, base + len(clips) - 1
     parts = _head(product, script, lang)
     parts += _clips(_WORDS[lang]["pool"].format(n=len(clips)), clips, base, lang)
-    parts.append("\n\n" + _REQUESTS[lang]["select"].format(count=count, lo=lo, hi=hi))
+    request = _REQUESTS[lang]["select"].format(count=count, lo=lo, hi=hi)
+    parts.append("\n\n" + request)
     example = _EXAMPLES[base]["select"]
     expected = f"a list of {count} different clip indices from {lo} to {hi}, like {example}"
     system = system_prompt("select", images, base, lang)
-    return TaskPrompt("select", system, tuple(parts), len(clips), base, count, expected)
+    return TaskPrompt("select", system, tuple(parts), len(clips), base, count, expected,
+                      lang, request)  # fmt: skip
 
 
 def sort_prompt(
@@ -226,10 +246,11 @@ def sort_prompt(
     n, lo, hi = len(clips), base, base + len(clips) - 1
     parts = _head(product, script, lang)
     parts += _clips(_WORDS[lang]["shuffled"].format(n=n), clips, base, lang)
-    parts.append("\n\n" + _REQUESTS[lang]["sort"].format(n=n, lo=lo, hi=hi))
+    request = _REQUESTS[lang]["sort"].format(n=n, lo=lo, hi=hi)
+    parts.append("\n\n" + request)
     expected = f"a list of all {n} clip indices from {lo} to {hi}, each exactly once"
     system = system_prompt("sort", images, base, lang)
-    return TaskPrompt("sort", system, tuple(parts), n, base, None, expected)
+    return TaskPrompt("sort", system, tuple(parts), n, base, None, expected, lang, request)
 
 
 def script_prompt(
@@ -238,10 +259,11 @@ def script_prompt(
     n = len(clips)
     parts: list[Part] = [product_facts(product, lang, omit_empty=True)]
     parts += _clips(_WORDS[lang]["ordered"].format(n=n), clips, base, lang)
-    parts.append("\n\n" + _REQUESTS[lang]["script"].format(n=n))
+    request = _REQUESTS[lang]["script"].format(n=n)
+    parts.append("\n\n" + request)
     expected = f"exactly {n} non-empty lines of script, one per clip"
     system = system_prompt("script", images, base, lang)
-    return TaskPrompt("script", system, tuple(parts), n, base, n, expected)
+    return TaskPrompt("script", system, tuple(parts), n, base, n, expected, lang, request)
 
 
 def music_prompt(
@@ -259,10 +281,11 @@ def music_prompt(
     parts += _clips(_WORDS[lang]["ordered"].format(n=len(clips)), clips, base, lang)
     listed = "\n".join(f"{i} {describe_track(t)}" for i, t in enumerate(tracks, start=base))
     parts.append(f"\n\n{_WORDS[lang]['tracks'].format(n=n)}\n{listed}")
-    parts.append("\n\n" + _REQUESTS[lang]["music"].format(lo=lo, hi=hi))
+    request = _REQUESTS[lang]["music"].format(lo=lo, hi=hi)
+    parts.append("\n\n" + request)
     expected = f"the number of one track from {lo} to {hi}, like {_EXAMPLES[base]['music']}"
     system = system_prompt("music", images, base, lang)
-    return TaskPrompt("music", system, tuple(parts), n, base, None, expected)
+    return TaskPrompt("music", system, tuple(parts), n, base, None, expected, lang, request)
 
 
 def describe_track(candidate: MusicCandidate) -> str:

@@ -133,6 +133,18 @@ def test_reask_quotes_the_problem_once(server, fast_options):
     )
 
 
+def test_a_chinese_ad_is_re_asked_in_chinese(server, fast_options):
+    answering(server, "[0, 9, 2]", "[0, 4, 2]")
+    product = Product(name="冷泡茶", selling_points=("零糖",))
+    script = Script(sentences=("清晨采摘茶叶", "冰块落进茶杯", "零糖配方"))
+    zh = [Candidate(clip=c.clip, caption=f"画面{i}") for i, c in enumerate(clips())]
+    assert backbone(fast_options).select(product, script, zh, 3).indices == (0, 2, 4)
+    assert server.requests[1].messages[-1]["content"] == (
+        "这个回答无法使用（index 9 is out of range 0..5）。请重新回答，只输出要求的内容。"
+        "【现在请输出相关的视频片段编号】共3个，互不相同，范围 0 到 5。"
+    )
+
+
 def test_reask_failing_again_reports_both(server, fast_options):
     answering(server, "[0, 9, 2]", "[1]")
     with pytest.raises(AutocutError, match=r"1 indices given.*asked twice; first answer: index 9"):
