@@ -56,9 +56,12 @@ class EspeakVoice(Voice[EspeakSettings]):
         voice = settings.voice if settings.voice != "auto" else _voice_for(text)
         _check_voice(program, voice)
         with atomic_path(target) as temporary:
+            # espeak-ng keeps the -w file name in a 200-byte buffer and, given a longer path,
+            # writes nothing and still exits 0; the temporary file's own name is short, so it
+            # is given relative to its folder.
             command = [
                 program, "-v", voice, "-s", str(settings.speed), "-p", str(settings.pitch),
-                "-w", str(temporary), "--stdin",
+                "-w", temporary.name, "--stdin",
             ]  # fmt: skip
             result = subprocess.run(
                 command,
@@ -66,6 +69,7 @@ class EspeakVoice(Voice[EspeakSettings]):
                 capture_output=True,
                 timeout=settings.timeout,
                 check=False,
+                cwd=temporary.parent,
             )
             if result.returncode != 0:
                 message = result.stderr.decode("utf-8", "replace").strip()
@@ -113,9 +117,13 @@ def _check_voice(program: str, voice: str) -> None:
 
 
 def wav_duration(path: Path) -> float:
-    """Length of a PCM WAV file in seconds."""
-    with wave.open(str(path), "rb") as handle:
-        return handle.getnframes() / float(handle.getframerate())
+    """Length of a PCM WAV file in seconds; an empty or broken file is an error naming it."""
+    try:
+        with wave.open(str(path), "rb") as handle:
+            return handle.getnframes() / float(handle.getframerate())
+    except (EOFError, wave.Error) as error:
+        reason = "it is empty" if not Path(path).stat().st_size else str(error) or "cut short"
+        raise AutocutError(f"{PROGRAM} wrote no usable WAV file ({path}: {reason})") from None
 
 
 @hookimpl

@@ -178,6 +178,7 @@ def run_command(
     from autocut_core.cli import craft_flags
     from autocut_core.cli.display import StageProgress
     from autocut_core.inputs import load_product, load_script
+    from autocut_core.output.deliverables import check_output
     from autocut_core.pipelines.craft import AdCraft
     from autocut_core.pipelines.request import EditRequest, music_inputs
 
@@ -187,6 +188,7 @@ def run_command(
         settings.render, format=size, fit=fit, fps=fps, crossfade=crossfade, trim=trim,
         crf=crf, preset=preset, subtitles=subtitles,
     )  # fmt: skip
+    check_output(output)
     library, pinned = music_inputs(music or ())
     if grounding is not None and grounding not in GROUNDING_MODES:
         raise InputError(f"unknown --grounding {grounding!r}: choose index or tokens")
@@ -256,9 +258,11 @@ def render_command(
     (clip, in/out or sentence) loses its score and is shown as edited.
     """
     from autocut_core.cli.display import StageProgress
+    from autocut_core.output.deliverables import check_output
     from autocut_core.pipelines.rerender import render_edited
 
     target = output or plan_file.with_name(_video_name(plan_file))
+    check_output(target)
     with StageProgress.for_command(as_json) as progress:
         result = render_edited(load_plan(plan_file), target, settings, revoice, progress)
     _report(result, as_json)

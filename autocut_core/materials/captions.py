@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autocut_core.errors import InputError
+from autocut_core.fsutil import is_file
 from autocut_core.media.errors import display_path
 
 #: Timed sidecar suffixes, in the order they are looked for.
@@ -146,7 +147,7 @@ def find_sidecar(path: Path, suffixes: tuple[str, ...]) -> Path | None:
     """The first existing ``<stem><suffix>`` or ``<name><suffix>`` beside ``path``."""
     for suffix in suffixes:
         for candidate in (path.with_name(path.stem + suffix), path.with_name(path.name + suffix)):
-            if candidate.is_file():
+            if is_file(candidate):
                 return candidate
     return None
 

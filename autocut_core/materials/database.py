@@ -224,6 +224,12 @@ def to_db_path(path: str | os.PathLike[str]) -> str:
     return text
 
 
+def _text(text: str) -> str:
+    """``text`` as SQLite can store it: a title taken from a file name that is not UTF-8 holds
+    lone surrogates, shown as U+FFFD (a title is for reading; the path keeps the exact bytes)."""
+    return os.fsencode(text).decode("utf-8", errors="replace")
+
+
 def from_db_path(text: str) -> str:
     """The filesystem path (``str``, surrogate-escaped if need be) for :func:`to_db_path` text."""
     if text.startswith(_BYTES_PREFIX):
@@ -568,7 +574,8 @@ class MaterialDB:
         self.connection.execute(
             "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                source.source_id, source.path, source.content_hash, source.kind, source.duration,
+                source.source_id, to_db_path(source.path), source.content_hash, source.kind,
+                source.duration,
                 source.width, source.height, source.fps, source.rotation,
                 int(source.variable_frame_rate), int(source.has_audio), source.audio_streams,
                 source.video_codec, source.size_bytes, segmenter, time.time(),
@@ -629,7 +636,7 @@ class MaterialDB:
             if self.source_for_hash(source.content_hash) is None:
                 self._insert_source(source, "")
                 self.connection.execute(
-                    "INSERT INTO tracks VALUES (?, ?)", (source.source_id, title)
+                    "INSERT INTO tracks VALUES (?, ?)", (source.source_id, _text(title))
                 )
             self._store_vectors(encoder, version, "track", source.source_id, [source.source_id],
                                 np.asarray(vector, dtype=np.float32).reshape(1, -1))  # fmt: skip
@@ -806,7 +813,10 @@ class MaterialDB:
             "SELECT t.track_id, t.title, s.path, s.duration FROM tracks t "
             "JOIN sources s ON s.source_id = t.track_id ORDER BY s.path"
         ).fetchall()
-        return [Track(row["track_id"], row["path"], row["duration"], row["title"]) for row in rows]
+        return [
+            Track(row["track_id"], from_db_path(row["path"]), row["duration"], row["title"])
+            for row in rows
+        ]
 
     def paths_of(self, source_id: str) -> list[RecordedPath]:
         """Every path a source was offered from, the most recently offered first."""
@@ -893,7 +903,7 @@ class MaterialDB:
 
 def _source(row: sqlite3.Row) -> Source:
     return Source(
-        source_id=row["source_id"], path=row["path"], content_hash=row["content_hash"],
+        source_id=row["source_id"], path=from_db_path(row["path"]), content_hash=row["content_hash"],
         duration=row["duration"], kind=row["kind"], width=row["width"], height=row["height"],
         fps=row["fps"], rotation=row["rotation"], variable_frame_rate=bool(row["variable_frame_rate"]),
         has_audio=bool(row["has_audio"]), audio_streams=row["audio_streams"],

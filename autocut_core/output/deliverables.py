@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from autocut_core import serde
+from autocut_core.errors import InputError
 from autocut_core.fsutil import atomic_write_bytes
 from autocut_core.types import PLAN_FORMAT_VERSION, EditPlan
 
@@ -38,6 +39,30 @@ def side_output_paths(video_path: str | os.PathLike[str]) -> dict[str, Path]:
         "otio": video.with_name(f"{stem}.otio"),
         "contact_sheet": video.with_name(f"{stem}.contact.png"),
     }
+
+
+#: The longest file name Linux file systems hold, in bytes (ext4, xfs, btrfs, tmpfs).
+NAME_MAX = 255
+
+
+def check_output(video_path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, an output the ad and its side files cannot be written to.
+
+    The side outputs' names are longer than the video's (``ad.contact.png``), so a name
+    near the file system's limit would fail after the render, with the video written and
+    its plan not; a directory at the video's path would fail at the very end.
+    """
+    video = Path(video_path)
+    if video.is_dir():
+        raise InputError(f"{video}: the output is a directory; give the MP4 to write")
+    names = [video, video.with_suffix(".srt"), video.with_name(video.stem + ".assets")]
+    for path in names + list(side_output_paths(video).values()):
+        size = len(os.fsencode(path.name))
+        if size > NAME_MAX:
+            raise InputError(
+                f"{video}: the output's name is too long: {path.name[:40]}... would be "
+                f"{size} bytes, and file names hold at most {NAME_MAX}; choose a shorter name"
+            )
 
 
 def write_plan(plan: EditPlan, path: str | os.PathLike[str]) -> Path:
