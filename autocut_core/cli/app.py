@@ -227,3 +227,19 @@ def main(argv: list[str] | None = None) -> None:
     except AutocutError as error:
         typer.echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)
+    except SystemExit as done:
+        # Typer turns Ctrl-C into a silent exit 130; say what state the work was left in.
+        if done.code == INTERRUPTED:
+            typer.echo(INTERRUPTED_MESSAGE, err=True)
+        raise
+
+
+#: The exit status of a command stopped by Ctrl-C (SIGINT), as shells report it.
+INTERRUPTED = 130
+#: Every output is written to a temporary file and moved into place whole, and the material
+#: database commits one file at a time, so an interrupted command leaves no half-written file
+#: and the same command run again does only what is left.
+INTERRUPTED_MESSAGE = (
+    "Interrupted: no output was left half-written; run the same command again to finish "
+    "(files already indexed are not decoded again)"
+)

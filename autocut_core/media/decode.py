@@ -77,7 +77,10 @@ def iter_frames(
     name = os.fsdecode(path)
     width, height = scaled_size(info.width, info.height, max_side)
     command = _frames_command(name, fps, width, height)
-    return _read_frames(name, command, (height, width), fps, info.duration)
+    # ffmpeg's fps filter rounds a video shorter than half its interval (one frame, 0.04 s)
+    # to no frame at all; such a video is still its first frame.
+    first = _frames_command(name, None, width, height, frames=1)
+    return _read_frames(name, command, (height, width), fps, info.duration, first)
 
 
 def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -161,17 +164,23 @@ def decode_audio(
 # --- video ------------------------------------------------------------------------------------
 
 
-def _frames_command(name: str, fps: float, width: int, height: int) -> list[str]:
-    rate = Fraction(fps).limit_denominator(1_000_000)
+def _frames_command(
+    name: str, fps: float | None, width: int, height: int, frames: int | None = None
+) -> list[str]:
+    """The decoding command: every frame at ``fps`` (``None``: the native frames, the first
+    ``frames`` of them)."""
     # One scale step does the resize and the RGB conversion ("area" averages the pixels it
     # drops, so small frames keep the colours a histogram encoder needs).
-    chain = f"fps={rate},scale={width}:{height}:flags=area,setsar=1,format=rgb24"
+    chain = f"scale={width}:{height}:flags=area,setsar=1,format=rgb24"
+    if fps is not None:
+        chain = f"fps={Fraction(fps).limit_denominator(1_000_000)},{chain}"
+    limit = ["-frames:v", str(frames)] if frames is not None else []
     return [
         find_tool("ffmpeg", name),
         "-nostdin", "-hide_banner", "-v", "error",
         *input_arguments(name),
         "-map", "0:v:0", "-an", "-sn", "-dn",
-        "-vf", chain,
+        "-vf", chain, *limit,
         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
     ]  # fmt: skip
 
@@ -182,6 +191,7 @@ def _read_frames(
     shape: tuple[int, int],
     fps: float,
     duration: float,
+    first_frame: list[str] | None = None,
 ) -> Generator[tuple[float, np.ndarray]]:
     import numpy as np
 
@@ -205,7 +215,9 @@ def _read_frames(
             f"decoding failed at {reached:.1f} s of {duration:.1f} s "
             f"(ffmpeg: {quote_ffmpeg(lines)}); the file is truncated or corrupt",
         )
-    if count == 0:
+    if count == 0 and first_frame is not None:
+        yield from _read_frames(name, first_frame, shape, fps, duration)
+    elif count == 0:
         raise MediaError(name, "no video frames could be decoded")
 
 

@@ -50,7 +50,7 @@ def revoiced(
     """The plan with missing (or all) voice lines spoken again; those slots and the
     ``edited`` ones are refitted, the others keep their timing while it covers their voice."""
     from autocut_core.editing.timeline import fit_plan_to_voice
-    from autocut_core.media import probe
+    from autocut_core.media import MediaError, probe
     from autocut_core.pipelines.steps import speak, word_timer
 
     stale = [
@@ -67,9 +67,13 @@ def revoiced(
         for i, slot in zip(stale, spoken, strict=True):
             slots[i] = slot
     durations: dict[str, float] = {}
-    for slot in slots:
+    for number, slot in enumerate(slots, start=1):
         if slot.source_path not in durations:
-            durations[slot.source_path] = probe(slot.source_path).duration
+            try:
+                durations[slot.source_path] = probe(slot.source_path).duration
+            except MediaError as error:  # a hand-edited plan: say which slot names the file
+                role = f"footage of slot {number} ({slot.clip_id})"
+                raise MediaError(error.path, f"{role}: {error.reason}") from None
     changed = set(stale) | set(edited)
     keep = [index for index in range(len(slots)) if index not in changed]
     return fit_plan_to_voice(replace(plan, slots=tuple(slots)), durations, keep=keep)
