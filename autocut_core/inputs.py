@@ -6,6 +6,7 @@ the person reading it is editing that file right now.
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ _ABBREVIATIONS = {"e.g", "i.e", "mr", "mrs", "ms", "dr", "vs", "etc", "no", "st"
 
 
 def read_text(path: Path, what: str) -> str:
-    """Read a UTF-8 text file (a BOM is tolerated) or raise an error naming the file."""
+    """Read a UTF-8 text file (a BOM is tolerated), or UTF-16 with its BOM, or raise an error
+    naming the file."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -34,12 +36,22 @@ def read_text(path: Path, what: str) -> str:
         raise InputError(f"{path}: expected a {what} file, found a directory") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read {what} file ({error.strerror})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
+    # Windows editors save "Unicode" as UTF-16 with a byte-order mark, which says so
+    # unambiguously; anything else must be UTF-8 (with or without its BOM).
+    encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+    if encoding != "utf-16" and data.count(0) * 4 >= len(data) > 0:
+        # Latin text in UTF-16 is every other byte NUL, which is valid UTF-8 all the same.
         raise InputError(
-            f"{path}: {what} file is not UTF-8 text (invalid byte at offset {error.start}); "
-            "save it as UTF-8"
+            f"{path}: {what} file looks like UTF-16 text without a byte-order mark "
+            f"({data.count(0)} of its {len(data)} bytes are NUL); save it as UTF-8"
+        )
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        kind = "UTF-16 with a byte-order mark" if encoding == "utf-16" else "UTF-8"
+        raise InputError(
+            f"{path}: {what} file is not {kind} text (invalid byte at offset "
+            f"{error.start}); save it as UTF-8"
         ) from None
 
 
@@ -85,6 +97,9 @@ def load_script(path: Path) -> Script:
     sentences = parse_script_text(read_text(path, "script"))
     if not sentences:
         raise InputError(f"{path}: the script has no sentences (the file is empty or blank)")
+    if not any(char.isalnum() for sentence in sentences for char in sentence):
+        # Nothing to voice and nothing to match footage to: an ad of "..." is no ad.
+        raise InputError(f"{path}: the script has no words (only punctuation or symbols)")
     return Script(sentences=tuple(sentences), language=detect_language(" ".join(sentences)))
 
 

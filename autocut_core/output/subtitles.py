@@ -17,8 +17,12 @@ escapes ``\\{``/``\\}`` and puts an invisible WORD JOINER (U+2060) between a bac
 following ``N``/``n``/``h``, so ``{\\b1}`` and ``\\N`` show as typed. Newlines become line
 breaks, other control characters are dropped. Font names go into the ``Style:`` line, whose
 fields are comma-separated, so a font name with a comma or a control character is refused.
-SRT has no escape mechanism at all: a blank line ends a cue, so blank lines inside a sentence
-are collapsed; everything else is written as it is.
+SRT has no escape mechanism at all, yet players read markup in it: ``<b>``/``<i>``/``<font>``
+tags, ASS override blocks (``{\\an8}``, which ffmpeg honours and whose neighbours it drops),
+MicroDVD styles (``{y:i}``), and a line holding ``-->`` can be taken for a timing line.
+:func:`escape_srt_line` puts a WORD JOINER after the ``{`` or ``<`` that would open markup
+and inside ``-->``, so each shows as typed; a blank line ends a cue, so blank lines inside a
+sentence are collapsed.
 
 Wrapping and fonts
 ------------------
@@ -165,7 +169,18 @@ def write_srt(plan: EditPlan, path: Path) -> Path | None:
 def _plain_lines(text: str) -> list[str]:
     """The sentence's lines without blank ones (a blank line would end the SRT cue early)."""
     lines = [_printable(line).strip() for line in _normalise_newlines(text).split("\n")]
-    return [line for line in lines if line] or [""]
+    return [escape_srt_line(line) for line in lines if line] or [""]
+
+
+#: What opens markup in an SRT cue as players read it: an HTML-like tag, an ASS override
+#: block, a MicroDVD style (``{y:i}``); and the arrow of a timing line.
+_SRT_MARKUP = re.compile(r"(?<=<)(?=[A-Za-z/])|(?<=\{)(?=\\|[A-Za-z]:)|(?<=--)(?=>)")
+
+
+def escape_srt_line(line: str) -> str:
+    """``line`` as SRT cue text every player shows literally: a WORD JOINER (invisible) after
+    each ``<`` or ``{`` that would open markup and inside ``-->``."""
+    return _SRT_MARKUP.sub(WORD_JOINER, line)
 
 
 # --- ASS --------------------------------------------------------------------------------------
