@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from autocut_core import plugins
 from autocut_core.plugins import get_registry
 
@@ -184,3 +186,24 @@ def test_config_show_masks_credentials(cli, in_tmp):
     assert code == 0, err
     assert "sk-very-secret" not in out
     assert 'api_key = "***"' in out and 'api_key_env = "MY_KEY"' in out
+
+
+def test_ctrl_c_says_the_work_can_be_finished(monkeypatch, capsys):
+    """Typer turns Ctrl-C into a silent exit 130; the user is told nothing was left
+    half-written and that the same command finishes the work (tests/materials/test_index.py
+    kills a real `autocut index` mid-run and resumes it)."""
+    import typer
+
+    from autocut_core.cli import app as cli_app
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    stub = typer.Typer()
+    stub.command("index")(interrupted)
+    stub.command("other")(lambda: None)
+    monkeypatch.setattr(cli_app, "build_app", lambda: stub)
+    with pytest.raises(SystemExit) as done:
+        cli_app.main(["index"])
+    assert done.value.code == 130
+    assert capsys.readouterr().err.strip() == cli_app.INTERRUPTED_MESSAGE

@@ -110,6 +110,28 @@ def test_empty_script_is_an_error(tmp_path):
         load_script(path)
 
 
+def test_script_of_only_punctuation_is_an_error(tmp_path):
+    path = tmp_path / "dots.txt"
+    path.write_text("...\n!!!\n— – ;\n", encoding="utf-8")
+    with pytest.raises(InputError, match="dots.txt: the script has no words"):
+        load_script(path)
+
+
+def test_utf16_text_files(tmp_path):
+    """Notepad's "Unicode" (UTF-16 with a BOM) is read; UTF-16 without a BOM is valid UTF-8
+    byte for byte (NULs between the letters), so it is named instead of read as garbage."""
+    lines = "Fresh juice.\n鲜榨果汁。\n"
+    (tmp_path / "le.txt").write_bytes(lines.encode("utf-16"))  # BOM + little-endian
+    (tmp_path / "be.txt").write_bytes(b"\xfe\xff" + lines.encode("utf-16-be"))
+    for name in ("le.txt", "be.txt"):
+        assert load_script(tmp_path / name).sentences == ("Fresh juice.", "鲜榨果汁。")
+    (tmp_path / "p.toml").write_bytes('name = "Juice"\n'.encode("utf-16"))
+    assert load_product(tmp_path / "p.toml").name == "Juice"
+    (tmp_path / "nobom.txt").write_bytes(lines.encode("utf-16-le"))
+    with pytest.raises(InputError, match="nobom.txt: script file looks like UTF-16 text"):
+        load_script(tmp_path / "nobom.txt")
+
+
 def test_script_that_is_a_directory_is_an_error(tmp_path):
     with pytest.raises(InputError, match="expected a script file, found a directory"):
         load_script(tmp_path)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -123,6 +125,14 @@ class TestEspeak:
         assert _voice_for("轻薄透气，一整天都舒适。") == "cmn"
         assert _voice_for("軽くて、とても快適です。") == "ja"
         assert _voice_for("가볍고 편안합니다") == "ko"
+
+    def test_a_folder_path_longer_than_espeak_ng_takes(self, tmp_path):
+        """espeak-ng keeps ``-w FILE`` in a 200-byte buffer: given a longer path it wrote
+        nothing and exited 0, and the empty WAV ended the run as a bare "Aborted!"."""
+        folder = tmp_path / ("assets-" + "x" * 200)
+        assert len(os.fsencode(folder / "line_000.wav")) > 200
+        (line,) = get_registry().create("voice", "espeak").synthesize_batch(["Buy now."], folder)
+        assert line.duration > 0.3 and Path(line.path).parent == folder
 
     def test_unknown_espeak_voice_is_a_clear_error(self, tmp_path):
         from autocut_core.errors import AutocutError

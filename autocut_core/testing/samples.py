@@ -514,9 +514,10 @@ def _run(command: list[str]) -> None:
 @contextlib.contextmanager
 def _partial(target: Path) -> Iterator[Path]:
     """A hidden name beside ``target`` with the same suffix (ffmpeg picks the container from
-    it), renamed into place only when the file is complete."""
+    it), renamed into place only when the file is complete. The stem is cut short so a
+    target named near the 255-byte limit (a hostile-name test's) still has one."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.stem}.partial{target.suffix}")
+    partial = target.with_name(f".{target.stem[:100]}.partial{target.suffix}")
     try:
         yield partial
         os.replace(partial, target)

@@ -305,3 +305,31 @@ def test_music_without_an_audio_stream_fails_alone(footage, tmp_path):
     assert report["new_videos"] == 1
     assert [Path(f["path"]).name for f in report["failed"]] == ["silent.m4a"]
     assert report["failed"][0]["reason"].startswith("no audio stream")
+
+
+def test_hostile_names_with_new_content_are_indexed(tmp_path):
+    """A video whose name is near the 255-byte limit (its sidecar names would not fit), and
+    music whose name is not UTF-8 with content never seen before: both are stored and found
+    again. (Before: the long name crashed the caption lookup with ENAMETOOLONG; the non-UTF-8
+    track failed as an "internal error while storing" on a surrogate.)"""
+    from autocut_core.materials.captions import caption_for
+    from autocut_core.testing.samples import make_music
+
+    folder = tmp_path / "footage"
+    long_video = folder / ("L" * 250 + ".mp4")
+    make_scene_video(long_video, scenes_for([1.0]), size=(64, 48))
+    music = tmp_path / "music"
+    try:
+        track = Path(os.fsdecode(os.fsencode(music) + b"/caf\xe9.ogg"))
+        music.mkdir()
+        make_music(track, 2.0)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses non-UTF-8 names")
+    options = IndexOptions(audio_encoder=ComponentSpec("logmel"))
+    report = index([folder], [music], tmp_path / "db", options)
+    assert report.failed == [] and (report.new_videos, report.new_tracks) == (1, 1)
+    assert caption_for(long_video) == "L" * 250  # the name's words, no sidecar
+    with MaterialDB(tmp_path / "db") as db:
+        (stored,) = db.tracks()
+        assert stored.path == str(track) and stored.title == "caf\ufffd"
+        assert {source.path for source in db.sources()} == {str(long_video), str(track)}

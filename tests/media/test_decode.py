@@ -243,3 +243,18 @@ def test_real_music_decodes(real_music: Path) -> None:
     samples = decode_audio(real_music, 22050, max_seconds=5.0)
     assert samples.size == pytest.approx(5 * 22050, abs=30)
     assert np.sqrt(np.mean(samples**2)) > 0.01
+
+
+def test_a_one_frame_video_is_its_frame(tmp_path: Path) -> None:
+    """ffmpeg's fps filter rounds a 0.04 s video to no frame at any rate below 12.5 fps, so
+    `autocut index` refused a one-frame video as "no video frames could be decoded"."""
+    import subprocess
+
+    path = tmp_path / "one frame.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=red:s=32x24:r=25",
+                    "-frames:v", "1", "-pix_fmt", "yuv420p", str(path)], check=True)  # fmt: skip
+    for fps in (1, 10):
+        frames = list(iter_frames(path, fps=fps))
+        assert [t for t, _ in frames] == [0.0]
+        assert frames[0][1].shape == (24, 32, 3)
+        assert frames[0][1][..., 0].mean() > 200  # red

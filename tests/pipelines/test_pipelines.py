@@ -282,3 +282,31 @@ def test_render_re_voices_an_edited_plan(cli, inputs, tmp_path):
 def test_render_names_a_missing_plan(cli, tmp_path):
     code, _, err = cli("render", str(tmp_path / "nope.plan.json"))
     assert code != 0 and "nope.plan.json" in err
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(cli, inputs, tmp_path):
+    """A name whose side files would pass 255 bytes (``<stem>.contact.png``) failed after the
+    render, with the MP4 written and the rest not; a folder at -o failed after the render."""
+    base = ("run", "--product", str(inputs / "product.toml"), "--script",
+            str(inputs / "script.txt"), "--footage", str(tmp_path / "never-indexed"))  # fmt: skip
+    long_name = tmp_path / ("o" * 245 + ".mp4")  # the MP4 fits; "<stem>.contact.png" is 257
+    code, _, err = cli(*base, "-o", str(long_name))
+    assert code == 2 and "the output's name is too long" in err and "257 bytes" in err
+    (tmp_path / "folder.mp4").mkdir()
+    code, _, err = cli(*base, "-o", str(tmp_path / "folder.mp4"))
+    assert code == 2 and "folder.mp4: the output is a directory" in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["folder.mp4"]  # nothing made
+
+
+def test_render_names_the_slot_whose_footage_is_gone(cli, inputs, tmp_path):
+    """A hand-edited plan pointing at a file that no longer exists: the error says which slot."""
+    from autocut_core import serde
+    from autocut_core.types import EditPlan, Slot
+
+    real, gone = str(inputs / "footage" / "a-shots.mp4"), str(tmp_path / "moved away.mp4")
+    plan = EditPlan(slots=(Slot("c1", real, 0.0, 1.0, "One."), Slot("c2", gone, 0.0, 1.0, "Two.")))
+    path = tmp_path / "edited.plan.json"
+    path.write_text(serde.dumps(plan), encoding="utf-8")
+    code, _, err = cli("render", str(path), "-o", str(tmp_path / "v2.mp4"))
+    assert code == 2
+    assert err.strip() == f"Error: {gone}: footage of slot 2 (c2): file not found"

@@ -53,11 +53,29 @@ def test_srt_keeps_user_text_but_never_a_blank_line_inside_a_cue():
     text = srt_text([Cue(0, 0.0, 1.0, tricky)])
     blocks = text.strip("\n").split("\n\n")
     assert len(blocks) == 1
+    j = "\u2060"  # WORD JOINER: invisible, but no player reads markup or a timing line now
     assert blocks[0].splitlines()[2:] == [
-        "{\\b1}bold <i>tag</i> 100% --> \\N",
+        f"{{{j}\\b1}}bold <{j}i>tag<{j}/i> 100% --{j}> \\N",
         "2",
-        "00:00:00,000 --> 99:00:00,000 \U0001f600",
+        f"00:00:00,000 --{j}> 99:00:00,000 \U0001f600",
     ]
+
+
+def test_srt_markup_is_shown_literally_by_ffmpeg(tmp_path):
+    """ffmpeg's SubRip reader (what players built on it do) turns ``<b>`` into bold, honours
+    ``{\\an8}``, and drops other ``{\\...}`` blocks with the text in them; escaped, the reader
+    keeps every character the user typed as text. (Before: "{\\an8\\c&H0000FF&}"
+    vanished and "<b>" became bold.)"""
+    import subprocess
+
+    typed = '{\\an8\\c&H0000FF&}Sale <b>now</b> <font color="red">50%</font> {y:i}x {ok}'
+    srt = tmp_path / "typed.srt"
+    srt.write_text(srt_text([Cue(0, 0.0, 1.0, typed)]), encoding="utf-8")
+    converted = tmp_path / "typed.ass"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(srt), str(converted)], check=True)
+    dialogue = converted.read_text(encoding="utf-8").splitlines()[-1]
+    shown = dialogue.split(",,0,0,0,,", 1)[1].replace("\u2060", "")
+    assert shown == typed
 
 
 def test_write_srt_writes_nothing_without_sentences(tmp_path):
