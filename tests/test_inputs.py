@@ -113,7 +113,7 @@ def test_empty_script_is_an_error(tmp_path):
 def test_script_of_only_punctuation_is_an_error(tmp_path):
     path = tmp_path / "dots.txt"
     path.write_text("...\n!!!\n— – ;\n", encoding="utf-8")
-    with pytest.raises(InputError, match="dots.txt: the script has no words"):
+    with pytest.raises(InputError, match=r"dots\.txt: the script has no words"):
         load_script(path)
 
 
@@ -128,7 +128,7 @@ def test_utf16_text_files(tmp_path):
     (tmp_path / "p.toml").write_bytes('name = "Juice"\n'.encode("utf-16"))
     assert load_product(tmp_path / "p.toml").name == "Juice"
     (tmp_path / "nobom.txt").write_bytes(lines.encode("utf-16-le"))
-    with pytest.raises(InputError, match="nobom.txt: script file looks like UTF-16 text"):
+    with pytest.raises(InputError, match=r"nobom\.txt: script file looks like UTF-16 text"):
         load_script(tmp_path / "nobom.txt")
 
 
