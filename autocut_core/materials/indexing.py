@@ -30,7 +30,7 @@ import numpy as np
 from autocut_core import ids
 from autocut_core.components import Encoder, require_ready
 from autocut_core.materials.cut_refine import refine_cuts
-from autocut_core.materials.database import Embedded, MaterialDB, PathStat
+from autocut_core.materials.database import Embedded, MaterialDB, PathStat, to_db_path
 from autocut_core.materials.segment import SegmentSettings, clip_vectors, clips_between, find_cuts
 from autocut_core.media.errors import MediaError, display_path
 from autocut_core.types import Source
@@ -488,7 +488,7 @@ def _plan(
             content_hash = ids.content_hash(path)
         except (OSError, MediaError) as error:
             reason = error.reason if isinstance(error, MediaError) else _reason(error)
-            _fail(db, report, display_path(path), reason)
+            _fail(db, report, display_path(path), reason, file=path)
             continue
         existing = db.source_for_hash(content_hash)
         if existing and db.has_encoding(existing, spec.name):
@@ -524,9 +524,15 @@ def _store_copies(db: MaterialDB, report: IndexReport, copies: list[_Pending]) -
             report.unchanged += 1
 
 
-def _fail(db: MaterialDB, report: IndexReport, path: str, reason: str) -> None:
+def _fail(
+    db: MaterialDB, report: IndexReport, path: str, reason: str, file: str | Path | None = None
+) -> None:
+    """Report ``path`` (display text) as failed and record it. The record is keyed by the
+    file's absolute database path when ``file`` names it, the key a later success clears
+    (:meth:`MaterialDB.remember_path`), so a file that indexes fine after a fix is no longer
+    counted as failing, whatever path it was first given by."""
     report.failed.append((path, reason))
-    db.record_failure(path, reason)
+    db.record_failure(to_db_path(os.path.abspath(file)) if file is not None else path, reason)
 
 
 def _store(
@@ -538,7 +544,7 @@ def _store(
     versions: _Versions,
 ) -> None:
     if result.error is not None:
-        _fail(db, report, display_path(result.path), result.error)
+        _fail(db, report, display_path(result.path), result.error, file=result.path)
         return
     if isinstance(result, TrackResult):
         assert options.audio_encoder is not None

@@ -333,3 +333,23 @@ def test_hostile_names_with_new_content_are_indexed(tmp_path):
         (stored,) = db.tracks()
         assert stored.path == str(track) and stored.title == "caf\ufffd"
         assert {source.path for source in db.sources()} == {str(long_video), str(track)}
+
+
+def test_a_failure_is_cleared_when_the_file_indexes_later_by_another_path(
+    footage, tmp_path, monkeypatch
+):
+    """A file that failed when given by a relative path and was then fixed is no longer
+    counted as failing once it indexes, given by its absolute path: both name one record."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "clip.mp4").write_bytes(b"not a video")
+    monkeypatch.chdir(tmp_path)
+    first = index([Path("shots")], [], tmp_path / "db", IndexOptions())
+    assert [Path(path).name for path, _ in first.failed] == ["clip.mp4"]
+    with MaterialDB(tmp_path / "db") as db:
+        assert [Path(path).name for path, _ in db.failures()] == ["clip.mp4"]
+    shutil.copy(footage / "one_shot.mp4", shots / "clip.mp4")
+    second = index([shots.resolve()], [], tmp_path / "db", IndexOptions())
+    assert (second.new_videos, second.failed) == (1, [])
+    with MaterialDB(tmp_path / "db") as db:
+        assert db.failures() == []
