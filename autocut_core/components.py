@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
@@ -34,6 +35,7 @@ from autocut_core.errors import (
     CaptionError,
     ComponentNotReadyError,
     ComponentSettingsError,
+    SeparationError,
     TranscriptionError,
 )
 from autocut_core.types import (
@@ -972,6 +974,172 @@ class Transcriber(Component[TranscriberSettingsT]):
         """The transcript of ``audio``; ``duration`` and ``model`` are filled in by the caller."""
 
 
+class SeparatorSettings(ComponentSettings):
+    """Options every separator has: how much audio it holds at once."""
+
+    chunk_seconds: float = Field(
+        60.0,
+        ge=5.0,
+        description="Seconds separated at a time: memory is bounded by this, not by the "
+        "file's length",
+    )
+    overlap_seconds: float = Field(
+        1.0, ge=0.0, description="Seconds neighbouring chunks share and crossfade over"
+    )
+
+
+SeparatorSettingsT = TypeVar(
+    "SeparatorSettingsT", bound=SeparatorSettings, default=SeparatorSettings
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Stems:
+    """A mix split in two: ``voice`` (speech) and ``music`` (everything else), mono float32
+    at ``sample_rate``, each as long as the mix; ``model`` is the separator's cache key."""
+
+    voice: np.ndarray
+    music: np.ndarray
+    sample_rate: int
+    model: str
+
+    @property
+    def duration(self) -> float:
+        return self.voice.size / self.sample_rate
+
+
+class Separator(Component[SeparatorSettingsT]):
+    """Voice/music separation: mono float32 audio in, :class:`Stems` out.
+
+    The dataset builder embeds the music stem of an ad that has no background-music sidecar
+    (the paper separates the voice before embedding the music), and `autocut separate`
+    writes both stems. A plugin implements :meth:`_separate` on one chunk at
+    ``sample_rate``; :meth:`separate` resamples the input, cuts a long one into chunks of
+    ``chunk_seconds`` that overlap and crossfade (so memory stays bounded on an hour of
+    audio), reports each chunk to the current progress stage and checks the stems coming
+    out, so no consumer has to guard against a stem of another length.
+    """
+
+    kind = "separator"
+    #: The rate the separator works at; :meth:`separate` resamples other audio to it.
+    sample_rate: ClassVar[int] = 22_050
+    #: Same ignore as ``Component``.
+    Settings: type[SeparatorSettingsT] = SeparatorSettings  # type: ignore[assignment]
+
+    @classmethod
+    def class_problems(cls) -> list[str]:
+        problems = super().class_problems()
+        if isinstance(cls.Settings, type) and not issubclass(cls.Settings, SeparatorSettings):
+            problems.append("Settings must subclass autocut_core.components.SeparatorSettings")
+        if not (isinstance(cls.sample_rate, int) and cls.sample_rate > 0):
+            problems.append("sample_rate must be a positive int")
+        return problems
+
+    @property
+    def model(self) -> str:
+        """The model that separates (card name, file, algorithm): stored stems are keyed by
+        it, so changing the model separates again."""
+        return self.name
+
+    @property
+    def cache_key(self) -> str:
+        """``name:model:version``: what a stored stem was written by."""
+        return f"{self.name}:{self.model}:v{self.version}"
+
+    def separate(self, audio: np.ndarray, sample_rate: int | None = None) -> Stems:
+        """``audio`` (mono float32 at ``sample_rate``, default the separator's own) split
+        into voice and music at :attr:`sample_rate`, chunk by chunk."""
+        import numpy as np
+
+        from autocut_core.progress import current_stage
+
+        samples = self._checked_input(audio, sample_rate)
+        total = samples.size
+        chunk = max(1, round(self.settings.chunk_seconds * self.sample_rate))
+        overlap = min(round(self.settings.overlap_seconds * self.sample_rate), chunk // 2)
+        voice = np.zeros(total, dtype=np.float32)
+        music = np.zeros(total, dtype=np.float32)
+        stage = current_stage()
+        start = 0
+        while True:
+            end = min(start + chunk, total)
+            piece_voice, piece_music = self._checked_chunk(samples[start:end], start)
+            weight = np.ones(end - start, dtype=np.float32)
+            ramp = (np.arange(overlap, dtype=np.float32) + 0.5) / max(overlap, 1)
+            if start > 0 and overlap:
+                weight[:overlap] = ramp
+            if end < total and overlap:
+                weight[-overlap:] = 1.0 - ramp
+            voice[start:end] += weight * piece_voice
+            music[start:end] += weight * piece_music
+            stage.update(end / self.sample_rate, total / self.sample_rate)
+            if end == total:
+                break
+            start = end - overlap
+        return Stems(voice=voice, music=music, sample_rate=self.sample_rate, model=self.cache_key)
+
+    def _checked_input(self, audio: np.ndarray, sample_rate: int | None) -> np.ndarray:
+        import numpy as np
+
+        samples = np.asarray(audio)
+        where = f"separator '{self.name}'"
+        if samples.ndim != 1 or samples.dtype != np.float32:
+            raise SeparationError(
+                f"{where}: audio must be mono float32 samples, got {samples.dtype} of shape "
+                f"{samples.shape}"
+            )
+        if samples.size == 0:
+            raise SeparationError(f"{where}: no audio to separate")
+        if not np.isfinite(samples).all():
+            raise SeparationError(f"{where}: the audio has samples that are not finite")
+        rate = self.sample_rate if sample_rate is None else int(sample_rate)
+        if rate <= 0:
+            raise SeparationError(f"{where}: sample rate {sample_rate} is not positive")
+        if rate == self.sample_rate:
+            return samples
+        return resample(samples, rate, self.sample_rate)
+
+    def _checked_chunk(self, piece: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        stems = self._separate(piece)
+        where = f"separator '{self.name}' ({self.model}) at {start / self.sample_rate:.1f} s"
+        if not (isinstance(stems, tuple) and len(stems) == 2):
+            raise SeparationError(f"{where}: returned {type(stems).__name__}, not (voice, music)")
+        checked = []
+        for label, returned in zip(("voice", "music"), stems, strict=True):
+            stem = np.asarray(returned, dtype=np.float32)
+            if stem.shape != piece.shape:
+                raise SeparationError(
+                    f"{where}: the {label} stem has shape {stem.shape}, the chunk {piece.shape}"
+                )
+            if not np.isfinite(stem).all():
+                raise SeparationError(f"{where}: the {label} stem has samples that are not finite")
+            checked.append(stem)
+        return checked[0], checked[1]
+
+    @abstractmethod
+    def _separate(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(voice, music)`` of one chunk (mono float32 at ``sample_rate``), each as long."""
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """``samples`` at ``rate`` resampled to ``target`` (polyphase, SciPy), float32."""
+    import math
+
+    import numpy as np
+
+    try:
+        from scipy.signal import resample_poly
+    except ImportError:  # scipy comes with autocut[audio]
+        raise SeparationError(
+            f"audio at {rate} Hz must be resampled to {target} Hz, which needs scipy "
+            "(pip install 'autocut[audio]'), or decode it at that rate"
+        ) from None
+    divisor = math.gcd(rate, target)
+    return np.asarray(resample_poly(samples, target // divisor, rate // divisor), dtype=np.float32)
+
+
 class Pipeline(Component[SettingsT]):
     """Composes stages into a finished ad; pipelines choose components, they compute nothing."""
 
@@ -987,6 +1155,6 @@ COMPONENT_KINDS: dict[str, type[Component[Any]]] = {
     cls.kind: cls
     for cls in (
         Encoder, Tokenizer, Backbone, Retriever, Renderer, Evaluator, Voice, Captioner, Transcriber,
-        Pipeline,
+        Separator, Pipeline,
     )
 }  # fmt: skip

@@ -23,11 +23,17 @@ from autocut_core.components import (
     Pipeline,
     Renderer,
     Retriever,
+    Separator,
     Tokenizer,
     Transcriber,
     Voice,
 )
-from autocut_core.errors import CapabilityError, CaptionError, TranscriptionError
+from autocut_core.errors import (
+    CapabilityError,
+    CaptionError,
+    SeparationError,
+    TranscriptionError,
+)
 from autocut_core.registry import Registration
 from autocut_core.types import (
     Candidate,
@@ -313,6 +319,55 @@ def sample_speechlike(sample_rate: int, seconds: float = 3.0) -> np.ndarray:
     return (0.2 * tone * envelope).astype(np.float32)
 
 
+def check_separator(separator: Separator) -> None:
+    """Speech-like bursts over a repeating tune: two stems as long as the mix at the
+    separator's rate, the same ones when asked again (stems are stored by model), the same
+    length from audio at another rate (resampled), and no stems of nothing."""
+    import numpy as np
+
+    rate = separator.sample_rate
+    mix = sample_mix(rate)[0]
+    first = separator.separate(mix)
+    _expect(first.sample_rate == rate and first.voice.shape == first.music.shape == mix.shape,
+            separator, f"returned stems of {first.voice.shape} and {first.music.shape} at "
+            f"{first.sample_rate} Hz for {mix.shape} at {rate} Hz")  # fmt: skip
+    _expect(first.voice.dtype == first.music.dtype == np.float32, separator,
+            "returned stems that are not float32")  # fmt: skip
+    again = separator.separate(mix)
+    _expect(np.array_equal(again.voice, first.voice) and np.array_equal(again.music, first.music),
+            separator, "is not deterministic")  # fmt: skip
+    _expect(":" in separator.cache_key and separator.model != "", separator,
+            f"has no model to key its stems by ({separator.cache_key!r})")  # fmt: skip
+    other_rate = sample_mix(16_000)[0]
+    resampled = separator.separate(other_rate, 16_000)
+    _expect(abs(resampled.voice.size - mix.size) <= 1, separator,
+            f"returned {resampled.voice.size} samples of 3 s at 16 kHz, not {mix.size}")  # fmt: skip
+    try:
+        separator.separate(np.zeros(0, dtype=np.float32))
+    except SeparationError:
+        pass
+    else:
+        _expect(False, separator, "separated empty audio")
+
+
+def sample_mix(sample_rate: int, seconds: float = 3.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(mix, voice, music)``, float32: :func:`sample_speechlike` over a tune that repeats
+    every half second (two 0.25 s chords, A minor and C major, three partials each), the
+    structure a voice/music separator learns or assumes (music repeats, speech does not)."""
+    import numpy as np
+
+    times = np.arange(int(seconds * sample_rate)) / sample_rate
+    chords = ((220.0, 261.6, 329.6), (261.6, 329.6, 392.0))
+    which = (times // 0.25).astype(int) % 2
+    music = np.zeros_like(times)
+    for index, chord in enumerate(chords):
+        tone = sum(np.sin(2 * np.pi * f * times) for f in chord) / len(chord)
+        music += np.where(which == index, tone, 0.0)
+    music = (0.1 * music).astype(np.float32)
+    voice = sample_speechlike(sample_rate, seconds)
+    return (voice + music).astype(np.float32), voice, music
+
+
 def check_evaluator(evaluator: Evaluator) -> None:
     import math
 
@@ -396,6 +451,7 @@ CHECKS: dict[type[Component], Callable[[Any], None]] = {
     Voice: check_voice,
     Captioner: check_captioner,
     Transcriber: check_transcriber,
+    Separator: check_separator,
     Evaluator: check_evaluator,
     Renderer: check_renderer,
     Pipeline: check_pipeline,

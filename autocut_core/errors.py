@@ -97,6 +97,11 @@ class TranscriptionError(AutocutError):
     (a word outside its segment, segments out of order): named, never stored."""
 
 
+class SeparationError(AutocutError):
+    """A separator could not split an audio track into voice and music, or returned stems
+    that cannot be (another length, not finite samples): named, never written."""
+
+
 class InputError(AutocutError):
     """A user file (product, script, plan, media) is missing or malformed."""
 

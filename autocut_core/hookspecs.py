@@ -132,6 +132,17 @@ def register_transcribers(register: Register) -> None:
 
 
 @hookspec
+def register_separators(register: Register) -> None:
+    """Register :class:`~autocut_core.components.Separator` subclasses (a mix -> voice and
+    music stems).
+
+    :param register: call ``register(SeparatorClass)`` per separator.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
 def register_pipelines(register: Register) -> None:
     """Register :class:`~autocut_core.components.Pipeline` subclasses (``autocut run --pipeline``).
 
@@ -165,6 +176,7 @@ REGISTRATION_HOOKS: dict[str, str] = {
     "register_voices": "voice",
     "register_captioners": "captioner",
     "register_transcribers": "transcriber",
+    "register_separators": "separator",
     "register_pipelines": "pipeline",
 }
 

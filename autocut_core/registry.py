@@ -22,6 +22,7 @@ from autocut_core.components import (
     Pipeline,
     Renderer,
     Retriever,
+    Separator,
     Tokenizer,
     Transcriber,
     Voice,
@@ -180,6 +181,10 @@ class Registry:
     def create(
         self, kind: Literal["transcriber"], name: str, options: Mapping[str, Any] | None = None
     ) -> Transcriber: ...
+    @overload
+    def create(
+        self, kind: Literal["separator"], name: str, options: Mapping[str, Any] | None = None
+    ) -> Separator: ...
     @overload
     def create(
         self, kind: Literal["pipeline"], name: str, options: Mapping[str, Any] | None = None

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Pipeline,
         Renderer,
         Retriever,
+        Separator,
         Tokenizer,
         Transcriber,
         Voice,
@@ -64,6 +65,7 @@ COMPONENT_CHOICES: dict[str, tuple[str, str]] = {
     "voice": ("voice", "voices"),
     "captioner": ("captioner", "captioners"),
     "transcriber": ("transcriber", "transcribers"),
+    "separator": ("separator", "separators"),
     "pipeline": ("pipeline", "pipelines"),
 }
 OPTION_TABLES = {kind: table for kind, table in COMPONENT_CHOICES.values()} | {
@@ -125,6 +127,10 @@ class AutocutSettings(BaseSettings):
     #: Who turns speech into timed words (`autocut transcribe`, `dataset build` without a
     #: transcript sidecar, subtitles timed from the voice-over): faster-whisper by default.
     transcriber: str = "faster-whisper"
+    #: Who splits an ad's soundtrack into voice and music (`dataset build` embeds the music
+    #: stem of an ad without a `.bgm.` sidecar, `autocut separate`): `repet`, the weightless
+    #: one every install has, by default; "none" embeds the mix.
+    separator: str = "repet"
     pipeline: str | None = "script-driven"
 
     db: Path = Path("autocut-db")
@@ -144,6 +150,7 @@ class AutocutSettings(BaseSettings):
     voices: Options = {}
     captioners: Options = {}
     transcribers: Options = {}
+    separators: Options = {}
     pipelines: Options = {}
 
     # Where this configuration came from (set by load_settings, shown by `config show`).
@@ -194,6 +201,8 @@ class AutocutSettings(BaseSettings):
     def create(self, choice: Literal["captioner"], name: str | None = None) -> Captioner: ...
     @overload
     def create(self, choice: Literal["transcriber"], name: str | None = None) -> Transcriber: ...
+    @overload
+    def create(self, choice: Literal["separator"], name: str | None = None) -> Separator: ...
     @overload
     def create(self, choice: Literal["pipeline"], name: str | None = None) -> Pipeline: ...
     @overload

@@ -30,7 +30,7 @@ def test_plugins_json_lists_builtins_by_kind_and_provider(cli_json):
     assert report["failures"] == []
     assert set(report["components"]) == {
         "encoder", "tokenizer", "backbone", "retriever", "renderer", "evaluator", "voice",
-        "captioner", "transcriber", "pipeline",
+        "captioner", "transcriber", "separator", "pipeline",
     }  # fmt: skip
 
 
@@ -129,6 +129,16 @@ def test_doctor_warns_only_for_a_missing_optional_transcriber(cli, in_tmp):
     assert "WARN  transcriber 'nobody': Unknown transcriber 'nobody'" in out
     assert "optional: without it, ads without a transcript are skipped" in out
     assert "FAIL  transcriber" not in out
+
+
+def test_doctor_warns_for_a_missing_separator_and_says_none_is_the_mix(cli, in_tmp):
+    (in_tmp / "autocut.toml").write_text('separator = "nobody"\n', encoding="utf-8")
+    _, out, _ = cli("doctor")
+    assert "WARN  separator 'nobody': Unknown separator 'nobody'" in out
+    assert "dataset build embeds the mix as the music of ads without a .bgm sidecar" in out
+    (in_tmp / "autocut.toml").write_text('separator = "none"\n', encoding="utf-8")
+    _, out, _ = cli("doctor")
+    assert "OK    separator 'none': separation turned off: dataset build embeds the mix" in out
 
 
 def test_doctor_fails_for_a_configured_component_that_does_not_exist(cli, in_tmp):

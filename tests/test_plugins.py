@@ -24,6 +24,7 @@ from autocut_core.testing import (
     FakeEvaluator,
     FakePipeline,
     FakeRenderer,
+    FakeSeparator,
     FakeTokenizer,
     FakeTranscriber,
     FakeVoice,
@@ -83,6 +84,10 @@ def test_hook_register_captioners():
 
 def test_hook_register_transcribers():
     _check_hook("register_transcribers", "transcriber", FakeTranscriber)
+
+
+def test_hook_register_separators():
+    _check_hook("register_separators", "separator", FakeSeparator)
 
 
 def test_hook_register_pipelines():

@@ -173,6 +173,9 @@ def build_app() -> typer.Typer:
     from autocut_core.cli import transcribe as cli_transcribe
 
     cli_transcribe.register(app)
+    from autocut_core.cli import separate as cli_separate
+
+    cli_separate.register(app)
     from autocut_core.cli import tokenizer as cli_tokens
 
     cli_tokens.register(app, _typer)

@@ -15,7 +15,9 @@ from autocut_core.errors import SettingsError
 from autocut_core.settings import AutocutSettings
 
 
-@uses_settings("encoder", "audio_encoder", "tokenizer", "audio_tokenizer", "transcriber")
+@uses_settings(
+    "encoder", "audio_encoder", "tokenizer", "audio_tokenizer", "transcriber", "separator"
+)
 def build_command(
     settings: AutocutSettings,
     ads_dir: Annotated[Path, typer.Argument(metavar="ADS_DIR", help="Folder of finished ads.")],
@@ -86,12 +88,15 @@ def build_command(
     """Index, tokenize and cut finished ads into the alignment and SFT corpora.
 
     Each ad in ADS_DIR is a video with sidecars sharing its name: ad01.mp4, ad01.srt (or
-    .vtt, .json), ad01.product.toml (or .product.json) and optionally ad01.bgm.ogg. Without a
-    trained --tokenizer-opt checkpoint=DIR, tokenizers are trained on the training ads.
+    .vtt, .json), ad01.product.toml (or .product.json) and optionally ad01.bgm.ogg; without
+    that, the --separator's music stem of the ad (--separator none: the mix) is its music.
+    Without a trained --tokenizer-opt checkpoint=DIR, tokenizers are trained on the
+    training ads.
     """
     from autocut_core.dataset.build import BuildOptions, build_dataset
     from autocut_core.dataset.filters import FilterSettings
     from autocut_core.dataset.tasks import TaskOptions
+    from autocut_core.materials.separation import ready_separator
     from autocut_core.materials.transcription import ready_transcriber
 
     try:
@@ -110,10 +115,11 @@ def build_command(
         if transcribe
         else (None, "transcription turned off (--no-transcribe)")
     )
+    separator, separator_note = ready_separator(settings)
     options = BuildOptions(
         db=db, seed=seed, val_share=val_share, filters=filters, tasks=task_options,
         max_frames_per_clip=max_frames_per_clip, jobs=jobs, transcriber=transcriber,
-        transcriber_note=note,
+        transcriber_note=note, separator=separator, separator_note=separator_note,
     )  # fmt: skip
     show = not as_json and sys.stderr.isatty()
     summary = build_dataset(
@@ -150,6 +156,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
         typer.echo(f"  sentences from {how}: {len(ids)} ad(s) ({', '.join(ids)})")
     if timing["note"]:
         typer.echo(f"  no transcriber: {timing['note']}")
+    music = summary["music_source"]
+    for source, ids in music["ads"].items():
+        where = "the mix (voice and music together)" if source == "mix" else source
+        typer.echo(f"  music vectors from {where}: {len(ids)} ad(s) ({', '.join(ids)})")
+    if music["note"]:
+        typer.echo(f"  no separator: {music['note']}")
     for skipped in summary["skipped"]:
         typer.echo(f"  skipped {skipped['ad_id']}: {skipped['reason']}")
     for orphan in summary["orphans"]:

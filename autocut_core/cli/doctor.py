@@ -134,8 +134,12 @@ def check_plugins() -> list[Check]:
 
 #: Choices whose component is optional: without it the work falls back (ads without a
 #: transcript are skipped, subtitles are one cue a line), so its problems are warnings.
-OPTIONAL_CHOICES = {"transcriber": "optional: without it, ads without a transcript are skipped "
-                    "and subtitles are one cue per line"}  # fmt: skip
+OPTIONAL_CHOICES = {
+    "transcriber": "optional: without it, ads without a transcript are skipped and subtitles "
+    "are one cue per line",
+    "separator": "optional: without it, dataset build embeds the mix as the music of ads "
+    "without a .bgm sidecar",
+}
 
 
 def check_configured_components(settings: AutocutSettings) -> list[Check]:
@@ -161,6 +165,8 @@ def _component_checks(settings: AutocutSettings, choice: str) -> list[Check]:
     if name is None:
         return checks
     label = f"{choice.replace('_', ' ')} '{name}'"
+    if choice == "separator" and name.strip().lower() == "none":
+        return [Check(label, "ok", "separation turned off: dataset build embeds the mix")]
     try:
         component = settings.create(choice)
     except AutocutError as error:

@@ -6,12 +6,15 @@ The run, in order (each step documented in its module):
    an ad without a transcript sidecar is transcribed by the transcriber when one is given
    (its word times time the sentences; stored in the material database, so a re-run asks
    the model nothing), and an ad with a missing or broken sidecar is skipped with the reason;
-2. index the videos and background music into the material database (re-runs do no work);
-3. cut each ad into sentence clips (:mod:`.clips`) and run the filters (:mod:`.filters`);
-4. split by ad, 95/5 with a fixed seed (:mod:`.split`);
-5. ready the tokenizers, training them on the training ads when none is given, and tokenize
+2. find each ad's music: its ``.bgm.`` sidecar, else the music stem the separator splits
+   from the ad's soundtrack (stored in the database, so a re-run separates nothing), else
+   (``--separator none``, or none ready) the mix itself, said per ad in the summary;
+3. index the videos and the music into the material database (re-runs do no work);
+4. cut each ad into sentence clips (:mod:`.clips`) and run the filters (:mod:`.filters`);
+5. split by ad, 95/5 with a fixed seed (:mod:`.split`);
+6. ready the tokenizers, training them on the training ads when none is given, and tokenize
    every clip's frames and every track (:mod:`.encoding`);
-6. write ``align/``, ``sft/``, ``ads.jsonl``, ``dataset_info.json`` and ``summary.json``
+7. write ``align/``, ``sft/``, ``ads.jsonl``, ``dataset_info.json`` and ``summary.json``
    (with ``--profile reference`` also the LLaMA-Factory files the reference's training
    config reads, :mod:`.llamafactory`).
 
@@ -28,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autocut_core.components import Transcriber
+from autocut_core.components import Separator, Transcriber
 from autocut_core.dataset.alignment import alignment_record
 from autocut_core.dataset.clips import cut_at_sentences
 from autocut_core.dataset.discovery import discover_ads
@@ -57,7 +60,7 @@ from autocut_core.dataset.tasks import Pool, TaskOptions, assign_tasks, language
 from autocut_core.dataset.transcripts import Sentence, load_sentences, sentences_from_transcript
 from autocut_core.editing.prompts import prompt_language
 from autocut_core.editing.records import dump_record
-from autocut_core.errors import AutocutError, InputError
+from autocut_core.errors import ITEM_ERRORS, AutocutError, InputError, failure_line
 from autocut_core.fsutil import atomic_write_text
 from autocut_core.inputs import load_product
 from autocut_core.materials.database import MaterialDB
@@ -85,6 +88,11 @@ class BuildOptions:
     transcriber: Transcriber | None = None
     #: Why there is no transcriber, for the summary ("" when there is one).
     transcriber_note: str = ""
+    #: Splits the music from the soundtrack of ads without a ``.bgm.`` sidecar (None: the
+    #: mix is embedded as their music).
+    separator: Separator | None = None
+    #: Why there is no separator, for the summary ("" when there is one).
+    separator_note: str = ""
 
 
 def build_dataset(
@@ -111,6 +119,8 @@ def build_dataset(
         _read_sidecars(ad)
     _transcribe_missing(ads, db_folder, options.transcriber, say)
     readable = [ad for ad in ads if not ad.reason]
+    if settings.audio_encoder:
+        _find_music(readable, db_folder, options.separator, say)
     say(f"indexing {len(readable)} ad(s) into {db_folder}")
     index_report = index_ads(readable, db_folder, settings, options.jobs) if readable else {}
     candidates = [ad for ad in readable if not ad.reason]
@@ -186,6 +196,32 @@ def _transcribe_missing(
                 ad.skip(f"no transcript sidecar, and {transcriber.cache_key} heard no speech")
                 continue
             _take_sentences(ad, sentences, f"transcriber {transcriber.cache_key} ({how})")
+
+
+def _find_music(
+    ads: Sequence[Ad], db_folder: Path, separator: Separator | None, say: Progress
+) -> None:
+    """Each ad's music file: its sidecar, else its soundtrack's music stem by ``separator``,
+    else the mix. A soundtrack that cannot be decoded or separated leaves the ad without
+    music (said in the summary), not without its clips."""
+    from autocut_core.materials.separation import mix_file, music_stem
+
+    waiting = []
+    for ad in ads:
+        if ad.files.bgm is not None:
+            ad.music_file, ad.music_source = ad.files.bgm, "sidecar"
+        else:
+            waiting.append(ad)
+    for number, ad in enumerate(waiting, start=1):
+        try:
+            if separator is None:
+                ad.music_file, ad.music_source = mix_file(db_folder, ad.files.video), "mix"
+                continue
+            say(f"separating {ad.ad_id} ({number}/{len(waiting)}) with {separator.cache_key}")
+            ad.music_file = music_stem(db_folder, separator, ad.files.video)[0]
+            ad.music_source = f"separator {separator.cache_key} (music stem)"
+        except ITEM_ERRORS as error:
+            ad.music_file, ad.music_source = None, f"none ({failure_line(error)})"
 
 
 def _cut_and_filter(ads: Sequence[Ad], settings: FilterSettings) -> FilterReport:
@@ -364,6 +400,21 @@ def _timing_summary(ads: Sequence[Ad], options: BuildOptions) -> dict[str, Any]:
     }
 
 
+def _music_summary(ads: Sequence[Ad], options: BuildOptions) -> dict[str, Any]:
+    """Where each ad's music vectors came from (``sidecar``, a separator's music stem, the
+    ``mix``, or none and why), and the separator, or why there was none."""
+    by: dict[str, list[str]] = {}
+    for ad in ads:
+        if ad.music_source:
+            by.setdefault(ad.music_source, []).append(ad.ad_id)
+    separator = options.separator
+    return {
+        "separator": None if separator is None else separator.cache_key,
+        "note": options.separator_note,
+        "ads": {source: sorted(ids) for source, ids in sorted(by.items())},
+    }
+
+
 def _summary(
     ads_dir: Path,
     out: Path,
@@ -407,6 +458,7 @@ def _summary(
         ],
         "orphans": orphans,
         "sentence_timing": _timing_summary(ads, options),
+        "music_source": _music_summary(ads, options),
         "filters": filters,
         "split": {
             split: sorted(ad.ad_id for ad in ads if ad.split == split and ad.status != "skipped")

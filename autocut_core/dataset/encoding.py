@@ -57,13 +57,14 @@ class TooFewVectorsError(InputError):
 def index_ads(
     ads: Sequence[Ad], folder: Path, settings: AutocutSettings, jobs: int | None
 ) -> dict[str, Any]:
-    """Index every ad's video (and music, when an audio encoder is set); fill in source ids
+    """Index every ad's video (and its ``music_file``, when an audio encoder is set: the
+    ``.bgm.`` sidecar, a music stem or the mix, see :mod:`.build`); fill in source ids
     and durations; skip ads whose files could not be indexed. Returns the index report."""
     from autocut_core.materials.indexing import index, options_from_settings
 
     options = options_from_settings(settings, jobs)
     videos = [ad.files.video for ad in ads]
-    music = [ad.files.bgm for ad in ads if ad.files.bgm is not None and options.audio_encoder]
+    music = [ad.music_file for ad in ads if ad.music_file is not None and options.audio_encoder]
     report = index(videos, music, folder, options)
     failed = dict(report.failed)
     with MaterialDB(folder, create=False, write=False) as db:
@@ -76,14 +77,14 @@ def index_ads(
             source = db.source(source_id)
             ad.source_id, ad.duration = source_id, source.duration
             ad.source_path = current_paths(db, source_id, [ad.files.video])[0]  # its own file
-            if ad.files.bgm is None or options.audio_encoder is None:
+            if ad.music_file is None or options.audio_encoder is None:
                 continue
-            track_id = _known(db, ad.files.bgm)
+            track_id = _known(db, ad.music_file)
             if track_id is None:
-                reason = failed.get(display_path(ad.files.bgm), "it could not be indexed")
-                ad.skip(f"background music {display_path(ad.files.bgm)}: {reason}")
+                reason = failed.get(display_path(ad.music_file), "it could not be indexed")
+                ad.skip(f"background music {display_path(ad.music_file)}: {reason}")
                 continue
-            ad.track_id, ad.bgm_path = track_id, current_paths(db, track_id, [ad.files.bgm])[0]
+            ad.track_id, ad.bgm_path = track_id, current_paths(db, track_id, [ad.music_file])[0]
     return report.to_dict()
 
 

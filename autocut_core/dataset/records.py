@@ -42,6 +42,12 @@ class Ad:
     bgm_path: str = ""
     #: The background music's audio tokens ``<a_0_1>...`` (no markers); "" without music.
     bgm_tokens: str = ""
+    #: The file whose vectors are the ad's music: its ``.bgm.`` sidecar, else the music stem
+    #: a separator wrote, else the mix (None: no music, e.g. a silent video).
+    music_file: Path | None = None
+    #: Where the music came from: ``sidecar``, ``separator <cache key> (music stem)``,
+    #: ``mix`` or ``none (<why>)``; "" when no audio encoder asks for music.
+    music_source: str = ""
     clips: list[AdClip] = field(default_factory=list)
     #: Where the sentences and their times came from: ``sidecar``, or ``transcriber
     #: <cache key> (word times)`` / ``(segment times shared by characters)``.
@@ -80,6 +86,7 @@ class Ad:
             "bgm": _absolute(files.bgm),
             "source_id": self.source_id or None,
             "track_id": self.track_id or None,
+            "music_source": self.music_source or None,
             "duration": round(self.duration, 3),
             "product": to_data(self.product) if self.product else None,
             "clips": [

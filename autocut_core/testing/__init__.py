@@ -29,6 +29,7 @@ __all__ = [
     "FakePipeline",
     "FakePlugin",
     "FakeRenderer",
+    "FakeSeparator",
     "FakeTextEncoder",
     "FakeTokenizer",
     "FakeTranscriber",

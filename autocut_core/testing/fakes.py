@@ -29,6 +29,7 @@ from autocut_core.components import (
     Pipeline,
     Renderer,
     RenderResult,
+    Separator,
     Tokenizer,
     Transcriber,
     Voice,
@@ -277,6 +278,24 @@ class FakeTranscriber(Transcriber):
         return Transcript(language="en", segments=tuple(segments), duration=0.0)
 
 
+class FakeSeparator(Separator):
+    """Splits at 300 Hz: what lies below is "music", what lies above "voice" (one FFT per
+    chunk). Instant, deterministic, and its stems add up to the mix exactly, as a test of
+    what consumes stems needs; it separates nothing a listener would call voice."""
+
+    name = "fake"
+    description = "Test double: below 300 Hz is music, above is voice"
+    sample_rate = 16_000
+
+    def _separate(self, audio: Any) -> Any:
+        import numpy as np
+
+        spectrum = np.fft.rfft(audio.astype(np.float64))
+        low = np.fft.rfftfreq(audio.size, 1 / self.sample_rate) < 300.0
+        music = np.fft.irfft(np.where(low, spectrum, 0), n=audio.size).astype(np.float32)
+        return (audio - music).astype(np.float32), music
+
+
 class FakePipeline(Pipeline):
     name = "fake"
     description = "Test double: returns its request"
@@ -328,6 +347,11 @@ class FakePlugin:
     @hookimpl
     def register_transcribers(register):
         register(FakeTranscriber)
+
+    @staticmethod
+    @hookimpl
+    def register_separators(register):
+        register(FakeSeparator)
 
     @staticmethod
     @hookimpl

@@ -73,7 +73,10 @@ def test_alignment_lines_are_one_token_sequence_per_ad(built):
             assert f"<|text_start|>{clip['text']}<|text_end|>" in text
             assert clip["frames"] >= 1
         music = re.findall(r"<\|audio_start\|>(.*?)<\|audio_end\|>", text)
-        assert len(music) == (1 if ad["bgm"] else 0)
+        assert len(music) == (1 if ad["track_id"] else 0)
+        # An ad without a .bgm sidecar (the long one) has the repet music stem instead.
+        stem = "separator repet:repet-sim-d0.5-k40-t0:v1 (music stem)"
+        assert ad["music_source"] == ("sidecar" if ad["bgm"] else stem)
         if music:
             audio = built.summary["tokenizers"]["audio"]
             assert parse_codes(music[0], "a", audio["heads"], audio["codebook_size"]).shape == (
