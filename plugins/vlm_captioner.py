@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from autocut_plugins._hf import quiet_transformers
 from autocut_plugins._torch import device_and_dtype
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 #: A small chat VLM (256 M parameters, Apache-2.0) that runs on a CPU.
 DEFAULT_MODEL = "HuggingFaceTB/SmolVLM-256M-Instruct"
+_CONFIG = HubFile("config.json")
 #: The default model as a card, so `autocut models pull smolvlm-256m-instruct` fetches it into
 #: the hub cache that ``from_pretrained`` reads (and `autocut doctor` can say so).
 SMOLVLM_256M = ModelCard(
@@ -103,23 +104,18 @@ class VLMCaptioner(Captioner[VLMCaptionerSettings]):
 
     def diagnose(self) -> list[Check]:
         label = f"captioner 'transformers' ({self.settings.model})"
-        if Path(self.settings.model).expanduser().is_dir():
-            return [Check(label, "ok", "local folder")]
         try:
-            from huggingface_hub import try_to_load_from_cache
-        except ImportError:
-            return [
-                Check(
-                    label, "fail", "transformers is not installed", "pip install 'autocut[torch]'"
-                )
-            ]
-        cached = try_to_load_from_cache(self.settings.model, "config.json")
-        if isinstance(cached, str):
-            return [Check(label, "ok", "in the Hugging Face cache")]
+            where = model_source(self.settings.model)
+        except MissingWeightsError as error:
+            return [Check(label, "fail", str(error), f"hf download {self.settings.model}")]
+        if where.kind == "folder":
+            return [Check(label, "ok", "local folder")]
+        if where.kind == "cached":
+            return [Check(label, "ok", f"in the Hugging Face cache ({where.path})")]
         return [
             Check(
-                label, "warn", "not downloaded yet (fetched on first use; offline it fails)",
-                f"hf download {self.settings.model}",
+                label, "warn", "not downloaded yet (fetched on first use)",
+                f"hf download {where.path}",
             )
         ]  # fmt: skip
 
@@ -186,6 +182,53 @@ def answer_ids(model: Any, inputs: Any, output: Any) -> Any:
     return output[inputs["input_ids"].shape[1] :]
 
 
+class ModelSource(NamedTuple):
+    """Where a ``model`` setting's files are: ``folder`` (a local folder), ``cached`` (the
+    snapshot folder in the hub cache) or ``download`` (a hub id ``from_pretrained`` fetches)."""
+
+    kind: Literal["folder", "cached", "download"]
+    path: str
+
+
+def model_source(model: str) -> ModelSource:
+    """Resolve ``model`` (a folder, the card name ``smolvlm-256m-instruct``, or a hub id).
+
+    A hub id is looked up in the hub cache that ``autocut models`` reads (``HF_HUB_CACHE`` /
+    ``HF_HOME`` as they are now, not as huggingface_hub read them at import) and loaded from
+    its snapshot folder, so a cached model loads offline by name; offline with nothing cached
+    is a one-line :class:`MissingWeightsError` before transformers tries the network.
+    """
+    from autocut_plugins._models import hub_id
+
+    from autocut_core import models
+
+    folder = Path(model).expanduser()
+    if folder.is_dir():
+        return ModelSource("folder", str(folder))
+    repo = DEFAULT_MODEL if model == SMOLVLM_256M.name else hub_id(model)
+    if repo is None:
+        raise MissingWeightsError(
+            f"captioner 'transformers': model {model!r} is neither a folder ({folder} does not "
+            f"exist), the card {SMOLVLM_256M.name} nor a Hugging Face hub id (org/name)"
+        )
+    config = models.hub_file(HubFiles(repo, (_CONFIG,)), _CONFIG)
+    if config is not None:
+        return ModelSource("cached", str(config.parent))
+    if models.offline():
+        raise _not_cached(repo, "cannot be downloaded (HF_HUB_OFFLINE=1)")
+    return ModelSource("download", repo)
+
+
+def _not_cached(model: str, why: str) -> MissingWeightsError:
+    from autocut_core import models
+
+    return MissingWeightsError(
+        f"captioner 'transformers': model {model!r} is not in the Hugging Face cache "
+        f"({models.hub_cache()}) and {why}; fetch it once with `hf download {model}`, or copy "
+        "its folder here and set model to that path"
+    )
+
+
 def _empty_answer(processor: Any, ids: Any) -> str:
     """What an answer that decodes to nothing held, in words for the failure line."""
     if len(ids) == 0:
@@ -208,22 +251,20 @@ def load_vlm(
 
     if threads is not None:
         torch.set_num_threads(threads)
-    folder = Path(model).expanduser()
-    source = str(folder) if folder.is_dir() else model
+    where = model_source(model)
     try:
         with quiet_transformers():
-            processor = AutoProcessor.from_pretrained(source)
+            processor = AutoProcessor.from_pretrained(where.path)
             loaded = AutoModelForImageTextToText.from_pretrained(
-                source, dtype=getattr(torch, dtype)
+                where.path, dtype=getattr(torch, dtype)
             )
     except OSError as error:
-        if folder.is_dir():
-            raise MissingWeightsError(f"captioner 'transformers': {folder}: {error}") from None
-        raise MissingWeightsError(
-            f"captioner 'transformers': model {model!r} is not in the Hugging Face cache and "
-            f"could not be downloaded (offline?); fetch it once with `hf download {model}`, "
-            "or copy its folder here and set model to that path"
-        ) from None
+        if where.kind != "download":
+            message = " ".join(str(error).split())
+            raise MissingWeightsError(
+                f"captioner 'transformers': {where.path}: {message}"
+            ) from None
+        raise _not_cached(model, "could not be downloaded (no network?)") from None
     except ImportError as error:
         message = " ".join(str(error).split())
         raise ComponentNotReadyError(
@@ -231,8 +272,8 @@ def load_vlm(
         ) from None
     except ValueError as error:  # a folder of a model class that takes no images
         raise CaptionError(f"captioner 'transformers': {model}: {error}") from None
-    loaded.eval()
-    return processor, loaded.to(device)
+    model_on_device: Any = loaded.to(device)  # type: ignore[arg-type]  # transformers' stubs
+    return processor, model_on_device.eval()
 
 
 def _image(frame: bytes) -> Image.Image:

@@ -148,8 +148,7 @@ def save_tiny_idefics3(folder: Path, seed: int = 0) -> Path:
         text_config={"model_type": "llama", "vocab_size": len(tokenizer), "hidden_size": 32,
                      "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
                      "num_key_value_heads": 1, "max_position_embeddings": 1024, **ids},
-        image_token_id=tokenizer.convert_tokens_to_ids("<image>"), scale_factor=2,
-        pad_token_id=tokenizer.pad_token_id,
+        image_token_id=IDEFICS3_SPECIAL_TOKENS.index("<image>"), scale_factor=2,
     )  # fmt: skip
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
