@@ -42,6 +42,12 @@ DEFAULT_MODEL = "HuggingFaceTB/SmolVLM-256M-Instruct"
 _CONFIG = HubFile("config.json")
 #: The default model as a card, so `autocut models pull smolvlm-256m-instruct` fetches it into
 #: the hub cache that ``from_pretrained`` reads (and `autocut doctor` can say so).
+#: Checked (2026-12) against the repository's file listing on the Hugging Face Hub: config.json
+#: (model_type idefics3, Idefics3ForConditionalGeneration, the classes of the tiny test model),
+#: model.safetensors (513 MB, bfloat16; no pytorch_model.bin), tokenizer.json,
+#: tokenizer_config.json, preprocessor_config.json, processor_config.json, chat_template.json
+#: (the chat template the chat path needs), generation_config.json, special_tokens_map.json,
+#: added_tokens.json, vocab.json, merges.txt; its onnx/ folder is not needed.
 SMOLVLM_256M = ModelCard(
     name="smolvlm-256m-instruct",
     summary="SmolVLM-256M-Instruct: a small chat vision-language model that captions clips on "
