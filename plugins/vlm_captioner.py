@@ -109,21 +109,21 @@ class VLMCaptioner(Captioner[VLMCaptionerSettings]):
         return self.settings.model
 
     def diagnose(self) -> list[Check]:
+        from autocut_core import models
+
         label = f"captioner 'transformers' ({self.settings.model})"
         try:
             where = model_source(self.settings.model)
         except MissingWeightsError as error:
-            return [Check(label, "fail", str(error), f"hf download {self.settings.model}")]
+            return [Check(label, "fail", str(error), "set model to a hub id or a model folder")]
         if where.kind == "folder":
             return [Check(label, "ok", "local folder")]
         if where.kind == "cached":
             return [Check(label, "ok", f"in the Hugging Face cache ({where.path})")]
-        return [
-            Check(
-                label, "warn", "not downloaded yet (fetched on first use)",
-                f"hf download {where.path}",
-            )
-        ]  # fmt: skip
+        # Only `autocut caption` needs the captioner: a missing model is a warning, not a
+        # broken setup, even offline (where captioning would fail at once, in one line).
+        why = "HF_HUB_OFFLINE=1: captioning fails" if models.offline() else "fetched on first use"
+        return [Check(label, "warn", f"not downloaded yet ({why})", f"hf download {where.path}")]
 
     def _describe(self, frames: list[bytes]) -> str:
         import torch
@@ -201,8 +201,8 @@ def model_source(model: str) -> ModelSource:
 
     A hub id is looked up in the hub cache that ``autocut models`` reads (``HF_HUB_CACHE`` /
     ``HF_HOME`` as they are now, not as huggingface_hub read them at import) and loaded from
-    its snapshot folder, so a cached model loads offline by name; offline with nothing cached
-    is a one-line :class:`MissingWeightsError` before transformers tries the network.
+    its snapshot folder, so a cached model loads offline by name (:func:`load_vlm` refuses a
+    ``download`` offline in one line, before transformers tries the network).
     """
     from autocut_plugins._models import hub_id
 
@@ -220,8 +220,6 @@ def model_source(model: str) -> ModelSource:
     config = models.hub_file(HubFiles(repo, (_CONFIG,)), _CONFIG)
     if config is not None:
         return ModelSource("cached", str(config.parent))
-    if models.offline():
-        raise _not_cached(repo, "cannot be downloaded (HF_HUB_OFFLINE=1)")
     return ModelSource("download", repo)
 
 
@@ -255,9 +253,13 @@ def load_vlm(
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
+    from autocut_core import models
+
     if threads is not None:
         torch.set_num_threads(threads)
     where = model_source(model)
+    if where.kind == "download" and models.offline():
+        raise _not_cached(where.path, "cannot be downloaded (HF_HUB_OFFLINE=1)")
     try:
         with quiet_transformers():
             processor = AutoProcessor.from_pretrained(where.path)
