@@ -53,6 +53,26 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def device_and_dtype(who: str, device: str, dtype: str) -> tuple[str, str]:
+    """A model's ``device`` (``cpu``, ``cuda``, ``cuda:N``, ``auto``) and ``dtype`` (``auto``,
+    ``float32``, ``bfloat16``, ``float16``) settings made concrete: ``auto`` is the GPU when
+    one is visible, and float32 on the CPU (exact, and torch's fastest CPU kernels) or the
+    GPU's half precision (bfloat16 where it has it). A GPU asked for on a machine without one
+    is an :class:`InputError` naming ``who``, not a CUDA traceback at the first tensor."""
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"{who}: device {device!r} asked for, but no GPU is available")
+    if dtype == "auto":
+        if device == "cpu":
+            dtype = "float32"
+        else:
+            dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return device, dtype
+
+
 def require_file(path: Path | str | None, what: str, how_to_get: str) -> Path:
     """``path`` as a Path if it is an existing file, else a MissingWeightsError saying how to get it."""
     if path is None:

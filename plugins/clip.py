@@ -43,9 +43,20 @@ if TYPE_CHECKING:
 TINY_MODEL = "ViT-S-32-alt"
 
 
-#: open_clip's weight file names: the safetensors one first, as open_clip itself tries them.
+#: open_clip's weight file names: the safetensors one first, as open_clip itself tries them
+#: (``HF_SAFE_WEIGHTS_NAME`` then ``HF_WEIGHTS_NAME``, open_clip/pretrained.py
+#: ``download_pretrained_from_hf``). The repositories and tags of the cards below are open_clip's
+#: pretrained table's (``laion2b_s34b_b79k``, ``laion5b_s13b_b90k``). Checked (2026-12) against
+#: the Hub's file listings: the xlm-roberta-base laion5B repository holds only
+#: open_clip_pytorch_model.bin (1.46 GB, fetched through the fallback) with its
+#: preprocessor_config.json and tokenizer.json; for the laion2B ViT-B-32 repository no listing
+#: was found, so which of the two names it serves is unconfirmed (either is fetched).
 WEIGHTS = HubFile("open_clip_model.safetensors", fallback="open_clip_pytorch_model.bin")
-#: What a Hugging Face text tower (or tokenizer) needs from its repository.
+#: What a Hugging Face text tower (or tokenizer) needs from its repository. Checked (2026-12)
+#: for xlm-roberta-base (now FacebookAI/xlm-roberta-base, the old id redirects; open_clip's
+#: model config names its tokenizer ``xlm-roberta-base``, so the cache folder is that id's):
+#: config.json, tokenizer.json (9.1 MB), sentencepiece.bpe.model, tokenizer_config.json; it has
+#: no special_tokens_map.json (optional here).
 TEXT_FILES = (
     HubFile("config.json"),
     HubFile("tokenizer.json"),

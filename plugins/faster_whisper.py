@@ -38,6 +38,10 @@ if TYPE_CHECKING:
     import numpy as np
 
 #: What a CTranslate2 Whisper folder holds (vocabulary.txt or .json, by converter version).
+#: Checked (2026-12) against the Systran repositories' file listings on the Hugging Face Hub:
+#: tiny, base, small and medium hold config.json, model.bin (75.5 MB, 145 MB, 484 MB,
+#: 1.53 GB: the sizes below), tokenizer.json and vocabulary.txt; large-v3 holds
+#: vocabulary.json instead and preprocessor_config.json (its 128 mel bins), model.bin 3.09 GB.
 WHISPER_FILES = (
     HubFile("config.json"),
     HubFile("model.bin"),

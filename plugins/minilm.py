@@ -46,7 +46,11 @@ HOW_TO_GET = (
 
 
 #: The files a sentence-transformers repository needs here (the tokenizer's, the model's,
-#: the pooling config); the optional ones some repositories lack.
+#: the pooling config); the optional ones some repositories lack. Checked (2026-12) for
+#: paraphrase-multilingual-MiniLM-L12-v2 against its file listing on the Hugging Face Hub:
+#: config.json, model.safetensors (471 MB; pytorch_model.bin too), tokenizer.json,
+#: tokenizer_config.json, special_tokens_map.json, 1_Pooling/config.json, modules.json,
+#: sentence_bert_config.json (and sentencepiece.bpe.model, which tokenizer.json makes unneeded).
 SENTENCE_FILES = (
     HubFile("config.json"),
     HubFile("model.safetensors", fallback="pytorch_model.bin"),

@@ -66,6 +66,8 @@ HOW_TO_GET = (
     "weights (not semantic)."
 )
 _PRIVATE_PACKAGE = "_autocut_panns_inference"
+#: The URL is the one panns_inference itself downloads (inference.py, Zenodo record 3987831);
+#: the size is Zenodo's listing as remembered, not checked here (no public copy was found).
 PANNS_CNN14 = ModelCard(
     name="panns-cnn14",
     summary="PANNs Cnn14 (Kong et al. 2020), AudioSet tagging mAP 0.431: 2048-D audio "

@@ -37,7 +37,10 @@ if TYPE_CHECKING:
     import numpy as np
 
 #: What a SigLIP repository needs here: both towers' weights and config, the SentencePiece
-#: tokenizer, and the image processor's normalisation.
+#: tokenizer, and the image processor's normalisation. Checked (2026-12) against the file
+#: listing of google/siglip-base-patch16-224 on the Hugging Face Hub: config.json,
+#: model.safetensors (813 MB; pytorch_model.bin too), spiece.model, tokenizer_config.json,
+#: special_tokens_map.json, preprocessor_config.json.
 SIGLIP_FILES = (
     HubFile("config.json"),
     HubFile("model.safetensors", fallback="pytorch_model.bin"),

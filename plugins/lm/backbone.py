@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from autocut_plugins._torch import device_and_dtype
 from pydantic import Field
 
 from autocut_core import hookimpl
@@ -541,7 +542,7 @@ class LMBackbone(Backbone[LMSettings]):
         if not plain:
             read_info(artefact)  # a missing or foreign artefact fails here, naming the file
         folder = (Path(artefact).expanduser() if plain else artefact_folder(artefact)).resolve()
-        device, dtype = _device_and_dtype(self.options.device, self.options.dtype)
+        device, dtype = device_and_dtype("backbone 'lm'", self.options.device, self.options.dtype)
         # Likelihood matching reads the aligned model: a LoRA stays unmerged so that its
         # adapter can be switched off for scoring (and on for everything the model writes).
         merge = self.options.matching != "likelihood"
@@ -555,21 +556,6 @@ class LMBackbone(Backbone[LMSettings]):
                 folder, self.options.base, device, dtype, merge, model_folder
             )
         return session
-
-
-def _device_and_dtype(device: str, dtype: str) -> tuple[str, str]:
-    import torch
-
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"backbone 'lm': device {device!r} asked for, but no GPU is available")
-    if dtype == "auto":
-        if device == "cpu":
-            dtype = "float32"
-        else:
-            dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-    return device, dtype
 
 
 def _load(

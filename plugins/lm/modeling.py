@@ -14,12 +14,12 @@ import contextlib
 import importlib.util
 import os
 import sys
-import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from autocut_plugins._hf import quiet_transformers
 from autocut_plugins.lm.config import DEFAULT_BASE
 
 from autocut_core.errors import MissingWeightsError
@@ -132,28 +132,6 @@ def _missing_hub_model(ref: BaseRef, error: Exception) -> MissingWeightsError:
         f"`hf download {ref.spec} --local-dir models/{ref.spec.split('/')[-1]}`, then pass "
         "--base with that folder."
     )
-
-
-@contextlib.contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """No per-tensor progress bars or notes while transformers loads or saves weights.
-
-    Also silences the FutureWarning peft triggers by asking models ``is_gradient_checkpointing``
-    (deprecated in transformers 5): not ours to fix, and it would print on every run.
-    """
-    from transformers.utils import logging as hf_logging
-
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", ".*is_gradient_checkpointing.*", FutureWarning)
-            yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
 
 
 def _dequantized_gguf() -> dict[str, Any]:

@@ -31,15 +31,15 @@ def test_a_saved_blip_folder_captions_deterministically(tiny_blip):
 
 
 def test_an_uncached_hub_id_offline_is_one_line_naming_it(tmp_path, monkeypatch):
-    import huggingface_hub.constants
-
+    # The captioner reads the cache's place and the offline switch when it loads (as
+    # `autocut models` does), not what huggingface_hub read at import: the variables suffice.
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    # The hub library reads both once, at import: set what it read, too.
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     captioner = VLMCaptioner.from_options({"model": "someone/tiny-vlm-that-is-not-here"})
-    assert captioner.diagnose()[0].status == "warn"
+    [check] = captioner.diagnose()
+    assert check.status == "warn" and "HF_HUB_OFFLINE=1" in check.detail
+    assert check.fix == "hf download someone/tiny-vlm-that-is-not-here"
     frames = [sample_jpeg(SAMPLE_PICTURES[0], 64)]
     with pytest.raises(MissingWeightsError) as caught:
         captioner.describe(frames)
@@ -47,3 +47,4 @@ def test_an_uncached_hub_id_offline_is_one_line_naming_it(tmp_path, monkeypatch)
     assert "\n" not in message
     assert "'someone/tiny-vlm-that-is-not-here'" in message
     assert "hf download someone/tiny-vlm-that-is-not-here" in message
+    assert str(tmp_path / "hf" / "hub") in message and "HF_HUB_OFFLINE=1" in message
