@@ -179,6 +179,21 @@ def require_ready(components: Iterable[Component[Any]]) -> None:
     )
 
 
+def not_ready_reason(component: Component[Any], fetch: bool = True) -> str:
+    """Why an optional component cannot be used now ("" when it can), for the steps that use
+    one without being asked to (`dataset build`'s transcriber and separator, word-timed
+    subtitles): they fall back with this note instead of failing after minutes of work.
+    Without ``fetch`` a warning counts too (a model "not downloaded yet" must not start a
+    download that nobody asked for)."""
+    bad = ("fail",) if fetch else ("fail", "warn")
+    failing = [check for check in component.diagnose() if check.status in bad]
+    if not failing:
+        return ""
+    check = failing[0]
+    fix = f"; fix: {check.fix}" if check.fix else ""
+    return f"{component.kind} '{component.name}' is not ready: {check.detail}{fix}"
+
+
 def _settings_argument(cls: type, inherited: bool = True) -> type[ComponentSettings] | None:
     """The settings model a class was parametrised with (``Encoder[ClipSettings]``), its own
     bases first, then (``inherited``) its ancestors'; ``None`` when nothing names one."""

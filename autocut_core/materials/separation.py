@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autocut_core import ids
-from autocut_core.components import Separator
+from autocut_core.components import Separator, not_ready_reason
 from autocut_core.errors import ITEM_ERRORS, SeparationError, fail_if_none_succeeded, failure_line
 from autocut_core.fsutil import atomic_write_text
 from autocut_core.materials.indexing import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS, discover
@@ -61,13 +61,8 @@ def ready_separator(settings: AutocutSettings, fetch: bool = True) -> tuple[Sepa
             f"no separator '{settings.separator}' is installed (`autocut plugins` lists the "
             "separators; repet ships with autocut)"
         )
-    bad = ("fail",) if fetch else ("fail", "warn")
-    failing = [check for check in separator.diagnose() if check.status in bad]
-    if failing:
-        check = failing[0]
-        fix = f"; fix: {check.fix}" if check.fix else ""
-        return None, f"separator '{separator.name}' is not ready: {check.detail}{fix}"
-    return separator, ""
+    reason = not_ready_reason(separator, fetch)
+    return (None, reason) if reason else (separator, "")
 
 
 def stems_folder(database: Path, source_id: str, writer: str) -> Path:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autocut_core import ids
-from autocut_core.components import Transcriber
+from autocut_core.components import Transcriber, not_ready_reason
 from autocut_core.errors import (
     ITEM_ERRORS,
     TranscriptionError,
@@ -118,13 +118,8 @@ def ready_transcriber(
             f"no transcriber '{settings.transcriber}' is installed (pip install 'autocut[asr]' "
             "for faster-whisper)"
         )
-    bad = ("fail",) if fetch else ("fail", "warn")
-    failing = [check for check in transcriber.diagnose() if check.status in bad]
-    if failing:
-        check = failing[0]
-        fix = f"; fix: {check.fix}" if check.fix else ""
-        return None, f"transcriber '{transcriber.name}' is not ready: {check.detail}{fix}"
-    return transcriber, ""
+    reason = not_ready_reason(transcriber, fetch)
+    return (None, reason) if reason else (transcriber, "")
 
 
 def transcript_of(
