@@ -388,31 +388,32 @@ def _write(
 def _timing_summary(ads: Sequence[Ad], options: BuildOptions) -> dict[str, Any]:
     """Which ads were timed by which source (``sidecar``, a transcriber and how), and the
     transcriber, or why there was none."""
-    by: dict[str, list[str]] = {}
-    for ad in ads:
-        if ad.timing:
-            by.setdefault(ad.timing, []).append(ad.ad_id)
     transcriber = options.transcriber
     return {
         "transcriber": None if transcriber is None else transcriber.cache_key,
         "note": options.transcriber_note,
-        "ads": {timing: sorted(ids) for timing, ids in sorted(by.items())},
+        "ads": _ads_by(ads, lambda ad: ad.timing),
     }
 
 
 def _music_summary(ads: Sequence[Ad], options: BuildOptions) -> dict[str, Any]:
     """Where each ad's music vectors came from (``sidecar``, a separator's music stem, the
     ``mix``, or none and why), and the separator, or why there was none."""
-    by: dict[str, list[str]] = {}
-    for ad in ads:
-        if ad.music_source:
-            by.setdefault(ad.music_source, []).append(ad.ad_id)
     separator = options.separator
     return {
         "separator": None if separator is None else separator.cache_key,
         "note": options.separator_note,
-        "ads": {source: sorted(ids) for source, ids in sorted(by.items())},
+        "ads": _ads_by(ads, lambda ad: ad.music_source),
     }
+
+
+def _ads_by(ads: Sequence[Ad], source: Callable[[Ad], str]) -> dict[str, list[str]]:
+    """The ids of the ads under each value of ``source`` (ads without one left out), sorted."""
+    by: dict[str, list[str]] = {}
+    for ad in ads:
+        if value := source(ad):
+            by.setdefault(value, []).append(ad.ad_id)
+    return {value: sorted(ids) for value, ids in sorted(by.items())}
 
 
 def _summary(
